@@ -1,0 +1,213 @@
+//! The Refold endpoints: routing, and one handler per endpoint.
+//!
+//! Handlers see requests after faults, recording and request ids have been dealt with
+//! (`server.rs`); they implement only what Refold itself does.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde_json::{Map, Value, json};
+
+use crate::auth::{Credentials, authenticate};
+use crate::envelope::{ApiError, ErrorStyle, RequestId, json_response};
+use crate::recording::Execution;
+use crate::state::Shared;
+
+type AppState = State<Arc<Shared>>;
+
+/// Refold's routes.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/v2/integration-schema/{slug}/actions", get(list_actions))
+        .route(
+            "/api/v2/integration-schema/{slug}/actions/{action_id}",
+            get(action_parameters),
+        )
+        .route(
+            "/api/v2/integration-schema/{slug}/actions/{action_id}/execute",
+            post(execute),
+        )
+        .route("/api/v2/public/session-token", post(mint_session_token))
+        .route("/api/v2/public/session-token/revoke", post(revoke_session_token))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared)
+}
+
+/// Authenticates, names the linked account and charges its rate limit.
+fn linked_account(s: &Shared, headers: &HeaderMap) -> Result<String, ApiError> {
+    let credentials = authenticate(headers, &s.api_key, &s.sessions, Instant::now())?;
+    let id = credentials.linked_account_id()?.to_owned();
+    s.check_rate_limit(&id)?;
+    Ok(id)
+}
+
+fn bad_path(_: PathRejection) -> ApiError {
+    ApiError::not_found("Integration slug not found")
+}
+
+fn find_action<'c>(s: &'c Shared, slug: &str, action_id: &str) -> Result<&'c crate::catalogue::ActionSchema, ApiError> {
+    s.catalogue
+        .app(slug)
+        .ok_or_else(|| ApiError::not_found("Integration slug not found"))?
+        .action(action_id)
+        .ok_or_else(|| ApiError::not_found("Action not found for the specified slug and action_id"))
+}
+
+async fn list_actions(
+    State(s): AppState,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let run = || {
+        linked_account(&s, &headers)?;
+        let Path(slug) = path.map_err(bad_path)?;
+        let app = s
+            .catalogue
+            .app(&slug)
+            .ok_or_else(|| ApiError::not_found("Integration slug not found"))?;
+        let list: Vec<_> = app.actions.iter().map(|a| a.summary()).collect();
+        Ok(json_response(StatusCode::OK, &list))
+    };
+    run().unwrap_or_else(|e: ApiError| e.into_response(&rid))
+}
+
+async fn action_parameters(
+    State(s): AppState,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Response {
+    let run = || {
+        linked_account(&s, &headers)?;
+        let Path((slug, action_id)) = path.map_err(bad_path)?;
+        let action = find_action(&s, &slug, &action_id)?;
+        Ok(json_response(StatusCode::OK, &action.parameters))
+    };
+    run().unwrap_or_else(|e: ApiError| e.into_response(&rid))
+}
+
+async fn execute(
+    State(s): AppState,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Bytes,
+) -> Response {
+    let run = || {
+        let account = linked_account(&s, &headers)?;
+        let Path((slug, action_id)) = path.map_err(bad_path)?;
+        let action = find_action(&s, &slug, &action_id)?;
+        let params = parse_params(&body)?;
+        crate::validation::validate(&params, &action.parameters).map_err(ApiError::validation)?;
+
+        s.sessions.add_known_account(&account);
+        s.recorder.execution(Execution {
+            linked_account_id: account.clone(),
+            slug: slug.clone(),
+            action_id: action_id.clone(),
+            params: Value::Object(params.clone()),
+        });
+        let outcome = s.store.with_app(&account, &slug, |data| {
+            crate::apps::run(&slug, action, &params, data, SystemTime::now())
+        });
+        Ok(outcome.into_response())
+    };
+    run().unwrap_or_else(|e: ApiError| e.into_response(&rid))
+}
+
+/// The execute body: a JSON object. An empty body counts as `{}`.
+fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::validation("Request body must be a JSON object")),
+        Err(e) => Err(ApiError::validation(format!("Request body is not valid JSON: {e}"))),
+    }
+}
+
+async fn mint_session_token(
+    State(s): AppState,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    body: Bytes,
+) -> Response {
+    let run = || {
+        let credentials = authenticate(&headers, &s.api_key, &s.sessions, Instant::now())?;
+        if !matches!(credentials, Credentials::ApiKey { .. }) {
+            return Err(ApiError::unauthorized(
+                "Invalid Credentials: minting a session token requires the x-api-key header",
+            ));
+        }
+        let Query(query) = query.map_err(|e| ApiError::validation(format!("Invalid query string: {e}")))?;
+        let force_refresh = match query.get("force_refresh").map(|v| v.to_ascii_lowercase()) {
+            None => false,
+            Some(v) if v == "true" => true,
+            Some(v) if v == "false" => false,
+            Some(v) => {
+                return Err(ApiError::validation(format!(
+                    "Query parameter 'force_refresh' must be true or false, not '{v}'"
+                )));
+            }
+        };
+        let params = parse_params(&body)?;
+        let linked_account_id = match params.get("linked_account_id") {
+            Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                return Err(ApiError::validation(
+                    "Required parameter 'linked_account_id' is missing",
+                ));
+            }
+            Some(_) => {
+                return Err(ApiError::validation("Parameter 'linked_account_id' must be a string"));
+            }
+        };
+        let minted = s
+            .sessions
+            .mint(&linked_account_id, force_refresh, Instant::now())
+            .ok_or_else(|| ApiError::internal(format!("Linked account '{linked_account_id}' not found")))?;
+        Ok(json_response(StatusCode::OK, &minted))
+    };
+    run().unwrap_or_else(|e: ApiError| e.with_style(ErrorStyle::ErrorType).into_response(&rid))
+}
+
+async fn revoke_session_token(
+    State(s): AppState,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+) -> Response {
+    let run = || {
+        let credentials = authenticate(&headers, &s.api_key, &s.sessions, Instant::now())?;
+        let Credentials::Session { token, .. } = credentials else {
+            return Err(ApiError::unauthorized(
+                "Invalid Credentials: revoking requires an Authorization: Bearer session token",
+            ));
+        };
+        let revoked = s.sessions.revoke(&token);
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ "success": true, "revoked_count": revoked }),
+        ))
+    };
+    run().unwrap_or_else(|e: ApiError| e.with_style(ErrorStyle::ErrorType).into_response(&rid))
+}
+
+async fn unknown_route(Extension(rid): Extension<RequestId>, method: Method, uri: Uri) -> Response {
+    ApiError::not_found(format!("No route for {method} {}", uri.path())).into_response(&rid)
+}
+
+async fn method_not_allowed(Extension(rid): Extension<RequestId>, method: Method, uri: Uri) -> Response {
+    ApiError::method_not_allowed(format!("Method {method} is not allowed on {}", uri.path())).into_response(&rid)
+}

@@ -1,0 +1,147 @@
+//! The apps and actions the emulator knows, loaded from the JSON files in `catalogue/`.
+//!
+//! The files are data, not code: each lists an app's actions with the parameter schema that
+//! `GET …/actions/{action_id}` returns and that `…/execute` validates against. What an action
+//! *does* lives in [`crate::apps`].
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+/// The catalogue files, embedded at compile time.
+const SOURCES: &[(&str, &str)] = &[
+    ("hubspot.json", include_str!("../catalogue/hubspot.json")),
+    ("salesforce.json", include_str!("../catalogue/salesforce.json")),
+];
+
+/// One app (a `slug`) and its actions, as written in a catalogue file.
+#[derive(Debug, Deserialize)]
+pub(crate) struct App {
+    pub(crate) slug: String,
+    pub(crate) actions: Vec<ActionSchema>,
+}
+
+/// One action of an app.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ActionSchema {
+    pub(crate) action_id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    #[serde(default)]
+    pub(crate) tag: Option<String>,
+    pub(crate) parameters: Vec<Parameter>,
+}
+
+/// One input parameter of an action; serialized exactly as the parameters endpoint replies.
+#[derive(Debug, Deserialize, Serialize)]
+pub(crate) struct Parameter {
+    pub(crate) name: String,
+    pub(crate) label: String,
+    pub(crate) required: bool,
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+}
+
+/// An item of the list-actions reply.
+#[derive(Debug, Serialize)]
+pub(crate) struct ActionSummary<'a> {
+    name: &'a str,
+    action_id: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'a str>,
+}
+
+impl ActionSchema {
+    pub(crate) fn summary(&self) -> ActionSummary<'_> {
+        ActionSummary {
+            name: &self.name,
+            action_id: &self.action_id,
+            description: &self.description,
+            tag: self.tag.as_deref(),
+        }
+    }
+}
+
+/// All apps, by slug.
+pub(crate) struct Catalogue {
+    apps: HashMap<String, App>,
+}
+
+impl Catalogue {
+    /// The built-in catalogue, parsed once per process.
+    pub(crate) fn builtin() -> &'static Catalogue {
+        static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
+            let apps = SOURCES
+                .iter()
+                .map(|(file, text)| {
+                    let app: App = serde_json::from_str(text)
+                        .unwrap_or_else(|e| panic!("catalogue/{file} is not a valid catalogue: {e}"));
+                    (app.slug.clone(), app)
+                })
+                .collect();
+            Catalogue { apps }
+        });
+        &CATALOGUE
+    }
+
+    pub(crate) fn app(&self, slug: &str) -> Option<&App> {
+        self.apps.get(slug)
+    }
+}
+
+impl App {
+    pub(crate) fn action(&self, action_id: &str) -> Option<&ActionSchema> {
+        self.actions.iter().find(|a| a.action_id == action_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_parses_and_has_unique_action_ids() {
+        let catalogue = Catalogue::builtin();
+        for slug in ["hubspot", "salesforce"] {
+            let app = catalogue.app(slug).expect(slug);
+            let mut ids: Vec<_> = app.actions.iter().map(|a| a.action_id.as_str()).collect();
+            let before = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(before, ids.len(), "duplicate action id in {slug}");
+        }
+    }
+
+    #[test]
+    fn hubspot_create_contact_has_the_documented_schema() {
+        let action = Catalogue::builtin()
+            .app("hubspot")
+            .and_then(|a| a.action("create_contact"))
+            .unwrap();
+        let names: Vec<_> = action.parameters.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "firstname",
+                "lastname",
+                "email",
+                "phone",
+                "company",
+                "website",
+                "jobtitle",
+                "hubspot_owner_id",
+                "associations",
+                "additional_fields"
+            ]
+        );
+        let required: Vec<_> = action
+            .parameters
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(required, ["email"]);
+    }
+}

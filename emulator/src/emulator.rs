@@ -1,0 +1,311 @@
+//! The public handle: starting, configuring, inspecting and stopping an emulator.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::Sessions;
+use crate::catalogue::Catalogue;
+use crate::faults::{Fault, FaultPlan};
+use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::recording::{Execution, RecordedRequest, Recorder};
+use crate::state::Shared;
+use crate::store::Store;
+
+/// The API key a default emulator accepts (a test key: it starts with `tk`).
+pub const DEFAULT_API_KEY: &str = "tk_emulator_test_key";
+/// The linked account a default emulator knows for minting session tokens.
+pub const DEFAULT_LINKED_ACCOUNT_ID: &str = "ada@example.com";
+/// How long minted session tokens last by default, as on Refold: 24 hours.
+pub const DEFAULT_SESSION_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// A running emulator, serving Refold's API on `127.0.0.1`.
+///
+/// Dropping it stops the server: the listening socket and every open connection are closed as
+/// soon as the runtime next runs (at once on a multi-threaded runtime). [`Emulator::shutdown`]
+/// instead waits up to 5 seconds for requests in flight to finish.
+///
+/// It must be started inside a Tokio runtime, which then runs it.
+///
+/// ```
+/// use refold_emulator::Emulator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let emulator = Emulator::start().await?;
+/// assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+/// assert!(emulator.api_key().starts_with("tk"));
+/// emulator.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url())
+            .field("linked_account_id", &self.shared.linked_account_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Emulator`] before it starts.
+///
+/// ```
+/// use std::time::Duration;
+/// use refold_emulator::{Emulator, RateLimit};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let emulator = Emulator::builder()
+///     .api_key("tk_my_key")
+///     .linked_account_id("grace@example.com")
+///     .rate_limit(RateLimit { per_second: 20, burst: 5 })
+///     .session_token_ttl(Duration::from_secs(60))
+///     .start()
+///     .await?;
+/// assert_eq!(emulator.api_key(), "tk_my_key");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until .start() is awaited"]
+pub struct EmulatorBuilder {
+    port: u16,
+    api_key: String,
+    linked_account_id: String,
+    rate_limit: Option<RateLimit>,
+    session_token_ttl: Duration,
+    record_requests: bool,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            port: 0,
+            api_key: DEFAULT_API_KEY.to_owned(),
+            linked_account_id: DEFAULT_LINKED_ACCOUNT_ID.to_owned(),
+            rate_limit: None,
+            session_token_ttl: DEFAULT_SESSION_TOKEN_TTL,
+            record_requests: true,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The port to listen on, on `127.0.0.1`; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The API key requests must send in `x-api-key`. Default [`DEFAULT_API_KEY`].
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = api_key.into();
+        self
+    }
+
+    /// The default linked account. Default [`DEFAULT_LINKED_ACCOUNT_ID`].
+    pub fn linked_account_id(mut self, linked_account_id: impl Into<String>) -> Self {
+        self.linked_account_id = linked_account_id.into();
+        self
+    }
+
+    /// Limits each linked account's requests to the action endpoints. Off by default.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// How long minted session tokens stay valid. Default 24 hours.
+    pub fn session_token_ttl(mut self, ttl: Duration) -> Self {
+        self.session_token_ttl = ttl;
+        self
+    }
+
+    /// Whether to keep every request for [`Emulator::requests`]. On by default; turn it off for
+    /// long benchmarks, whose request log would otherwise grow without bound.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record_requests = record;
+        self
+    }
+
+    /// Binds `127.0.0.1:port` and starts serving on the current Tokio runtime.
+    ///
+    /// # Errors
+    /// When the port cannot be bound (in use, or not permitted).
+    ///
+    /// # Panics
+    /// When called outside a Tokio runtime.
+    pub async fn start(self) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
+        let addr = listener.local_addr()?;
+        let sessions = Sessions::new(self.session_token_ttl);
+        sessions.add_known_account(&self.linked_account_id);
+        let rate_limiter = RateLimiter::default();
+        rate_limiter.set(self.rate_limit);
+        let shared = Arc::new(Shared {
+            api_key: self.api_key,
+            linked_account_id: self.linked_account_id,
+            catalogue: Catalogue::builtin(),
+            store: Store::default(),
+            sessions,
+            faults: FaultPlan::default(),
+            recorder: Recorder::new(self.record_requests),
+            rate_limiter,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(crate::server::serve(listener, shared.clone(), shutdown_rx));
+        Ok(Emulator {
+            addr,
+            shared,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator with the defaults on `127.0.0.1` and a free port.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    ///
+    /// # Panics
+    /// When called outside a Tokio runtime.
+    pub async fn start() -> std::io::Result<Emulator> {
+        EmulatorBuilder::default().start().await
+    }
+
+    /// A builder to change the port, key, linked account, rate limit or token lifetime.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash: the base URL to give a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the emulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key it accepts in `x-api-key`.
+    pub fn api_key(&self) -> &str {
+        &self.shared.api_key
+    }
+
+    /// Its default linked account, for which session tokens can always be minted.
+    pub fn linked_account_id(&self) -> &str {
+        &self.shared.linked_account_id
+    }
+
+    /// Makes `linked_account_id` known to the session-token endpoint (minting a token for an
+    /// unknown account fails with a 500, as on Refold). Accounts that have executed an action
+    /// are known too. Action endpoints accept any linked account in API-key mode.
+    pub fn add_linked_account(&self, linked_account_id: &str) {
+        self.shared.sessions.add_known_account(linked_account_id);
+    }
+
+    /// Every request received so far, in arrival order, faulted ones included.
+    ///
+    /// Empty when the builder turned recording off.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorder.requests()
+    }
+
+    /// Forgets the requests received so far (executions and the store are kept).
+    pub fn clear_requests(&self) {
+        self.shared.recorder.clear_requests();
+    }
+
+    /// How many times `slug`'s `action_id` ran, for any linked account.
+    ///
+    /// An action runs when a request passed authentication, rate limiting and validation and
+    /// reached the app, whatever the app answered (a 409 conflict counts). A request answered by a
+    /// fault other than [`Fault::Delay`] or [`Fault::DropAfterExecute`] did not run.
+    pub fn executed_count(&self, slug: &str, action_id: &str) -> u64 {
+        self.shared.recorder.executed_count(slug, action_id)
+    }
+
+    /// Every action run so far, in order.
+    pub fn executions(&self) -> Vec<Execution> {
+        self.shared.recorder.executions()
+    }
+
+    /// Queues a fault for the next request, whatever its endpoint. Faults queue up first in,
+    /// first out; each is used by exactly one request.
+    ///
+    /// ```
+    /// # use refold_emulator::{Emulator, Fault};
+    /// # async fn demo(emulator: &Emulator) {
+    /// emulator.inject(Fault::refold_error(503)); // the next request gets a 503
+    /// emulator.inject(Fault::DropAfterExecute);  // the one after runs, then loses its reply
+    /// # }
+    /// ```
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.push(fault);
+    }
+
+    /// Queues a fault for the next request whose path contains `path_contains` (say
+    /// `"/execute"` or `"session-token"`). Such faults take precedence over [`Emulator::inject`]'s.
+    pub fn inject_for(&self, path_contains: &str, fault: Fault) {
+        self.shared.faults.push_for(path_contains, fault);
+    }
+
+    /// Makes each request fail with probability `rate`, with a fault picked from `faults`.
+    ///
+    /// Both the coin and the pick come from one generator seeded with `seed`, which advances on
+    /// every request while random faults are on, so the n-th request after this call always gets
+    /// the same fate for the same seed. Queued faults take precedence over a random one.
+    /// A `rate` of 0 (or an empty `faults`) turns random faults off.
+    pub fn set_random_faults(&self, rate: f64, seed: u64, faults: Vec<Fault>) {
+        self.shared.faults.set_random(rate, seed, faults);
+    }
+
+    /// Sets (or with `None` removes) the per-linked-account rate limit, forgetting past traffic.
+    ///
+    /// Over the limit, the action endpoints reply 429 with `Retry-After` (whole seconds, at least 1)
+    /// and Refold's error envelope, and the action does not run.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.shared.rate_limiter.set(limit);
+    }
+
+    /// Invalidates every session token minted so far: using one then gets a 401
+    /// `"Invalid session token"`, as an expired token does.
+    pub fn expire_session_tokens(&self) {
+        self.shared.sessions.expire_all();
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (for up to 5 seconds), then
+    /// returns with the port released.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            // Aborting the accept loop drops the listener and, with its JoinSet, every connection.
+            task.abort();
+        }
+    }
+}

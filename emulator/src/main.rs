@@ -1,0 +1,127 @@
+//! `refold-emulator`: serves a local Refold API until Ctrl-C.
+
+use std::process::ExitCode;
+
+use refold_emulator::{DEFAULT_API_KEY, DEFAULT_LINKED_ACCOUNT_ID, Emulator, RateLimit};
+
+const USAGE: &str = "\
+Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C.
+
+Usage: refold-emulator [OPTIONS]
+
+Options:
+  -p, --port <PORT>                 Port to listen on; 0 picks a free one [default: 4010]
+      --api-key <KEY>               API key to accept in x-api-key [default: tk_emulator_test_key]
+      --linked-account-id <ID>      Default linked account [default: ada@example.com]
+      --rate-limit <PER_SEC/BURST>  Per-linked-account rate limit, e.g. 20/5 [default: none]
+  -h, --help                        Print this help
+  -V, --version                     Print the version
+";
+
+struct Args {
+    port: u16,
+    api_key: String,
+    linked_account_id: String,
+    rate_limit: Option<RateLimit>,
+}
+
+enum Command {
+    Serve(Args),
+    Help,
+    Version,
+}
+
+fn parse_args() -> Result<Command, lexopt::Error> {
+    use lexopt::prelude::*;
+
+    let mut args = Args {
+        port: 4010,
+        api_key: DEFAULT_API_KEY.to_owned(),
+        linked_account_id: DEFAULT_LINKED_ACCOUNT_ID.to_owned(),
+        rate_limit: None,
+    };
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('p') | Long("port") => args.port = parser.value()?.parse()?,
+            Long("api-key") => args.api_key = parser.value()?.string()?,
+            Long("linked-account-id") => args.linked_account_id = parser.value()?.string()?,
+            Long("rate-limit") => args.rate_limit = Some(parser.value()?.parse_with(parse_rate_limit)?),
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(Command::Serve(args))
+}
+
+fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
+    let (per_second, burst) = s.split_once('/').unwrap_or((s, s));
+    let number = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("expected PER_SEC/BURST with positive integers, like 20/5, not '{s}'"))
+    };
+    Ok(RateLimit {
+        per_second: number(per_second)?,
+        burst: number(burst)?,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(Command::Serve(args)) => args,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("refold-emulator {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("refold-emulator: {e}\nTry 'refold-emulator --help'.");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("refold-emulator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> ExitCode {
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .api_key(args.api_key)
+        .linked_account_id(args.linked_account_id);
+    if let Some(limit) = args.rate_limit {
+        builder = builder.rate_limit(limit);
+    }
+    let emulator = match builder.start().await {
+        Ok(emulator) => emulator,
+        Err(e) => {
+            eprintln!("refold-emulator: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Refold emulator listening on {}", emulator.base_url());
+    println!();
+    println!("  REFOLD_BASE_URL={}", emulator.base_url());
+    println!("  REFOLD_API_KEY={}", emulator.api_key());
+    println!("  REFOLD_LINKED_ACCOUNT_ID={}", emulator.linked_account_id());
+    println!();
+    println!("Press Ctrl-C to stop.");
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("refold-emulator: cannot wait for Ctrl-C: {e}");
+    }
+    println!("Stopping.");
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}

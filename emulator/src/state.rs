@@ -1,0 +1,41 @@
+//! Everything the running server shares between connections.
+
+use std::time::Instant;
+
+use crate::auth::Sessions;
+use crate::catalogue::Catalogue;
+use crate::envelope::ApiError;
+use crate::faults::FaultPlan;
+use crate::rate_limit::RateLimiter;
+use crate::recording::Recorder;
+use crate::store::Store;
+
+/// The emulator's state; each part has its own short-held lock.
+pub(crate) struct Shared {
+    pub(crate) api_key: String,
+    pub(crate) linked_account_id: String,
+    pub(crate) catalogue: &'static Catalogue,
+    pub(crate) store: Store,
+    pub(crate) sessions: Sessions,
+    pub(crate) faults: FaultPlan,
+    pub(crate) recorder: Recorder,
+    pub(crate) rate_limiter: RateLimiter,
+}
+
+impl Shared {
+    /// Takes one request from the linked account's rate-limit budget.
+    pub(crate) fn check_rate_limit(&self, linked_account_id: &str) -> Result<(), ApiError> {
+        self.rate_limiter
+            .check(linked_account_id, Instant::now())
+            .map_err(|wait| {
+                let limit = self.rate_limiter.limit().unwrap_or(crate::RateLimit::new(0, 0));
+                ApiError::rate_limited(
+                    format!(
+                        "Rate limit exceeded for linked account '{linked_account_id}': {} requests per second, burst {}",
+                        limit.per_second, limit.burst
+                    ),
+                    wait.as_secs_f64().ceil().max(1.0) as u64,
+                )
+            })
+    }
+}
