@@ -1,0 +1,58 @@
+//! The rule for slugs and action ids, checked before anything is sent.
+//!
+//! Slugs and action ids become URL path segments. Accepting only `[a-z0-9_-]{1,128}` means a
+//! value can never escape its segment (`../x`, `a/b`, `x?y`, `%2e`), whatever the caller passes.
+
+use crate::Error;
+
+/// The longest slug or action id the SDK accepts.
+pub const IDENTIFIER_MAX_LEN: usize = 128;
+
+/// Whether `value` is a valid slug or action id: 1 to [`IDENTIFIER_MAX_LEN`] characters, each a
+/// lowercase ASCII letter, a digit, `_` or `-`.
+///
+/// `#[refold_action]` applies the same rule at compile time.
+///
+/// ```
+/// use refold_core::is_valid_identifier;
+///
+/// assert!(is_valid_identifier("create_contact"));
+/// assert!(is_valid_identifier("google-drive"));
+/// assert!(!is_valid_identifier("../x"));
+/// assert!(!is_valid_identifier("Create"));
+/// assert!(!is_valid_identifier(""));
+/// ```
+pub fn is_valid_identifier(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= IDENTIFIER_MAX_LEN
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Checks a slug or action id; `what` names it in the error (`"slug"`, `"action id"`).
+///
+/// ```
+/// use refold_core::{validate_identifier, ErrorKind};
+///
+/// assert!(validate_identifier("slug", "hubspot").is_ok());
+/// let err = validate_identifier("action id", "a/b").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+/// ```
+pub fn validate_identifier(what: &str, value: &str) -> Result<(), Error> {
+    if is_valid_identifier(value) {
+        return Ok(());
+    }
+    let problem = if value.is_empty() {
+        "is empty".to_owned()
+    } else if value.len() > IDENTIFIER_MAX_LEN {
+        format!("is {} bytes long (at most {IDENTIFIER_MAX_LEN})", value.len())
+    } else {
+        format!("{value:?} contains a character outside [a-z0-9_-]")
+    };
+    Err(Error::InvalidRequest {
+        message: format!(
+            "the {what} {problem}; use 1 to {IDENTIFIER_MAX_LEN} lowercase ASCII letters, digits, '_' or '-'"
+        ),
+    })
+}

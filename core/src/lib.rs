@@ -1,0 +1,42 @@
+//! The runtime of the Refold SDK. Use it through the `refold` crate, which re-exports
+//! everything here together with the `#[refold_action]` attribute.
+//!
+//! ```no_run
+//! use refold_core::Client;
+//!
+//! # async fn run() -> Result<(), refold_core::Error> {
+//! let client = Client::from_env()?;
+//! let reply = client
+//!     .execute_raw("hubspot", "create_contact", &serde_json::json!({ "email": "ada@example.com" }))
+//!     .await?;
+//! println!("{}", reply.data["id"]);
+//! # Ok(())
+//! # }
+//! ```
+
+mod action;
+mod auth;
+mod client;
+mod envelope;
+mod error;
+mod ident;
+mod response;
+mod retry;
+mod schema;
+mod session;
+mod transport;
+
+pub use action::Action;
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
+};
+pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass};
+pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
+pub use response::{ActionResponse, NodeStatus};
+pub use retry::RetryPolicy;
+pub use schema::{ActionParameter, ActionSummary, ParamType};
+pub use session::{RevokeOutcome, SessionToken};
+
+/// Secret types used in the public API (`SessionToken::token`), re-exported so callers need no
+/// direct `secrecy` dependency.
+pub use secrecy::{ExposeSecret, SecretString};

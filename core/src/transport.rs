@@ -1,0 +1,130 @@
+//! One HTTP exchange: build the request, send it, read the reply within the size cap, and turn
+//! the outcome into a [`Reply`] or an [`Error`]. Retries live in `retry.rs`, on top of this.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, Response};
+
+use crate::Error;
+use crate::envelope::api_error;
+
+/// The header Refold (and the emulator) use for the request id.
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What the transport needs to know about one request; cheap to clone for a retry.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    /// Whether repeating the request is harmless; recorded in errors for `is_retryable`.
+    pub(crate) idempotent: bool,
+}
+
+/// A 2xx reply, fully read.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Bytes,
+}
+
+/// Sends one request and reads its reply. Non-2xx replies become errors here, so callers only
+/// ever decode successes.
+pub(crate) async fn send_once(
+    http: &reqwest::Client,
+    request: Request,
+    max_response_bytes: u64,
+) -> Result<Reply, Error> {
+    let idempotent = request.idempotent;
+    let mut builder = http.request(request.method, request.url).headers(request.headers);
+    if let Some(body) = request.body {
+        builder = builder.body(body);
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|source| classify_send_error(source, idempotent))?;
+    let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        let location = header_text(response.headers(), header::LOCATION);
+        return Err(Error::Redirect { status, location });
+    }
+    let content_type = header_text(response.headers(), header::CONTENT_TYPE);
+    let request_id = header_text(response.headers(), REQUEST_ID_HEADER);
+    let retry_after = response.headers().get(header::RETRY_AFTER).and_then(parse_retry_after);
+    let body = read_capped(response, status, max_response_bytes, idempotent).await?;
+    let reply = Reply {
+        status,
+        content_type,
+        request_id,
+        retry_after,
+        body,
+    };
+    if (200..300).contains(&status) {
+        Ok(reply)
+    } else {
+        Err(api_error(&reply, idempotent))
+    }
+}
+
+/// A failure before any reply arrived. Only a connect failure proves the request never left;
+/// anything later may have reached Refold.
+fn classify_send_error(source: reqwest::Error, idempotent: bool) -> Error {
+    if source.is_connect() {
+        Error::Connect { source }
+    } else {
+        Error::Transport { source, idempotent }
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `Retry-After` as a delay: whole seconds, or an HTTP date (a date in the past means now).
+pub(crate) fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
+    let text = value.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(text).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// Reads the body without ever holding more than `limit` bytes of it: a declared length over
+/// the cap is refused before reading, and a streamed body is abandoned as soon as it passes it.
+async fn read_capped(mut response: Response, status: u16, limit: u64, idempotent: bool) -> Result<Bytes, Error> {
+    let too_large = || Error::BodyTooLarge { status, limit };
+    match response.content_length() {
+        Some(length) if length > limit => return Err(too_large()),
+        // hyper never yields more than a declared length, so the cap already holds.
+        Some(_) => {
+            return response
+                .bytes()
+                .await
+                .map_err(|source| Error::Transport { source, idempotent });
+        }
+        None => {}
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| Error::Transport { source, idempotent })?
+    {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
