@@ -6,6 +6,7 @@
 //! of a request never shows them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -42,10 +43,13 @@ pub(crate) fn header_value(what: &str, value: &str, sensitive: bool) -> Result<H
 pub(crate) enum Auth {
     /// Org API key plus the linked account to act for (absent: only endpoints that do not act
     /// for a customer, such as minting a session token, can be called).
+    ///
+    /// With `managed_sessions`, calls that act for the linked account go out with a session
+    /// token the client mints and caches itself (see `session_cache.rs`); the key only mints.
     ApiKey {
-        key: SecretString,
         key_header: HeaderValue,
         linked_account: Option<LinkedAccount>,
+        managed_sessions: bool,
     },
     /// A session token minted for one linked account.
     SessionToken { bearer_header: HeaderValue },
@@ -69,7 +73,8 @@ pub(crate) enum Needs {
 /// and reported by the first request, before anything is sent.
 #[derive(Clone)]
 pub(crate) struct LinkedAccount {
-    pub(crate) id: String,
+    /// Shared, so the rate limiter and the session cache can key on it without copying.
+    pub(crate) id: Arc<str>,
     /// The header, or the message of the `InvalidRequest` error every request will return.
     pub(crate) header: Result<HeaderValue, String>,
 }
@@ -77,7 +82,7 @@ pub(crate) struct LinkedAccount {
 impl LinkedAccount {
     pub(crate) fn new(id: &str) -> Self {
         LinkedAccount {
-            id: id.to_owned(),
+            id: Arc::from(id),
             header: header_value("linked account id", id, false).map_err(|err| match err {
                 Error::Config { message } | Error::InvalidRequest { message } => message,
                 other => other.to_string(),
@@ -87,21 +92,49 @@ impl LinkedAccount {
 }
 
 impl Auth {
-    pub(crate) fn api_key(key: SecretString, linked_account: Option<LinkedAccount>) -> Result<Self, Error> {
+    pub(crate) fn api_key(
+        key: &SecretString,
+        linked_account: Option<LinkedAccount>,
+        managed_sessions: bool,
+    ) -> Result<Self, Error> {
         let key_header = header_value("API key", key.expose_secret(), true)?;
         Ok(Auth::ApiKey {
-            key,
             key_header,
             linked_account,
+            managed_sessions,
         })
     }
 
     pub(crate) fn session_token(token: &SecretString) -> Result<Self, Error> {
-        header_value("session token", token.expose_secret(), true)?;
-        let mut bearer_header = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| Error::invalid_request("the session token is not a valid header value"))?;
-        bearer_header.set_sensitive(true);
-        Ok(Auth::SessionToken { bearer_header })
+        Ok(Auth::SessionToken {
+            bearer_header: bearer_header(token)?,
+        })
+    }
+
+    /// The linked account whose calls need a managed session token, when this auth manages
+    /// tokens and the endpoint acts for a linked account.
+    pub(crate) fn managed_account(&self, needs: Needs) -> Option<&LinkedAccount> {
+        match self {
+            Auth::ApiKey {
+                linked_account: Some(account),
+                managed_sessions: true,
+                ..
+            } if needs == Needs::LinkedAccount => Some(account),
+            _ => None,
+        }
+    }
+
+    /// The client-side rate limiter's key: the linked account, or one shared key for calls
+    /// that name none (a session token's account, org-level calls).
+    pub(crate) fn limiter_key(&self) -> Arc<str> {
+        static SHARED: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
+        match self {
+            Auth::ApiKey {
+                linked_account: Some(account),
+                ..
+            } => Arc::clone(&account.id),
+            _ => Arc::clone(&SHARED),
+        }
     }
 
     /// The linked account this auth acts for, when it names one.
@@ -110,7 +143,7 @@ impl Auth {
             Auth::ApiKey {
                 linked_account: Some(account),
                 ..
-            } => Some(&account.id),
+            } => Some(&*account.id),
             _ => None,
         }
     }
@@ -153,10 +186,15 @@ impl Auth {
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Auth::ApiKey { linked_account, .. } => f
+            Auth::ApiKey {
+                linked_account,
+                managed_sessions,
+                ..
+            } => f
                 .debug_struct("ApiKey")
                 .field("key", &"[REDACTED]")
-                .field("linked_account_id", &linked_account.as_ref().map(|a| a.id.as_str()))
+                .field("linked_account_id", &linked_account.as_ref().map(|a| &*a.id))
+                .field("managed_sessions", managed_sessions)
                 .finish(),
             Auth::SessionToken { .. } => f.debug_struct("SessionToken").field("token", &"[REDACTED]").finish(),
             Auth::Misconfigured { message } => f.debug_struct("Misconfigured").field("message", message).finish(),
@@ -171,4 +209,13 @@ impl LinkedAccount {
             .as_ref()
             .map_err(|message| Error::invalid_request(message.clone()))
     }
+}
+
+/// `Authorization: Bearer <token>`, checked and marked sensitive.
+pub(crate) fn bearer_header(token: &SecretString) -> Result<HeaderValue, Error> {
+    header_value("session token", token.expose_secret(), true)?;
+    let mut header = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        .map_err(|_| Error::invalid_request("the session token is not a valid header value"))?;
+    header.set_sensitive(true);
+    Ok(header)
 }

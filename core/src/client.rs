@@ -16,9 +16,11 @@ use tracing::Instrument;
 use crate::auth::{Auth, LinkedAccount, Needs};
 use crate::envelope::{decode_action, decode_json};
 use crate::ident::validate_identifier;
+use crate::rate_limit::{Limiter, RateLimit};
 use crate::retry::{self, RetryPolicy};
 use crate::schema::BareOrWrapped;
 use crate::session::{MintReply, RevokeOutcome, SessionToken};
+use crate::session_cache::{CachedToken, SessionCache, Slot};
 use crate::transport::{self, Reply, Request};
 use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error};
 
@@ -74,6 +76,8 @@ struct Shared {
     retry_policy: RetryPolicy,
     user_agent: HeaderValue,
     max_response_bytes: u64,
+    limiter: Option<Limiter>,
+    sessions: SessionCache,
 }
 
 /// The span every call runs in: one per call (not per attempt), fields filled in as the call
@@ -124,10 +128,14 @@ impl Client {
     pub fn for_linked_account(&self, linked_account_id: impl AsRef<str>) -> Client {
         let account = LinkedAccount::new(linked_account_id.as_ref());
         let auth = match &*self.auth {
-            Auth::ApiKey { key, key_header, .. } => Auth::ApiKey {
-                key: key.clone(),
+            Auth::ApiKey {
+                key_header,
+                managed_sessions,
+                ..
+            } => Auth::ApiKey {
                 key_header: key_header.clone(),
                 linked_account: Some(account),
+                managed_sessions: *managed_sessions,
             },
             Auth::SessionToken { .. } => Auth::Misconfigured {
                 message: "this client uses a session token, which already names its linked account; \
@@ -310,9 +318,8 @@ impl Client {
         };
         let span = call_span("mint_session_token", "", "");
         // Minting twice is harmless (Refold reuses a valid token), so it is idempotent.
-        let reply = self
-            .call(Method::POST, path, Some(body), true, Needs::Org, span)
-            .await?;
+        let request = self.prepare(Method::POST, path, Some(body), true, Needs::Org)?;
+        let reply = self.send(request, span).await?;
         let minted: MintReply = decode_json(&reply)?;
         Ok(minted.into_token(linked_account_id))
     }
@@ -359,6 +366,27 @@ impl Client {
         headers
     }
 
+    /// A request for `path` with this handle's credentials, for endpoints whose credentials
+    /// are fixed headers (everything but managed session tokens).
+    fn prepare(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        idempotent: bool,
+        needs: Needs,
+    ) -> Result<Request, Error> {
+        let mut headers = self.base_headers(body.is_some());
+        self.auth.apply(&mut headers, needs)?;
+        Ok(Request {
+            method,
+            url: self.url(path),
+            headers,
+            body,
+            idempotent,
+        })
+    }
+
     async fn call(
         &self,
         method: Method,
@@ -368,16 +396,79 @@ impl Client {
         needs: Needs,
         span: tracing::Span,
     ) -> Result<Reply, Error> {
+        let Some(account) = self.auth.managed_account(needs) else {
+            let request = self.prepare(method, path, body, idempotent, needs)?;
+            return self.send(request, span).await;
+        };
+        // Managed session tokens: send with the cached token; on a 401 the token was expired or
+        // revoked behind our back, so mint a new one once and try again, then give up.
+        let slot = self.shared.sessions.slot(&account.id);
+        let token = self.managed_token(&slot, &account.id, false).await?;
         let mut headers = self.base_headers(body.is_some());
-        self.auth.apply(&mut headers, needs)?;
-        let request = Request {
+        headers.insert(header::AUTHORIZATION, token.header.clone());
+        let mut request = Request {
             method,
             url: self.url(path),
             headers,
             body,
             idempotent,
         };
-        self.send(request, span).await
+        match self.send(request.clone(), span.clone()).await {
+            Err(error) if error.status() == Some(401) => {
+                slot.invalidate(&token.header);
+                let fresh = self.managed_token(&slot, &account.id, true).await?;
+                request.headers.insert(header::AUTHORIZATION, fresh.header);
+                self.send(request, span).await
+            }
+            other => other,
+        }
+    }
+
+    /// The account's cached token, minting one when there is none or it is about to expire.
+    /// Only one caller per account mints; the others wait on the slot's lock and reuse its token.
+    async fn managed_token(&self, slot: &Slot, account: &str, after_refusal: bool) -> Result<CachedToken, Error> {
+        if let Some(token) = slot.fresh() {
+            return Ok(token);
+        }
+        let _minting = slot.refresh.lock().await;
+        if let Some(token) = slot.fresh() {
+            return Ok(token);
+        }
+        // After a 401, Refold may still consider its current token valid and hand it back:
+        // force a new one.
+        let token = CachedToken::new(self.mint(account, after_refusal).await?)?;
+        slot.store(token.clone());
+        Ok(token)
+    }
+
+    /// Revokes the session token this handle's linked account uses in managed mode and forgets
+    /// it; the next call mints a new one. `Ok(None)` when no token was cached.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), refold_core::Error> {
+    /// let client = refold_core::Client::builder()
+    ///     .api_key("tk_example")
+    ///     .linked_account_id("ada@example.com")
+    ///     .managed_session_tokens(true)
+    ///     .build()?;
+    /// client.execute_raw("hubspot", "get_contact", &serde_json::json!({ "email": "ada@example.com" })).await?;
+    /// let revoked = client.revoke_managed_session_token().await?;
+    /// assert!(revoked.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_managed_session_token(&self) -> Result<Option<RevokeOutcome>, Error> {
+        let account = self.auth.managed_account(Needs::LinkedAccount).ok_or_else(|| {
+            Error::config(
+                "this client does not manage session tokens for a linked account: \
+                 build it with .api_key(..), .managed_session_tokens(true) and a linked account",
+            )
+        })?;
+        let slot = self.shared.sessions.slot(&account.id);
+        let _minting = slot.refresh.lock().await;
+        match slot.take() {
+            Some(cached) => self.revoke_session_token(&cached.token).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Sends a prepared request through the retry loop, recording the outcome on `span`.
@@ -386,8 +477,13 @@ impl Client {
         let deadline = started + self.shared.timeout;
         let shared = &self.shared;
         let idempotent = request.idempotent;
-        let outcome = retry::run(&shared.retry_policy, deadline, idempotent, |_attempt| {
-            transport::send_once(&shared.http, request.clone(), shared.max_response_bytes)
+        let limiter_key = self.auth.limiter_key();
+        let (request, limiter_key) = (&request, &limiter_key);
+        let outcome = retry::run(&shared.retry_policy, deadline, idempotent, |_attempt| async move {
+            if let Some(limiter) = &shared.limiter {
+                limiter.acquire(limiter_key, deadline, started).await?;
+            }
+            transport::send_once(&shared.http, request.clone(), shared.max_response_bytes).await
         })
         .instrument(span.clone())
         .await;
@@ -481,6 +577,8 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     allow_insecure_http: bool,
     max_response_bytes: Option<u64>,
+    rate_limit: Option<RateLimit>,
+    managed_session_tokens: bool,
 }
 
 impl ClientBuilder {
@@ -628,6 +726,34 @@ impl ClientBuilder {
         self
     }
 
+    /// Limits the request rate per linked account on the client side: a call waits for its
+    /// slot instead of drawing a 429 (retries take slots too). Off by default;
+    /// [`RateLimit::default`] matches Refold's published 20 requests/s with a burst of 5.
+    /// Buckets of idle accounts are dropped, so memory follows the active accounts.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// With an API key: act for linked accounts through session tokens the client mints and
+    /// caches itself, one per account, reused until shortly before expiry and refreshed by a
+    /// single request however many calls need it. A call refused with 401 (a token expired or
+    /// revoked early) mints a fresh token once and is tried again. The API key itself is then
+    /// only sent to mint tokens.
+    ///
+    /// ```
+    /// let client = refold_core::Client::builder()
+    ///     .api_key("tk_example")
+    ///     .managed_session_tokens(true)
+    ///     .build()?;
+    /// let ada = client.for_linked_account("ada@example.com"); // mints on its first call
+    /// # Ok::<(), refold_core::Error>(())
+    /// ```
+    pub fn managed_session_tokens(mut self, enabled: bool) -> Self {
+        self.managed_session_tokens = enabled;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let linked_account = self.linked_account_id.as_deref().map(LinkedAccount::new);
@@ -647,12 +773,17 @@ impl ClientBuilder {
                      (or set REFOLD_API_KEY and REFOLD_LINKED_ACCOUNT_ID, or REFOLD_SESSION_TOKEN)",
                 ));
             }
-            (Some(key), None) => Auth::api_key(key, linked_account)?,
+            (Some(key), None) => Auth::api_key(&key, linked_account, self.managed_session_tokens)?,
             (None, Some(token)) => {
                 if linked_account.is_some() {
                     return Err(Error::config(
                         "a session token already names its linked account: drop .linked_account_id(..) \
                          (or unset REFOLD_LINKED_ACCOUNT_ID)",
+                    ));
+                }
+                if self.managed_session_tokens {
+                    return Err(Error::config(
+                        "managed session tokens are minted with the API key: use .api_key(..) instead of .session_token(..)",
                     ));
                 }
                 Auth::session_token(&token)?
@@ -683,6 +814,8 @@ impl ClientBuilder {
                 retry_policy: self.retry_policy.unwrap_or_default(),
                 user_agent,
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                limiter: self.rate_limit.map(Limiter::new).transpose()?,
+                sessions: SessionCache::default(),
             }),
             auth: Arc::new(auth),
         })

@@ -490,11 +490,7 @@ impl Error {
     /// the call was idempotent; everything else never. The client already retried as its
     /// [`RetryPolicy`](crate::RetryPolicy) allows before returning this error.
     pub fn is_retryable(&self) -> bool {
-        match self.retry_class() {
-            RetryClass::Throttled | RetryClass::Transient => true,
-            RetryClass::OutcomeUnknown => self.idempotent(),
-            RetryClass::Auth | RetryClass::Permanent => false,
-        }
+        crate::RetryPolicy::allows(self.retry_class(), self.idempotent())
     }
 
     /// The delay Refold asked for with `Retry-After`, if any.

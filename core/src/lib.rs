@@ -20,10 +20,12 @@ mod client;
 mod envelope;
 mod error;
 mod ident;
+mod rate_limit;
 mod response;
 mod retry;
 mod schema;
 mod session;
+mod session_cache;
 mod transport;
 
 pub use action::Action;
@@ -32,6 +34,7 @@ pub use client::{
 };
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
+pub use rate_limit::RateLimit;
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};
