@@ -38,3 +38,8 @@ pub mod __private {
     pub use core::primitive::{bool, str};
     pub use core::result::Result;
 }
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
