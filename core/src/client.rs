@@ -337,7 +337,9 @@ impl Client {
         let auth = Auth::session_token(token.token())?;
         let span = call_span("revoke_session_token", "", "");
         let mut headers = self.base_headers(false);
-        auth.apply(&mut headers, Needs::Org)?;
+        // The token authenticates as its linked account; `Needs::Org` would demand the API key
+        // and refuse every session token.
+        auth.apply(&mut headers, Needs::LinkedAccount)?;
         let request = Request {
             method: Method::POST,
             url: self.url("/api/v2/public/session-token/revoke"),
