@@ -16,8 +16,17 @@ pub(crate) struct RequestId(pub(crate) String);
 
 impl RequestId {
     pub(crate) fn fresh() -> Self {
-        RequestId(uuid::Uuid::new_v4().to_string())
+        RequestId(random_uuid())
     }
+}
+
+/// A version-4 UUID from a thread-local generator: request ids need to be unique, not
+/// unpredictable, and this avoids a `getrandom` system call on every request.
+pub(crate) fn random_uuid() -> String {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 /// A JSON reply with Refold's content type.
@@ -189,6 +198,15 @@ impl ActionOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_v4_uuids() {
+        let (a, b) = (random_uuid(), random_uuid());
+        assert_ne!(a, b);
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+    }
 
     #[test]
     fn error_type_names_match_refold() {

@@ -67,9 +67,10 @@ pub enum Fault {
         /// The `Location` header.
         location: String,
     },
-    /// Reply 200 with a valid JSON action envelope of exactly `bytes` bytes (when `bytes` is at
-    /// least the envelope's 70-odd bytes of framing), streamed in 64 KiB chunks with a
-    /// `Content-Length`, never held in memory whole.
+    /// Reply 200 `application/json` with exactly `bytes` bytes, streamed in 64 KiB chunks with a
+    /// `Content-Length` and never held in memory whole. From 77 bytes up the body is a valid
+    /// action envelope (`{"data":{"id":…,"padding":"xxx…"},"node_status":"Success",…}`);
+    /// below that it is the envelope's first `bytes` bytes.
     LargeBody {
         /// The body length.
         bytes: u64,

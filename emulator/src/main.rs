@@ -125,3 +125,28 @@ async fn serve(args: Args) -> ExitCode {
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_argument_is_per_second_slash_burst() {
+        assert_eq!(
+            parse_rate_limit("20/5"),
+            Ok(RateLimit {
+                per_second: 20,
+                burst: 5
+            })
+        );
+        assert_eq!(
+            parse_rate_limit("10"),
+            Ok(RateLimit {
+                per_second: 10,
+                burst: 10
+            })
+        );
+        assert!(parse_rate_limit("0/5").is_err());
+        assert!(parse_rate_limit("fast").unwrap_err().contains("20/5"));
+    }
+}

@@ -59,7 +59,7 @@ fn error(category: &str, message: String) -> Value {
     json!({
         "status": "error",
         "message": message,
-        "correlationId": uuid::Uuid::new_v4().to_string(),
+        "correlationId": crate::envelope::random_uuid(),
         "category": category,
     })
 }
