@@ -500,6 +500,13 @@ impl Client {
                 tracing::debug!(parent: &span, status = reply.status, attempts = outcome.attempts, "refold call succeeded");
             }
             Err(error) => {
+                // A refused call has a status and request id too; they are what support asks for.
+                if let Some(status) = error.status() {
+                    span.record("status", status);
+                }
+                if let Some(id) = error.request_id() {
+                    span.record("request_id", id);
+                }
                 tracing::debug!(parent: &span, error = %error, attempts = outcome.attempts, "refold call failed");
             }
         }
