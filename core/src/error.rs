@@ -93,7 +93,8 @@ pub enum Error {
 
     /// A 2xx reply that could not be decoded (truncated JSON, an HTML page, an empty body, or a
     /// `data` field that does not fit the action's output type). The action did run.
-    #[error("{0}")]
+    // Transparent, so `source()` reaches the serde error instead of stopping here.
+    #[error(transparent)]
     Decode(Box<DecodeError>),
 
     /// Refold answered with a redirect. Redirects are never followed, so credentials cannot leak
