@@ -1,0 +1,87 @@
+//! Read-only checks against the real Refold API.
+//!
+//! They run only when `REFOLD_API_KEY` and `REFOLD_LINKED_ACCOUNT_ID` are set (and
+//! `REFOLD_BASE_URL`, if you use another host than <https://app.refold.ai>); otherwise each test
+//! says why it was skipped and passes. They never write: only `list_actions` and
+//! `action_parameters` are called.
+//!
+//! ```text
+//! REFOLD_API_KEY=tk… REFOLD_LINKED_ACCOUNT_ID=you@example.com cargo test --test live -- --nocapture
+//! ```
+
+use refold::{Client, ErrorKind, ParamType};
+
+/// A client from the environment, or `None` (with the reason on stderr) when the live
+/// variables are not set.
+fn live_client(test: &str) -> Option<Client> {
+    let missing: Vec<&str> = [refold::env::API_KEY, refold::env::LINKED_ACCOUNT_ID]
+        .into_iter()
+        .filter(|name| !std::env::var(name).is_ok_and(|value| !value.is_empty()))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "skipping {test}: set {} to run it against the real Refold API",
+            missing.join(" and ")
+        );
+        return None;
+    }
+    match Client::from_env() {
+        Ok(client) => Some(client),
+        Err(error) => panic!("the REFOLD_* variables are set but do not configure a client: {error}"),
+    }
+}
+
+#[tokio::test]
+async fn live_hubspot_lists_its_actions() {
+    let Some(client) = live_client("live_hubspot_lists_its_actions") else {
+        return;
+    };
+    let actions = match client.list_actions("hubspot").await {
+        Ok(actions) => actions,
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            eprintln!("skipping: HubSpot is not enabled for this org ({error})");
+            return;
+        }
+        Err(error) => panic!("list_actions failed: {error}"),
+    };
+    assert!(!actions.is_empty(), "HubSpot lists no actions");
+    assert!(
+        actions.iter().all(|a| refold::is_valid_identifier(&a.action_id)),
+        "{actions:#?}"
+    );
+    eprintln!("HubSpot has {} actions", actions.len());
+}
+
+#[tokio::test]
+async fn live_hubspot_create_contact_requires_an_email() {
+    let Some(client) = live_client("live_hubspot_create_contact_requires_an_email") else {
+        return;
+    };
+    let parameters = match client.action_parameters("hubspot", "create_contact").await {
+        Ok(parameters) => parameters,
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            eprintln!("skipping: HubSpot create_contact is not available to this org ({error})");
+            return;
+        }
+        Err(error) => panic!("action_parameters failed: {error}"),
+    };
+    let email = parameters
+        .iter()
+        .find(|p| p.name == "email")
+        .unwrap_or_else(|| panic!("no email parameter in {parameters:#?}"));
+    assert!(email.required);
+    assert_eq!(email.param_type, ParamType::Text);
+}
+
+#[tokio::test]
+async fn live_unknown_action_is_not_found() {
+    let Some(client) = live_client("live_unknown_action_is_not_found") else {
+        return;
+    };
+    let error = client
+        .action_parameters("hubspot", "refold_rs_no_such_action")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    assert!(!error.to_string().contains('\n'));
+}
