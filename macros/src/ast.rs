@@ -38,9 +38,7 @@ impl<'a> Input<'a> {
     pub(crate) fn from_syn(item: &'a DeriveInput) -> Self {
         let shape = match &item.data {
             Data::Struct(data) => match &data.fields {
-                Fields::Named(fields) => {
-                    Shape::Named(fields.named.iter().map(Field::from_syn).collect())
-                }
+                Fields::Named(fields) => Shape::Named(fields.named.iter().map(Field::from_syn).collect()),
                 Fields::Unit => Shape::Unit,
                 Fields::Unnamed(fields) => Shape::Tuple(fields),
             },
@@ -57,10 +55,7 @@ impl<'a> Input<'a> {
     /// The item's `#[cfg(…)]` attributes, repeated on the generated impls so they disappear
     /// together with the item.
     pub(crate) fn cfgs(&self) -> impl Iterator<Item = &'a Attribute> {
-        self.item
-            .attrs
-            .iter()
-            .filter(|attr| attr.path().is_ident("cfg"))
+        self.item.attrs.iter().filter(|attr| attr.path().is_ident("cfg"))
     }
 }
 
@@ -97,9 +92,7 @@ pub(crate) fn is_option(ty: &Type) -> bool {
         .collect();
     let spelled_as_option = match segments.as_slice() {
         [one] => one == "Option",
-        [krate, module, name] => {
-            (krate == "std" || krate == "core") && module == "option" && name == "Option"
-        }
+        [krate, module, name] => (krate == "std" || krate == "core") && module == "option" && name == "Option",
         _ => false,
     };
     let last = path.path.segments.last().expect("a path has a segment");
@@ -148,19 +141,14 @@ fn top_level_idents(tokens: TokenStream) -> impl Iterator<Item = proc_macro2::Id
 /// The `#[derive(…)]` attribute that lists the user's own `Serialize`, if any. Matched by the
 /// last segment: `Serialize`, `serde::Serialize`, `::serde::Serialize`.
 fn user_serialize(attrs: &[Attribute]) -> Option<&Attribute> {
-    attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("derive"))
-        .find(|attr| {
-            attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
-                .is_ok_and(|paths| {
-                    paths.iter().any(|path| {
-                        path.segments
-                            .last()
-                            .is_some_and(|segment| segment.ident == "Serialize")
-                    })
-                })
-        })
+    attrs.iter().filter(|attr| attr.path().is_ident("derive")).find(|attr| {
+        attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|path| path.segments.last().is_some_and(|segment| segment.ident == "Serialize"))
+            })
+    })
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub(crate) struct Attr {
     pub(crate) idempotent: Option<Ident>,
     /// The path given by `crate = "…"`.
     pub(crate) krate: Option<Path>,
+    /// Every known key that was written, even with a bad value, so a bad value is one error and
+    /// not also a "missing key" or a "duplicate key" error.
+    pub(crate) given: Vec<&'static str>,
 }
 
 impl Attr {
@@ -47,6 +50,7 @@ pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attr {
         output: None,
         idempotent: None,
         krate: None,
+        given: Vec::new(),
     };
     let parser = |input: ParseStream| {
         parse_list(cx, &mut attr, input);
@@ -60,7 +64,7 @@ pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attr {
 
 fn parse_list(cx: &Ctxt, attr: &mut Attr, input: ParseStream) {
     while !input.is_empty() {
-        if let Err(error) = parse_key_value(cx, attr, input) {
+        if let Err(error) = parse_key_value(attr, input) {
             cx.syn_error(error);
             skip_to_comma(input);
         }
@@ -78,7 +82,7 @@ fn parse_list(cx: &Ctxt, attr: &mut Attr, input: ParseStream) {
     }
 }
 
-fn parse_key_value(cx: &Ctxt, attr: &mut Attr, input: ParseStream) -> syn::Result<()> {
+fn parse_key_value(attr: &mut Attr, input: ParseStream) -> syn::Result<()> {
     if !input.peek(Ident::peek_any) {
         let rest = take_to_comma(input);
         let message = if syn::parse2::<LitStr>(rest.clone()).is_ok() {
@@ -90,24 +94,30 @@ fn parse_key_value(cx: &Ctxt, attr: &mut Attr, input: ParseStream) -> syn::Resul
     }
     let key = input.call(Ident::parse_any)?;
     let name = key.to_string();
+    if let Some(known) = KEYS.iter().find(|known| **known == name) {
+        if attr.given.contains(known) {
+            // Skip the repeated value so it gives no error of its own.
+            take_to_comma(input);
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!("duplicate key `{key}`: it is already set in this attribute; keep only one"),
+            ));
+        }
+        attr.given.push(known);
+    }
     match name.as_str() {
         "slug" | "id" => {
-            let example = if name == "slug" {
-                "hubspot"
-            } else {
-                "create_contact"
-            };
+            let example = if name == "slug" { "hubspot" } else { "create_contact" };
             let value = string_value(input, &key, example)?;
-            let slot = if name == "slug" {
-                &mut attr.slug
+            if name == "slug" {
+                attr.slug = Some(value);
             } else {
-                &mut attr.id
-            };
-            set_once(cx, slot, &key, value);
+                attr.id = Some(value);
+            }
         }
         "output" => {
             let output = type_value(input, &key)?;
-            set_once(cx, &mut attr.output, &key, output);
+            attr.output = Some(output);
         }
         "crate" => {
             let lit = string_value(input, &key, "::my_refold")?;
@@ -118,7 +128,7 @@ fn parse_key_value(cx: &Ctxt, attr: &mut Attr, input: ParseStream) -> syn::Resul
                      for example `crate = \"::my_refold\"`",
                 )
             })?;
-            set_once(cx, &mut attr.krate, &key, path);
+            attr.krate = Some(path);
         }
         "idempotent" => {
             if input.peek(Token![=]) {
@@ -139,38 +149,24 @@ fn parse_key_value(cx: &Ctxt, attr: &mut Attr, input: ParseStream) -> syn::Resul
                     "`idempotent` is a flag and takes no value; write `idempotent` alone",
                 ));
             }
-            set_once(cx, &mut attr.idempotent, &key, key.clone());
+            attr.idempotent = Some(key);
         }
         _ => {
             // Consume a value the unknown key may have, so it does not cause a second error.
             if input.peek(Token![=]) {
                 take_to_comma(input);
             }
-            let suggestion = closest_key(&name)
-                .map(|known| format!("did you mean `{known}`? "))
-                .unwrap_or_default();
-            return Err(syn::Error::new_spanned(
-                &key,
-                format!(
-                    "unknown key `{name}`; {suggestion}the keys are {}",
+            let message = match closest_key(&name) {
+                Some(known) => format!(
+                    "unknown key `{name}`: did you mean `{known}`? (the keys are {})",
                     key_list()
                 ),
-            ));
+                None => format!("unknown key `{name}`: the keys are {}", key_list()),
+            };
+            return Err(syn::Error::new_spanned(&key, message));
         }
     }
     Ok(())
-}
-
-/// Records `value` unless the key was already given, which is an error on the second key.
-fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: &Ident, value: T) {
-    if slot.is_some() {
-        cx.error_spanned_by(
-            key,
-            format!("duplicate key `{key}`: it is already set in this attribute; keep only one"),
-        );
-    } else {
-        *slot = Some(value);
-    }
 }
 
 /// Parses `= "…"` after `key`.
@@ -271,9 +267,7 @@ fn at_end_of_value(input: ParseStream) -> bool {
 fn single_token(tokens: &TokenStream) -> Option<TokenTree> {
     let mut iter = tokens.clone().into_iter();
     match (iter.next(), iter.next()) {
-        (Some(TokenTree::Group(group)), None) if group.delimiter() == Delimiter::None => {
-            single_token(&group.stream())
-        }
+        (Some(TokenTree::Group(group)), None) if group.delimiter() == Delimiter::None => single_token(&group.stream()),
         (Some(token), None) => Some(token),
         _ => None,
     }
@@ -365,9 +359,6 @@ mod tests {
 
     #[test]
     fn key_list_reads_as_a_sentence() {
-        assert_eq!(
-            key_list(),
-            "`slug`, `id`, `output`, `idempotent` and `crate`"
-        );
+        assert_eq!(key_list(), "`slug`, `id`, `output`, `idempotent` and `crate`");
     }
 }

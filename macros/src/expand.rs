@@ -38,9 +38,7 @@ pub(crate) fn item_with_serialize(attr: &Attr, input: &Input) -> TokenStream {
             );
             for (model, field) in fields.iter().zip(named.named.iter_mut()) {
                 if model.is_option && !model.decides_skipping {
-                    field
-                        .attrs
-                        .push(parse_quote!(#[serde(skip_serializing_if = #is_none)]));
+                    field.attrs.push(parse_quote!(#[serde(skip_serializing_if = #is_none)]));
                 }
             }
         }
@@ -50,10 +48,7 @@ pub(crate) fn item_with_serialize(attr: &Attr, input: &Input) -> TokenStream {
         // implement the trait twice.
         return item.into_token_stream();
     }
-    let serde_path = LitStr::new(
-        &format!("{}::__private::serde", path_text(&root)),
-        Span::call_site(),
-    );
+    let serde_path = LitStr::new(&format!("{}::__private::serde", path_text(&root)), Span::call_site());
     quote! {
         #[derive(#root::__private::serde::Serialize)]
         #[serde(crate = #serde_path)]
@@ -118,12 +113,7 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, extra: TokenStr
 /// The item's generics, plus — when it has any — the bounds that make `impl Action` hold:
 /// `Self: Serialize` (serde's derive bounds each type parameter) and `Output: DeserializeOwned`
 /// (the output type may use the parameters).
-fn bounded_generics(
-    generics: &Generics,
-    input: &Input,
-    private: &TokenStream,
-    output: &TokenStream,
-) -> Generics {
+fn bounded_generics(generics: &Generics, input: &Input, private: &TokenStream, output: &TokenStream) -> Generics {
     let mut generics = generics.clone();
     if generics.params.is_empty() {
         return generics;

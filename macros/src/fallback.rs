@@ -19,10 +19,9 @@ pub(crate) fn expand(attr: &Attr, input: &Input, errors: syn::Error) -> TokenStr
     };
     let (item, serialize) = match input.shape {
         // serde cannot derive `Serialize` for a union: implement it by hand.
-        Shape::Union(_) if input.user_serialize.is_none() => (
-            input.item.to_token_stream(),
-            stand_in_serialize(attr, input),
-        ),
+        Shape::Union(_) if input.user_serialize.is_none() => {
+            (input.item.to_token_stream(), stand_in_serialize(attr, input))
+        }
         // Every other shape is something serde can serialize, and deriving it keeps the user's
         // `#[serde(…)]` attributes meaningful.
         _ => (expand::item_with_serialize(attr, input), TokenStream::new()),

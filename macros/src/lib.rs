@@ -10,17 +10,213 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// DOCS
+/// Turns a struct into a typed Refold action: its fields are the action's parameters, and it gets
+/// an `execute` method.
+///
+/// ```no_run
+/// use refold::{Client, refold_action};
+///
+/// /// Creates a contact in the customer's HubSpot.
+/// #[refold_action(slug = "hubspot", id = "create_contact")]
+/// pub struct CreateContact {
+///     pub email: String,
+///     pub firstname: Option<String>,
+///     pub lastname: Option<String>,
+/// }
+///
+/// # async fn run() -> Result<(), refold::Error> {
+/// let client = Client::from_env()?;
+/// let reply = CreateContact {
+///     email: "ada@example.com".into(),
+///     firstname: Some("Ada".into()),
+///     lastname: None, // left out of the request body
+/// }
+/// .execute(&client)
+/// .await?;
+/// println!("created contact {}", reply.data["id"]);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Grammar
+///
+/// ```text
+/// #[refold_action(
+///     slug = "hubspot",          // required: the app
+///     id = "create_contact",     // required: the action
+///     output = HubSpotContact,   // optional: the type `data` decodes into; default serde_json::Value
+///     idempotent,                // optional flag: the action is safe to retry
+///     crate = "::my_refold",     // optional: the path of this crate when it is renamed
+/// )]
+/// ```
+///
+/// Keys may come in any order, each at most once, with or without a trailing comma.
+///
+/// - **`slug = "…"`** and **`id = "…"`** (both required) name the app and the action, as in
+///   `POST /api/v2/integration-schema/{slug}/actions/{id}/execute`. Each is a string literal of 1
+///   to 128 characters, each a lowercase ASCII letter, a digit, `_` or `-`: the rule
+///   `is_valid_identifier` applies at run time, checked here at compile time. They become
+///   `Action::SLUG` and `Action::ACTION_ID`.
+/// - **`output = Type`** is the type of `ActionResponse::data`, any type that implements
+///   `serde::de::DeserializeOwned`. It may use the struct's generic parameters. Without it, `data`
+///   is a `serde_json::Value`. It becomes `Action::Output`.
+/// - **`idempotent`** marks an action whose repetition does no harm — reads such as `get_*`,
+///   `search_*` and `list_*`. It sets `Action::IDEMPOTENT`, which lets the client retry the call
+///   after a failure that leaves the outcome unknown (a timeout, a dropped connection, a 5xx).
+///   Leave it out for writes: a create whose reply was lost must not run twice.
+/// - **`crate = "path"`** is needed only when the `refold` dependency is renamed (`my_refold = {
+///   package = "refold", … }` in Cargo.toml) or re-exported by another crate: the generated code
+///   then names the runtime through `path` instead of `::refold`.
+///
+/// # What it generates
+///
+/// The struct stays as written — visibility, generics, doc comments, `#[cfg]`, other derives and
+/// attributes — with, in front of them:
+///
+/// - `#[derive(Serialize)]` from the serde that `refold` re-exports, so you need no serde
+///   dependency of your own. Your `#[serde(…)]` attributes (`rename`, `rename_all`, `flatten`,
+///   `skip`, `with`, `default`, …) apply as usual and shape the request body.
+/// - On every field whose type is written `Option<…>`, `std::option::Option<…>` or
+///   `core::option::Option<…>`: `#[serde(skip_serializing_if = "Option::is_none")]`, so `None`
+///   is left out of the body rather than sent as `null` (which many apps read as "clear this
+///   value"). The check is by spelling: an alias of `Option` is not recognised. A field that
+///   decides for itself with `skip_serializing_if`, `skip` or `skip_serializing` is left alone; to
+///   send `None` as `null`, give it a `skip_serializing_if` that is never true.
+///
+/// Beside the struct, inside a `const _: () = { … };` block:
+///
+/// - `impl Action for YourStruct` with `SLUG`, `ACTION_ID`, `IDEMPOTENT` and `Output`;
+/// - an inherent method
+///   `pub async fn execute(&self, client: &Client) -> Result<ActionResponse<Output>, Error>`,
+///   which is `Client::execute(client, self)`.
+///
+/// For a generic struct, both impls carry the struct's generics and where clause, plus the bounds
+/// that make them hold (`Self: Serialize`, `Output: DeserializeOwned`), so a `Search<'a, T>` is an
+/// action whenever its `T` can be serialized.
+///
+/// If the struct already derives `Serialize` itself (`#[derive(Serialize)]` or
+/// `#[derive(serde::Serialize)]` written below `#[refold_action]`), that derive is kept and the
+/// macro adds none, so existing domain types can become actions unchanged; `None` fields are still
+/// left out. Put `#[refold_action]` above the `#[derive(…)]`, as in every example here: the
+/// macro cannot see a derive written above it.
+///
+/// # Shapes
+///
+/// A struct with named fields is an action whose parameters are its fields; a unit struct is an
+/// action without parameters (it sends `{}`). Lifetimes, type and const parameters and where
+/// clauses are supported:
+///
+/// ```no_run
+/// use refold::{Client, refold_action};
+/// use serde::Deserialize;
+///
+/// #[derive(Debug, Deserialize)]
+/// pub struct Page<T> {
+///     pub results: Vec<T>,
+/// }
+///
+/// #[derive(Debug, Deserialize)]
+/// pub struct Contact {
+///     pub id: String,
+/// }
+///
+/// /// Searches contacts. Borrows its query instead of owning it.
+/// #[refold_action(slug = "hubspot", id = "search_contacts", idempotent, output = Page<Contact>)]
+/// pub struct SearchContacts<'a> {
+///     pub query: &'a str,
+///     pub limit: Option<u32>,
+/// }
+///
+/// /// Lists every contact: an action without parameters.
+/// #[refold_action(slug = "hubspot", id = "search_contacts", idempotent, output = Page<Contact>)]
+/// pub struct AllContacts;
+///
+/// # async fn run(client: &Client) -> Result<(), refold::Error> {
+/// let page = SearchContacts { query: "ada", limit: Some(10) }.execute(client).await?;
+/// for contact in page.data.results {
+///     println!("{}", contact.id);
+/// }
+/// let everyone = AllContacts.execute(client).await?;
+/// println!("{} contacts", everyone.data.results.len());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Serde attributes, a typed output, a read that may be retried
+///
+/// ```no_run
+/// use refold::{Client, refold_action};
+/// use serde::Deserialize;
+///
+/// #[derive(Debug, Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// pub struct HubSpotContact {
+///     pub id: String,
+///     pub created_at: String,
+/// }
+///
+/// #[refold_action(slug = "hubspot", id = "get_contact", output = HubSpotContact, idempotent)]
+/// #[derive(Debug, Clone)]
+/// pub struct GetContact {
+///     #[serde(rename = "email")]
+///     pub address: String,
+///     #[serde(skip)]
+///     pub cache_key: u64, // never sent
+/// }
+///
+/// # async fn run(client: &Client) -> Result<(), refold::Error> {
+/// let reply = GetContact { address: "ada@example.com".into(), cache_key: 7 }
+///     .execute(client)
+///     .await?;
+/// let contact: HubSpotContact = reply.data;
+/// println!("{} since {}", contact.id, contact.created_at);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # A renamed dependency
+///
+/// ```
+/// # extern crate refold as my_refold;
+/// // Cargo.toml: my_refold = { package = "refold", version = "0.1" }
+/// use my_refold::refold_action;
+///
+/// #[refold_action(crate = "my_refold", slug = "hubspot", id = "get_contact", idempotent)]
+/// pub struct GetContact {
+///     pub email: String,
+/// }
+///
+/// use my_refold::Action;
+/// assert_eq!(GetContact::ACTION_ID, "get_contact");
+/// ```
+///
+/// # Errors
+///
+/// Every mistake is a compile error that points at the offending token and says what to write
+/// instead, and all of them are reported in the same build: a missing `slug` or `id`, an unknown
+/// key (with the list of known ones), a duplicate key, a value that is not a string literal, an
+/// empty or badly formed slug or id, an `output` that is not a type, `idempotent = …` with a
+/// value, and an enum, union or tuple struct in place of a struct:
+///
+/// ```compile_fail
+/// use refold::refold_action;
+///
+/// #[refold_action(slug = "HubSpot", id = "create_contact")] // `slug` may contain only lowercase …
+/// pub struct CreateContact {
+///     pub email: String,
+/// }
+/// ```
+///
+/// Beside the errors the struct, a stand-in `impl Action` and `execute` are still generated, so
+/// the code that uses the struct does not add errors of its own: one mistake, one error.
+///
 #[proc_macro_attribute]
 pub fn refold_action(args: TokenStream, item: TokenStream) -> TokenStream {
     refold_action_impl(args.into(), item.into()).into()
 }
 
 /// Parse → validate → expand, with every error found on the way reported together.
-fn refold_action_impl(
-    args: proc_macro2::TokenStream,
-    item: proc_macro2::TokenStream,
-) -> proc_macro2::TokenStream {
+fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let cx = ctxt::Ctxt::new();
     let attr = attr::parse(&cx, args);
     let derive_input = match syn::parse2::<syn::DeriveInput>(item.clone()) {

@@ -15,9 +15,7 @@ const IDENTIFIER_MAX_LEN: usize = 128;
 /// The rule for slugs and action ids: 1 to 128 characters, each a lowercase ASCII letter, a digit,
 /// `_` or `-`. The same rule as `refold_core::is_valid_identifier`, which checks at run time.
 pub(crate) fn is_valid_identifier(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= IDENTIFIER_MAX_LEN
-        && value.bytes().all(is_identifier_byte)
+    !value.is_empty() && value.len() <= IDENTIFIER_MAX_LEN && value.bytes().all(is_identifier_byte)
 }
 
 fn is_identifier_byte(byte: u8) -> bool {
@@ -28,25 +26,24 @@ fn is_identifier_byte(byte: u8) -> bool {
 pub(crate) fn check(cx: &Ctxt, attr: &Attr, input: &Input) {
     check_required(cx, attr);
     if let Some(slug) = &attr.slug {
-        check_identifier(cx, "slug", slug, "hubspot");
+        check_identifier(cx, "slug", slug, "the app's slug", "hubspot");
     }
     if let Some(id) = &attr.id {
-        check_identifier(cx, "id", id, "create_contact");
+        check_identifier(cx, "id", id, "the action's id", "create_contact");
     }
     check_shape(cx, input);
 }
 
 fn check_required(cx: &Ctxt, attr: &Attr) {
-    let message = match (&attr.slug, &attr.id) {
-        (Some(_), Some(_)) => return,
-        (None, None) => "missing `slug` and `id`: name the app and the action, \
+    let message = match (attr.given.contains(&"slug"), attr.given.contains(&"id")) {
+        (true, true) => return,
+        (false, false) => "missing `slug` and `id`: name the app and the action, \
              for example `#[refold_action(slug = \"hubspot\", id = \"create_contact\")]`"
             .to_owned(),
-        (None, Some(_)) => "missing `slug`: name the app the action belongs to, \
+        (false, true) => "missing `slug`: name the app the action belongs to, \
              for example `slug = \"hubspot\"`"
             .to_owned(),
-        (Some(_), None) => "missing `id`: name the action, for example `id = \"create_contact\"`"
-            .to_owned(),
+        (true, false) => "missing `id`: name the action, for example `id = \"create_contact\"`".to_owned(),
     };
     if attr.tokens.is_empty() {
         cx.syn_error(syn::Error::new(proc_macro2::Span::call_site(), message));
@@ -55,13 +52,13 @@ fn check_required(cx: &Ctxt, attr: &Attr) {
     }
 }
 
-fn check_identifier(cx: &Ctxt, key: &str, lit: &LitStr, example: &str) {
+fn check_identifier(cx: &Ctxt, key: &str, lit: &LitStr, what: &str, example: &str) {
     let value = lit.value();
     if is_valid_identifier(&value) {
         return;
     }
     let message = if value.is_empty() {
-        format!("`{key}` is empty; write the {key}, for example `{key} = \"{example}\"`")
+        format!("`{key}` is empty; write {what}, for example `{key} = \"{example}\"`")
     } else if value.len() > IDENTIFIER_MAX_LEN && value.bytes().all(is_identifier_byte) {
         format!(
             "`{key}` is {} characters long; Refold allows at most {IDENTIFIER_MAX_LEN}",
@@ -152,10 +149,7 @@ mod tests {
     #[test]
     fn suggestions_are_valid_identifiers() {
         assert_eq!(suggestion("HubSpot").as_deref(), Some("hubspot"));
-        assert_eq!(
-            suggestion("Create Contact").as_deref(),
-            Some("create_contact")
-        );
+        assert_eq!(suggestion("Create Contact").as_deref(), Some("create_contact"));
         assert_eq!(suggestion("google.drive").as_deref(), Some("google_drive"));
         assert_eq!(suggestion("ü"), None);
     }

@@ -1,0 +1,82 @@
+//! The `#[refold_action]` compile-time suite: every supported shape compiles (and its `main`, which
+//! asserts what the macro generated, runs), and every mistake gives the reviewed error in
+//! `tests/ui/fail/*.stderr`.
+//!
+//! Regenerate the expected errors with `TRYBUILD=overwrite cargo test --test ui`, then review the
+//! diff of every `.stderr` like code.
+
+use std::fs;
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.pass("tests/ui/pass/*.rs");
+    cases.compile_fail("tests/ui/fail/*.rs");
+}
+
+/// The macro checks slugs and ids at compile time, the runtime (`refold_core`) checks them before
+/// sending. The two rules live in two crates (a proc-macro crate cannot export functions), so this
+/// test holds them together: `ui/pass/identifiers.rs` is a list of edge cases the macro accepts
+/// (trybuild proves it) and `ui/fail/identifiers.rs` a list it rejects one by one (its `.stderr`
+/// proves it); here the runtime must agree on every entry of both lists.
+#[test]
+fn macro_and_runtime_agree_on_identifiers() {
+    let accepted = ids_in("tests/ui/pass/identifiers.rs");
+    let rejected = ids_in("tests/ui/fail/identifiers.rs");
+    assert!(accepted.len() >= 10 && rejected.len() >= 20, "the lists were not read");
+    for id in &accepted {
+        assert!(
+            refold::is_valid_identifier(id),
+            "the macro accepts {id:?}, the runtime rejects it"
+        );
+    }
+    for id in &rejected {
+        assert!(
+            !refold::is_valid_identifier(id),
+            "the macro rejects {id:?}, the runtime accepts it"
+        );
+    }
+    assert!(accepted.iter().any(|id| id.len() == refold::IDENTIFIER_MAX_LEN));
+    assert!(rejected.iter().any(|id| id.len() == refold::IDENTIFIER_MAX_LEN + 1));
+
+    let stderr = fs::read_to_string("tests/ui/fail/identifiers.stderr").expect("reviewed stderr");
+    assert_eq!(
+        stderr.matches("error: ").count(),
+        rejected.len(),
+        "each rejected id gives exactly one error"
+    );
+}
+
+/// The values of `id = "…"` in a test file, with the escapes those files use decoded.
+fn ids_in(path: &str) -> Vec<String> {
+    let source = fs::read_to_string(path).expect("test file");
+    source
+        .split("id = \"")
+        .skip(1)
+        .map(|rest| unescape(&rest[..rest.find('"').expect("closing quote")]))
+        .collect()
+}
+
+fn unescape(literal: &str) -> String {
+    let mut out = String::new();
+    let mut chars = literal.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('0') => out.push('\0'),
+            Some('\\') => out.push('\\'),
+            Some('u') => {
+                let code: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                let code = u32::from_str_radix(&code, 16).expect("hex escape");
+                out.push(char::from_u32(code).expect("scalar value"));
+            }
+            other => panic!("unexpected escape {other:?} in {literal:?}"),
+        }
+    }
+    out
+}

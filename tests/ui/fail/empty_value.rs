@@ -1,0 +1,8 @@
+use refold::refold_action;
+
+#[refold_action(slug = "", id = "create_contact")]
+pub struct CreateContact {
+    pub email: String,
+}
+
+fn main() {}
