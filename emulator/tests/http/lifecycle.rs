@@ -120,3 +120,13 @@ async fn binary_prints_its_settings_and_serves() {
     child.wait().unwrap();
     assert_eq!(reply.status, 200);
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Emulator>();
+    assert_send_sync::<refold_emulator::EmulatorBuilder>();
+    assert_send_sync::<Fault>();
+    assert_send_sync::<refold_emulator::RecordedRequest>();
+    assert_send_sync::<refold_emulator::Execution>();
+}
