@@ -80,11 +80,11 @@ async fn redirect_fault_sends_location_and_runs_nothing() {
     let h = Harness::new().await;
     h.emulator.inject(Fault::Redirect {
         status: 307,
-        location: "https://elsewhere.invalid/steal".into(),
+        location: "http://127.0.0.2:9/other-origin".into(),
     });
     let reply = h.execute("hubspot", "create_contact", contact()).await;
     assert_eq!(reply.status, 307);
-    assert_eq!(reply.header("location"), Some("https://elsewhere.invalid/steal"));
+    assert_eq!(reply.header("location"), Some("http://127.0.0.2:9/other-origin"));
     assert_eq!(h.emulator.executed_count("hubspot", "create_contact"), 0);
 }
 
