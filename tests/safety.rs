@@ -335,7 +335,7 @@ fn plain_http_is_accepted_only_on_loopback() {
         "http://10.0.0.7:4010",
         "http://192.168.1.2",
         "http://localhost.evil.example",
-        "http://127.0.0.1.nip.io",
+        "http://127.0.0.1.example",
         "http://[::2]",
         "http://0.0.0.0:4010",
     ] {
@@ -350,14 +350,14 @@ fn plain_http_is_accepted_only_on_loopback() {
 fn allow_insecure_http_opens_plain_http_to_other_hosts() {
     let client = Client::builder()
         .api_key("tk_key")
-        .base_url("http://refold.internal:4010")
+        .base_url("http://refold.internal.example:4010")
         .allow_insecure_http(true)
         .build()
         .unwrap();
-    assert_eq!(client.base_url(), "http://refold.internal:4010");
+    assert_eq!(client.base_url(), "http://refold.internal.example:4010");
     let refused = Client::builder()
         .api_key("tk_key")
-        .base_url("http://refold.internal:4010")
+        .base_url("http://refold.internal.example:4010")
         .allow_insecure_http(false)
         .build();
     assert!(refused.is_err());
@@ -371,7 +371,7 @@ fn base_urls_with_userinfo_query_fragment_or_other_schemes_are_refused() {
         "https://app.refold.ai/?tenant=1",
         "https://app.refold.ai/#top",
         "ftp://app.refold.ai",
-        "file:///etc/passwd",
+        "file:///refold",
         "app.refold.ai",
         "not a url",
         "",
