@@ -150,9 +150,15 @@ fn timeout_line(elapsed: Duration, may_have_sent: bool) -> String {
     )
 }
 
+/// Text from a reply with its control characters (line breaks included) replaced by spaces, so
+/// `Display` stays one line and a reply cannot forge extra log lines.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 pub(crate) fn request_id_suffix(request_id: Option<&str>) -> String {
     match request_id {
-        Some(id) => format!(" (request id {id})"),
+        Some(id) => format!(" (request id {})", one_line(id)),
         None => String::new(),
     }
 }
@@ -239,13 +245,13 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Refold answered {}", self.status)?;
         if let Some(kind) = self.error_type.as_deref() {
-            write!(f, " {kind}")?;
+            write!(f, " {}", one_line(kind))?;
         }
         if let Some(code) = self.error_code.as_deref() {
-            write!(f, "/{code}")?;
+            write!(f, "/{}", one_line(code))?;
         }
         if let Some(message) = self.message.as_deref() {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", one_line(message))?;
         } else if let Some(snippet) = self.body_snippet.as_deref() {
             let content_type = self.content_type.as_deref().unwrap_or("no content type");
             if snippet.is_empty() {
