@@ -623,3 +623,18 @@ async fn an_error_reply_names_what_to_do_in_one_line() {
     assert!(line.contains("list_actions"), "a 404 points at list_actions: {line}");
     assert_eq!(only_request(&emulator).method, "GET");
 }
+
+#[tokio::test]
+async fn an_error_message_with_line_breaks_still_displays_as_one_line() {
+    let stub = Stub::start(Canned::json(
+        400,
+        r#"{"error_code":"VALIDATION_ERROR","message":"Required parameter 'email' is missing\r\nSee the docs","request_id":"r-1\nforged"}"#,
+    ))
+    .await;
+    let error = stub.client().list_actions("hubspot").await.unwrap_err();
+    // The fields keep what Refold said; only the one-line rendering is cleaned.
+    assert!(api(&error).message().unwrap().contains('\n'));
+    assert_error_is_clean(&error, &[]);
+    let line = error.to_string();
+    assert!(line.contains("email") && line.contains("See the docs"), "{line}");
+}
