@@ -849,8 +849,11 @@ impl fmt::Debug for ClientBuilder {
 
 /// Validates a base URL and normalizes it to have no trailing slash, so joining it with an
 /// endpoint path (which starts with `/`) never doubles or drops a slash.
-fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let url = reqwest::Url::parse(raw.trim()).map_err(|e| {
+fn checked_base_url(input: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    // Errors echo the URL without any user info it carries: that part may hold a password.
+    let shown = without_userinfo(input);
+    let raw = shown.as_str();
+    let url = reqwest::Url::parse(input.trim()).map_err(|e| {
         Error::config(format!(
             "the base URL {raw:?} is not a valid URL ({e}); write it like {DEFAULT_BASE_URL}"
         ))
@@ -888,6 +891,20 @@ fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Erro
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// `input` with anything between `://` and the host's `@` replaced by `***`.
+fn without_userinfo(input: &str) -> String {
+    let Some(scheme_end) = input.find("://").map(|i| i + 3) else {
+        return input.to_owned();
+    };
+    let authority_end = input[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(input.len(), |i| scheme_end + i);
+    match input[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &input[..scheme_end], &input[scheme_end + at..]),
+        None => input.to_owned(),
+    }
+}
+
 /// A `User-Agent` may hold spaces, but nothing else outside visible ASCII.
 fn user_agent_header(agent: &str) -> Result<HeaderValue, Error> {
     if agent.is_empty() || !agent.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
@@ -901,4 +918,23 @@ fn user_agent_header(agent: &str) -> Result<HeaderValue, Error> {
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_errors_never_echo_a_password() {
+        for url in [
+            "ftp://user:hunter2@host",
+            "http://user:hunter2@example.com/x",
+            "https://:hunter2@/",
+        ] {
+            let error = checked_base_url(url, false).expect_err("must be refused");
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+        }
+        assert_eq!(without_userinfo("https://u:p@h/a@b"), "https://***@h/a@b");
+        assert_eq!(without_userinfo("https://h/a@b"), "https://h/a@b");
+    }
 }

@@ -256,7 +256,12 @@ impl fmt::Display for ApiError {
             let content_type = self.content_type.as_deref().unwrap_or("no content type");
             if snippet.is_empty() {
                 write!(f, " with an empty body ({content_type})")?;
-                return write!(f, "; {}{}", self.advice(), request_id_suffix(self.request_id.as_deref()));
+                return write!(
+                    f,
+                    "; {}{}",
+                    self.advice(),
+                    request_id_suffix(self.request_id.as_deref())
+                );
             }
             let first_line: String = snippet.chars().take(120).filter(|c| !c.is_control()).collect();
             write!(f, " with an unreadable body ({content_type}): {first_line:?}")?;
