@@ -1,7 +1,7 @@
 //! Chaos: 2,000 `create_contact` writes with distinct emails, 32 at a time, while the emulator
 //! injects a seeded random fault into 10% of requests (dropped connections before and after
-//! the action ran, 5xx with JSON, HTML and empty bodies, 429 and rate-limit 403, short delays
-//! and delays past the client's timeout).
+//! the action ran, 5xx with JSON, HTML and empty bodies, 429 and rate-limit 403, 401 and an
+//! auth 403, short delays and delays past the client's timeout).
 //!
 //! Whatever the interleaving, the retry rules must hold: a write that succeeded ran exactly once,
 //! a write whose error says it did not run (`may_have_executed() == false`) ran zero times, and
@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use refold::{Error, RetryPolicy};
-use refold_emulator::{Emulator, Fault};
+use refold_emulator::{Emulator, Fault, FaultBody};
+use serde_json::json;
 use support::{CreateContact, builder_for, execute_attempts};
 
 const CALLS: usize = 2_000;
@@ -35,6 +36,19 @@ fn faults() -> Vec<Fault> {
         Fault::empty(504),
         Fault::too_many_requests(1),
         Fault::RateLimit403,
+        // Refusals that certainly did not run the write, so the "did not run" check is exercised.
+        Fault::Status {
+            status: 401,
+            body: FaultBody::Json(
+                json!({ "status_code": 401, "error_code": "SERVER_ERROR", "message": "Invalid Credentials" }),
+            ),
+            retry_after: None,
+        },
+        Fault::Status {
+            status: 403,
+            body: FaultBody::Json(json!({ "status_code": 403, "error_code": "FORBIDDEN", "message": "Access denied" })),
+            retry_after: None,
+        },
         Fault::Delay(Duration::from_millis(20)),
         Fault::Delay(LONG_DELAY),
     ]
@@ -133,4 +147,8 @@ async fn writes_under_random_faults_never_run_twice_and_errors_say_whether_they_
     // The faults are rare enough that most writes succeed, and throttled ones were retried.
     assert!(ok >= CALLS * 8 / 10, "only {ok} of {CALLS} succeeded");
     assert!(requests > CALLS, "no retries happened");
+    assert!(
+        CALLS - ok > may_have_executed,
+        "no error said the write did not run: that check was never exercised"
+    );
 }
