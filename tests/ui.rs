@@ -47,13 +47,18 @@ fn macro_and_runtime_agree_on_identifiers() {
     );
 }
 
-/// The values of `id = "…"` in a test file, with the escapes those files use decoded.
+/// The values of `id = "…"` in the `#[refold_action(…)]` attributes of a test file, with the
+/// escapes those files use decoded.
 fn ids_in(path: &str) -> Vec<String> {
     let source = fs::read_to_string(path).expect("test file");
     source
-        .split("id = \"")
+        .split("\n#[refold_action(")
         .skip(1)
-        .map(|rest| unescape(&rest[..rest.find('"').expect("closing quote")]))
+        .map(|attribute| {
+            let attribute = &attribute[..attribute.find(")]").expect("the attribute ends")];
+            let value = &attribute[attribute.find("id = \"").expect("an id") + "id = \"".len()..];
+            unescape(&value[..value.find('"').expect("closing quote")])
+        })
         .collect()
 }
 

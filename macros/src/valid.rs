@@ -65,39 +65,45 @@ fn check_identifier(cx: &Ctxt, key: &str, lit: &LitStr, what: &str, example: &st
             value.chars().count()
         )
     } else {
-        let bad: String = value
+        let bad = value
             .chars()
-            .filter(|c| !c.is_ascii() || !is_identifier_byte(*c as u8))
-            .take(1)
-            .collect();
-        let bad = match bad.as_str() {
-            " " => "a space".to_owned(),
-            other => format!("`{}`", other.escape_default()),
+            .find(|c| !c.is_ascii() || !is_identifier_byte(*c as u8))
+            .expect("an invalid identifier of valid length has an invalid character");
+        let shown = match bad {
+            ' ' => "a space".to_owned(),
+            c if c.is_ascii() => format!("`{}`", c.escape_debug()),
+            c => format!("`{}` (not ASCII)", c.escape_debug()),
         };
         let instead = match suggestion(&value) {
-            Some(fixed) => format!("; write `{key} = \"{fixed}\"`"),
-            None => String::new(),
+            Some(fixed) => format!("write `{key} = \"{fixed}\"`"),
+            None => "remove it, or replace it with `_` or `-`".to_owned(),
         };
         format!(
             "`{key}` may contain only lowercase ASCII letters, digits, `_` and `-`, \
-             but has {bad}{instead}"
+             but has {shown}; {instead}"
         )
     };
     cx.error_spanned_by(lit, message);
 }
 
-/// A valid identifier close to `value`: lowercased, with spaces and dots turned into `_`.
+/// The valid identifier the user most likely meant, when the fix is unambiguous: uppercase letters
+/// lowercased, surrounding whitespace trimmed, and spaces or dots between words turned into `_`.
+/// Anything else (a `/`, a leading `.`, a non-ASCII letter) gets no suggestion: guessing there
+/// could name a different action.
 fn suggestion(value: &str) -> Option<String> {
-    let fixed: String = value
-        .trim()
-        .chars()
-        .filter_map(|c| match c {
-            'A'..='Z' => Some(c.to_ascii_lowercase()),
-            ' ' | '.' | '/' => Some('_'),
-            c if c.is_ascii() && is_identifier_byte(c as u8) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let trimmed = value.trim();
+    let chars: Vec<char> = trimmed.chars().collect();
+    let mut fixed = String::with_capacity(trimmed.len());
+    for (i, c) in chars.iter().enumerate() {
+        let between_words =
+            i > 0 && chars.get(i + 1).is_some_and(char::is_ascii_alphanumeric) && chars[i - 1].is_ascii_alphanumeric();
+        match c {
+            'A'..='Z' => fixed.push(c.to_ascii_lowercase()),
+            ' ' | '.' if between_words => fixed.push('_'),
+            c if c.is_ascii() && is_identifier_byte(*c as u8) => fixed.push(*c),
+            _ => return None,
+        }
+    }
     is_valid_identifier(&fixed).then_some(fixed)
 }
 
@@ -151,6 +157,9 @@ mod tests {
         assert_eq!(suggestion("HubSpot").as_deref(), Some("hubspot"));
         assert_eq!(suggestion("Create Contact").as_deref(), Some("create_contact"));
         assert_eq!(suggestion("google.drive").as_deref(), Some("google_drive"));
-        assert_eq!(suggestion("ü"), None);
+        assert_eq!(suggestion(" hubspot\n").as_deref(), Some("hubspot"));
+        for unclear in ["ü", "../x", "a/b", "%2e", "a?b", "a..b", ".a", "a b c?"] {
+            assert_eq!(suggestion(unclear), None, "{unclear:?}");
+        }
     }
 }

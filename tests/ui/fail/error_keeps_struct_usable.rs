@@ -1,5 +1,6 @@
-// One mistake in the attribute gives exactly one error: the struct, its `impl Action` and its
-// `execute` are still generated, so the code that uses them reports nothing more.
+// One mistake in the attribute gives exactly one error: the struct (with its derives), its
+// `impl Action` (with the `output` type) and its `execute` are still generated, so the code that
+// uses them reports nothing more.
 use refold::{Action, Client, refold_action};
 
 #[derive(Debug, serde::Deserialize)]
@@ -14,17 +15,14 @@ pub struct CreateContact {
     pub firstname: Option<String>,
 }
 
-#[refold_action(slug = "hubspot", id = "search_contacts")]
-pub enum Search {
-    ByEmail { email: String },
-}
-
 async fn uses_it(client: &Client) -> Result<String, refold::Error> {
-    let action = CreateContact { email: "ada@example.com".into(), firstname: None };
-    let copy = action.clone();
-    let reply = copy.execute(client).await?;
-    let _ = Search::ByEmail { email: reply.data.id.clone() }.execute(client).await?;
+    let action = CreateContact {
+        email: "ada@example.com".into(),
+        firstname: None,
+    };
+    let reply = action.clone().execute(client).await?;
     let _: &str = CreateContact::SLUG;
+    let _: bool = CreateContact::IDEMPOTENT;
     Ok(reply.data.id)
 }
 

@@ -51,7 +51,10 @@ pub struct Invalid14;
 #[refold_action(slug = "hubspot", id = "\u{301}")]
 pub struct Invalid15;
 
-#[refold_action(slug = "hubspot", id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+#[refold_action(
+    slug = "hubspot",
+    id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+)]
 pub struct Invalid16;
 
 #[refold_action(slug = "hubspot", id = " a")]

@@ -35,7 +35,10 @@ pub struct CompiledOutToo {
 }
 
 fn main() {
-    let action = CreateContact { email: "ada@example.com".into(), jobtitle: Some("Engineer".into()) };
+    let action = CreateContact {
+        email: "ada@example.com".into(),
+        jobtitle: Some("Engineer".into()),
+    };
     let copy = action.clone();
     assert_eq!(action, copy);
     assert!(format!("{action:?}").contains("ada@example.com"));

@@ -33,5 +33,8 @@ fn main() {
         firstname: None,
     })
     .unwrap();
-    assert_eq!(body, my_refold::__private::serde_json::json!({ "email": "ada@example.com" }));
+    assert_eq!(
+        body,
+        my_refold::__private::serde_json::json!({ "email": "ada@example.com" })
+    );
 }

@@ -22,10 +22,22 @@ fn assert_send<F: std::future::Future + Send>(future: F) -> F {
 }
 
 async fn handler(client: &Client) -> Result<String, Error> {
-    let created: ActionResponse<serde_json::Value> =
-        assert_send(CreateContact { email: "ada@example.com".into() }.execute(client)).await?;
+    let created: ActionResponse<serde_json::Value> = assert_send(
+        CreateContact {
+            email: "ada@example.com".into(),
+        }
+        .execute(client),
+    )
+    .await?;
     let query = String::from("ada");
-    let _found = assert_send(Search { query: &query, extra: 5_u8 }.execute(client)).await?;
+    let _found = assert_send(
+        Search {
+            query: &query,
+            extra: 5_u8,
+        }
+        .execute(client),
+    )
+    .await?;
     let _owners = ListOwners.execute(client).await?;
     Ok(created.data["id"].to_string())
 }

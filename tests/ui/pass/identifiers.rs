@@ -24,7 +24,10 @@ pub struct Valid5;
 #[refold_action(slug = "hubspot", id = "v2_list-all")]
 pub struct Valid6;
 
-#[refold_action(slug = "hubspot", id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+#[refold_action(
+    slug = "hubspot",
+    id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+)]
 pub struct Valid7;
 
 #[refold_action(slug = "hubspot", id = "0123456789")]

@@ -11,7 +11,11 @@ pub struct Search<'a> {
 
 fn main() {
     let query = String::from("ada");
-    let search = Search { query: &query, properties: &["email"], after: None };
+    let search = Search {
+        query: &query,
+        properties: &["email"],
+        after: None,
+    };
     assert_eq!(<Search<'_> as Action>::ACTION_ID, "search_contacts");
     assert_eq!(
         serde_json::to_value(&search).unwrap(),

@@ -37,7 +37,10 @@ fn main() {
     assert!(GetContact::IDEMPOTENT);
     assert!(!CreateContact::IDEMPOTENT);
     same_type(None::<<GetContact as Action>::Output>, None::<HubSpotContact>);
-    same_type(None::<<SearchContacts as Action>::Output>, None::<Vec<(u32, HubSpotContact)>>);
+    same_type(
+        None::<<SearchContacts as Action>::Output>,
+        None::<Vec<(u32, HubSpotContact)>>,
+    );
     same_type(
         None::<<CreateContact as Action>::Output>,
         None::<serde_json::Map<String, serde_json::Value>>,
@@ -50,7 +53,9 @@ fn main() {
         .linked_account_id("ada@example.com")
         .build()
         .unwrap();
-    let action = GetContact { email: "ada@example.com".into() };
+    let action = GetContact {
+        email: "ada@example.com".into(),
+    };
     let future = action.execute(&client);
     let _typed: Option<Result<ActionResponse<HubSpotContact>, refold::Error>> =
         if false { Some(block_on_never(future)) } else { None };

@@ -58,7 +58,9 @@ fn main() {
         company: "acme".into(),
         website: "acme.test".into(),
         additional_fields,
-        owner: Owner { hubspot_owner_id: Some("7".into()) },
+        owner: Owner {
+            hubspot_owner_id: Some("7".into()),
+        },
         r#type: "person",
     };
     assert_eq!(
@@ -75,7 +77,10 @@ fn main() {
         }),
     );
     assert_eq!(
-        serde_json::to_value(Shouting { first_name: "Ada".into() }).unwrap(),
+        serde_json::to_value(Shouting {
+            first_name: "Ada".into()
+        })
+        .unwrap(),
         json!({ "FIRST_NAME": "Ada" }),
     );
 }

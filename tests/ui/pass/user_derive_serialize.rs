@@ -28,7 +28,10 @@ pub struct GetContactById {
 }
 
 fn main() {
-    let action = CreateContact { email: "ada@example.com".into(), first_name: None };
+    let action = CreateContact {
+        email: "ada@example.com".into(),
+        first_name: None,
+    };
     let body = serde_json::to_value(&action).unwrap();
     assert_eq!(body, serde_json::json!({ "email": "ada@example.com" }));
     let back: CreateContact = serde_json::from_value(body).unwrap();
@@ -36,5 +39,11 @@ fn main() {
 
     assert!(GetContact::IDEMPOTENT);
     let by_id: GetContactById = serde_json::from_str(r#"{"contact_id":"9001"}"#).unwrap();
-    assert_eq!(by_id, GetContactById { contact_id: "9001".into(), properties: None });
+    assert_eq!(
+        by_id,
+        GetContactById {
+            contact_id: "9001".into(),
+            properties: None
+        }
+    );
 }
