@@ -5,9 +5,10 @@
 // Each suite uses a different part of this module.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
 use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use refold::{Action, Client, ClientBuilder, RetryPolicy};
@@ -97,7 +98,7 @@ pub fn execute_attempts(emulator: &Emulator) -> usize {
         .count()
 }
 
-/// Everything written through `tracing` while the guard of [`capture_logs`] lives.
+/// Everything written through `tracing` on one thread while the guard of [`capture_logs`] lives.
 #[derive(Clone, Default)]
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
@@ -141,11 +142,21 @@ pub fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     Some(&rest[..end])
 }
 
-pub struct LogWriter(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// The buffer of the capture running on this thread, if any.
+    static CAPTURE: RefCell<Option<Logs>> = const { RefCell::new(None) };
+}
 
-impl io::Write for LogWriter {
+/// Writes to the capture of the thread that emits the event, or nowhere.
+pub struct ThreadWriter;
+
+impl io::Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|capture| {
+            if let Some(logs) = capture.borrow().as_ref() {
+                logs.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -153,25 +164,46 @@ impl io::Write for LogWriter {
     }
 }
 
-impl<'a> MakeWriter<'a> for Logs {
-    type Writer = LogWriter;
-    fn make_writer(&'a self) -> LogWriter {
-        LogWriter(self.0.clone())
+struct ByThread;
+
+impl<'a> MakeWriter<'a> for ByThread {
+    type Writer = ThreadWriter;
+    fn make_writer(&'a self) -> ThreadWriter {
+        ThreadWriter
     }
 }
 
-/// Captures every event and span (opening and closing, with their fields) at TRACE on the
-/// current thread until the guard drops. Use it from a current-thread runtime, so that the
+/// Ends a capture when dropped.
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| capture.borrow_mut().take());
+    }
+}
+
+/// Captures every event and span (opening and closing, with their fields) at TRACE emitted on
+/// the current thread until the guard drops. Use it from a current-thread runtime, so that the
 /// client's futures run on the thread that holds the guard.
-pub fn capture_logs() -> (Logs, impl Sized) {
+///
+/// One global subscriber routes each line to the emitting thread's capture. A thread-local
+/// subscriber (`set_default`) would be simpler but loses events: tracing caches each call
+/// site's interest globally, and a call site first reached by a parallel test on a thread
+/// without a subscriber can be cached as "never" while this thread's subscriber registers.
+pub fn capture_logs() -> (Logs, CaptureGuard) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        tracing_subscriber::fmt()
+            .with_writer(ByThread)
+            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+            .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
+            .finish()
+            .try_init()
+            .expect("no other global tracing subscriber in this test binary");
+    });
     let logs = Logs::default();
-    let guard = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-        .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
-        .finish()
-        .set_default();
-    (logs, guard)
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(logs.clone()));
+    (logs, CaptureGuard(()))
 }
 
 /// A loopback port nothing listens on: connecting to it is refused.
