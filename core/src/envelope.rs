@@ -55,7 +55,7 @@ fn lenient_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u
 fn decode_error(reply: &Reply, source: serde_json::Error) -> Error {
     Error::Decode(Box::new(DecodeError {
         status: reply.status,
-        content_type: reply.content_type.clone(),
+        content_type: reply.content_type_text(),
         body_snippet: snippet(&reply.body),
         request_id: reply.request_id.clone(),
         source,
@@ -65,8 +65,8 @@ fn decode_error(reply: &Reply, source: serde_json::Error) -> Error {
 /// Decodes a 2xx execute reply. A `node_status` other than `Success` becomes
 /// [`Error::ActionFailed`]; a missing `node_status` is taken as success, since some replies
 /// omit it and the HTTP status already said 2xx.
-pub(crate) fn decode_action<T: DeserializeOwned>(reply: &Reply) -> Result<ActionResponse<T>, Error> {
-    let envelope: RawEnvelope<'_> = serde_json::from_slice(&reply.body).map_err(|e| decode_error(reply, e))?;
+pub(crate) fn decode_action<T: DeserializeOwned>(reply: Reply) -> Result<ActionResponse<T>, Error> {
+    let envelope: RawEnvelope<'_> = serde_json::from_slice(&reply.body).map_err(|e| decode_error(&reply, e))?;
     let node_status = envelope
         .node_status
         .as_deref()
@@ -80,12 +80,13 @@ pub(crate) fn decode_action<T: DeserializeOwned>(reply: &Reply) -> Result<Action
             request_id: reply.request_id.clone(),
         });
     }
-    let data = serde_json::from_str(raw_data).map_err(|e| decode_error(reply, e))?;
+    let data = serde_json::from_str(raw_data).map_err(|e| decode_error(&reply, e))?;
     Ok(ActionResponse {
         data,
         node_status,
         http_status: envelope.http_status,
-        request_id: reply.request_id.clone(),
+        // Moved, not copied: the reply ends here.
+        request_id: reply.request_id,
     })
 }
 
@@ -174,7 +175,7 @@ pub(crate) fn api_error(reply: &Reply, idempotent: bool) -> Error {
         request_id,
         retry_after: reply.retry_after,
         rate_limited,
-        content_type: reply.content_type.clone(),
+        content_type: reply.content_type_text(),
         body_snippet: (!readable).then(|| snippet(&reply.body)),
         idempotent,
     }))

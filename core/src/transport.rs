@@ -28,26 +28,45 @@ pub(crate) struct Request {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) content_type: Option<String>,
+    /// Kept as the header value (no copy): only an error reads it, through
+    /// [`Reply::content_type_text`].
+    pub(crate) content_type: Option<HeaderValue>,
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) body: Bytes,
 }
 
+impl Reply {
+    /// The `Content-Type` header as text, for errors.
+    pub(crate) fn content_type_text(&self) -> Option<String> {
+        self.content_type
+            .as_ref()
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
 /// Sends one request and reads its reply. Non-2xx replies become errors here, so callers only
 /// ever decode successes.
+///
+/// The request is borrowed, so a retry reuses it: each attempt copies only the header map
+/// (straight into reqwest's request) and shares the body.
 pub(crate) async fn send_once(
     http: &reqwest::Client,
-    request: Request,
+    request: &Request,
     max_response_bytes: u64,
 ) -> Result<Reply, Error> {
     let idempotent = request.idempotent;
-    let mut builder = http.request(request.method, request.url).headers(request.headers);
-    if let Some(body) = request.body {
-        builder = builder.body(body);
+    let mut builder = http.request(request.method.clone(), request.url.as_str());
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
     }
-    let response = builder
-        .send()
+    let mut outgoing = builder
+        .build()
+        .map_err(|source| classify_send_error(source, idempotent))?;
+    *outgoing.headers_mut() = request.headers.clone();
+    let response = http
+        .execute(outgoing)
         .await
         .map_err(|source| classify_send_error(source, idempotent))?;
     let status = response.status().as_u16();
@@ -55,7 +74,7 @@ pub(crate) async fn send_once(
         let location = header_text(response.headers(), header::LOCATION);
         return Err(Error::Redirect { status, location });
     }
-    let content_type = header_text(response.headers(), header::CONTENT_TYPE);
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let request_id = header_text(response.headers(), REQUEST_ID_HEADER);
     let retry_after = response.headers().get(header::RETRY_AFTER).and_then(parse_retry_after);
     let body = read_capped(response, status, max_response_bytes, idempotent).await?;
