@@ -97,8 +97,9 @@ use proc_macro::TokenStream;
 /// If the struct already derives `Serialize` itself (`#[derive(Serialize)]` or
 /// `#[derive(serde::Serialize)]` written below `#[refold_action]`), that derive is kept and the
 /// macro adds none, so existing domain types can become actions unchanged; `None` fields are still
-/// left out. Put `#[refold_action]` above the `#[derive(…)]`, as in every example here: the
-/// macro cannot see a derive written above it.
+/// left out. Put `#[refold_action]` above the `#[derive(…)]`, as in every example here: a derive
+/// written above it is invisible to the macro, and the two `Serialize` impls then conflict
+/// (error E0119, pointing at both).
 ///
 /// # Shapes
 ///
@@ -243,5 +244,95 @@ fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenSt
             expand::expand(&attr, &input, &consts)
         }
         Err(errors) => fallback::expand(&attr, &input, errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    use super::refold_action_impl;
+
+    /// Every identifier in `tokens`, groups included.
+    fn idents(tokens: TokenStream) -> Vec<String> {
+        tokens
+            .into_iter()
+            .flat_map(|token| match token {
+                TokenTree::Ident(ident) => vec![ident.to_string()],
+                TokenTree::Group(group) => idents(group.stream()),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    fn expand(args: TokenStream, item: TokenStream) -> String {
+        refold_action_impl(args, item).to_string()
+    }
+
+    #[test]
+    fn generated_code_names_the_runtime_only_through_the_root() {
+        let item = quote!(
+            pub struct CreateContact<T> {
+                pub email: T,
+                pub firstname: Option<String>,
+            }
+        );
+        let expanded = expand(quote!(slug = "hubspot", id = "create_contact"), item.clone());
+        for needle in [
+            ":: refold :: __private :: Action for",
+            ":: refold :: __private :: serde :: Serialize",
+            "\"::refold::__private::serde\"",
+            "\"::refold::__private::Option::is_none\"",
+            "const _ : () =",
+            "# [automatically_derived]",
+        ] {
+            assert!(expanded.contains(needle), "{needle} not in {expanded}");
+        }
+
+        let renamed = refold_action_impl(
+            quote!(crate = "my_refold", slug = "hubspot", id = "create_contact"),
+            item.clone(),
+        );
+        let names = idents(renamed);
+        assert!(!names.iter().any(|name| name == "refold"), "{names:?}");
+        assert!(names.iter().any(|name| name == "my_refold"));
+        // Nothing reached through the user's scope: no `std`, `core` or bare `serde` path roots
+        // other than those the user wrote (`Option` in the field type).
+        for root in ["std", "core", "alloc"] {
+            assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn a_user_serialize_derive_is_not_doubled() {
+        let expanded = expand(
+            quote!(slug = "hubspot", id = "get_contact"),
+            quote!(
+                #[derive(Debug, serde::Serialize)]
+                pub struct GetContact {
+                    pub email: String,
+                }
+            ),
+        );
+        assert!(!expanded.contains("__private :: serde :: Serialize ,"), "{expanded}");
+        assert!(!expanded.contains("derive (:: refold"), "{expanded}");
+        assert_eq!(expanded.matches("Serialize").count(), 1, "{expanded}");
+    }
+
+    #[test]
+    fn invalid_input_still_expands_to_the_struct_and_its_impls() {
+        let expanded = expand(
+            quote!(slug = "HubSpot", id = "create_contact"),
+            quote!(
+                pub struct CreateContact {
+                    pub email: String,
+                }
+            ),
+        );
+        assert!(expanded.starts_with(":: core :: compile_error !"), "{expanded}");
+        assert!(expanded.contains("pub struct CreateContact"));
+        assert!(expanded.contains("const SLUG : & 'static :: refold :: __private :: str = \"\""));
+        assert!(expanded.contains("pub async fn execute"));
     }
 }
