@@ -5,7 +5,8 @@
 //! cargo run --release -p refold-benches --bin compare -- --quick # a smoke run, seconds
 //! ```
 //!
-//! Options: `--quick`, `--no-compile` (skip the compile-cost builds), `--rss-calls N`.
+//! Options: `--quick`, `--no-compile` (skip the compile-cost builds), `--only-compile`,
+//! `--rss-calls N`.
 //! The servers (the fixed-reply server and the emulator) run in child processes (this binary
 //! started again with `--serve fixed|emulator`), so CPU time, allocations and memory measured
 //! here are the client's alone. The table is also written to
@@ -38,6 +39,7 @@ struct Config {
     concurrencies: Vec<usize>,
     rss_calls: usize,
     compile: bool,
+    calls: bool,
     compile_structs: usize,
     compile_rounds: usize,
 }
@@ -52,6 +54,7 @@ impl Config {
             concurrencies: vec![1, 16, 64, 256],
             rss_calls: 100_000,
             compile: true,
+            calls: true,
             compile_structs: 200,
             compile_rounds: 5,
         };
@@ -68,10 +71,13 @@ impl Config {
                     config.compile_rounds = 1;
                 }
                 "--no-compile" => config.compile = false,
+                "--only-compile" => config.calls = false,
                 "--rss-calls" => {
                     config.rss_calls = args.next().and_then(|n| n.parse().ok()).expect("--rss-calls N");
                 }
-                other => panic!("unknown argument {other:?}; expected --quick, --no-compile or --rss-calls N"),
+                other => panic!(
+                    "unknown argument {other:?}; expected --quick, --no-compile, --only-compile or --rss-calls N"
+                ),
             }
         }
         config
@@ -89,7 +95,12 @@ fn main() {
     let started = Instant::now();
 
     let mut report = Report::default();
-    for kind in [ServerKind::Fixed, ServerKind::Emulator] {
+    let kinds = if config.calls {
+        vec![ServerKind::Fixed, ServerKind::Emulator]
+    } else {
+        Vec::new()
+    };
+    for kind in kinds {
         let server = ServerProcess::spawn(kind);
         let clients = Clients::new(&server.base_url, &server.api_key, &server.linked_account_id).expect("clients");
         if kind == ServerKind::Emulator {
@@ -366,6 +377,12 @@ fn memory(clients: &Clients, calls: usize) -> HashMap<Variant, Memory> {
         .build()
         .expect("runtime");
     runtime.block_on(async {
+        // Settle every pool and cache first, so growth is what the calls themselves keep.
+        for variant in Variant::ALL {
+            for _ in 0..1_000 {
+                clients.call(variant).await.expect("warm-up call");
+            }
+        }
         let mut memory = HashMap::new();
         for variant in Variant::ALL {
             let rss_before = rss_bytes();
