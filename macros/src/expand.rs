@@ -7,7 +7,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
-use syn::{Data, Fields, Generics, LitStr, parse_quote};
+use syn::{Data, Fields, GenericParam, Generics, LitStr, parse_quote};
 
 use crate::ast::{Input, Shape};
 use crate::attr::Attr;
@@ -81,6 +81,13 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, extra: TokenStr
         id.value(),
         slug.value(),
     );
+    // Every parameter of the struct, for the `use<…>` of `execute`'s return type: precise
+    // capturing reads the same in every edition the user's crate may be written in.
+    let captures = input.item.generics.params.iter().map(|param| match param {
+        GenericParam::Lifetime(param) => param.lifetime.to_token_stream(),
+        GenericParam::Type(param) => param.ident.to_token_stream(),
+        GenericParam::Const(param) => param.ident.to_token_stream(),
+    });
     let cfgs = input.cfgs();
     quote! {
         #(#cfgs)*
@@ -97,11 +104,14 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, extra: TokenStr
             #[automatically_derived]
             impl #impl_generics #ident #ty_generics #where_clause {
                 #[doc = #doc]
-                pub async fn execute(
-                    &self,
-                    client: &#private::Client,
-                ) -> #private::Result<#private::ActionResponse<#output>, #private::Error> {
-                    #private::Client::execute(client, self).await
+                #[inline]
+                pub fn execute<'__refold>(
+                    &'__refold self,
+                    client: &'__refold #private::Client,
+                ) -> impl #private::Future<
+                    Output = #private::Result<#private::ActionResponse<#output>, #private::Error>,
+                > + use<'__refold, #(#captures),*> {
+                    #private::Client::execute(client, self)
                 }
             }
 

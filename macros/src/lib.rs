@@ -86,9 +86,17 @@ use proc_macro::TokenStream;
 /// Beside the struct, inside a `const _: () = { … };` block:
 ///
 /// - `impl Action for YourStruct` with `SLUG`, `ACTION_ID`, `IDEMPOTENT` and `Output`;
-/// - an inherent method
-///   `pub async fn execute(&self, client: &Client) -> Result<ActionResponse<Output>, Error>`,
-///   which is `Client::execute(client, self)`.
+/// - an inherent async method, `Client::execute(client, self)`:
+///
+///   ```text
+///   pub fn execute(&self, client: &Client)
+///       -> impl Future<Output = Result<ActionResponse<Output>, Error>>
+///   ```
+///
+///   Call it as `action.execute(&client).await`. The future borrows the action and the client,
+///   and is `Send` whenever the struct is `Sync`. (It is written as a plain `fn` returning
+///   core's future, not as an `async fn` with a state machine of its own, so each annotated
+///   struct costs little to compile.)
 ///
 /// For a generic struct, both impls carry the struct's generics and where clause, plus the bounds
 /// that make them hold (`Self: Serialize`, `Output: DeserializeOwned`), so a `Search<'a, T>` is an
@@ -333,6 +341,6 @@ mod tests {
         assert!(expanded.starts_with(":: core :: compile_error !"), "{expanded}");
         assert!(expanded.contains("pub struct CreateContact"));
         assert!(expanded.contains("const SLUG : & 'static :: refold :: __private :: str = \"\""));
-        assert!(expanded.contains("pub async fn execute"));
+        assert!(expanded.contains("pub fn execute"));
     }
 }
