@@ -903,3 +903,32 @@ async fn reply_cap_is_configurable_and_a_reply_at_the_cap_is_accepted() {
     );
     assert!(error.to_string().contains("max_response_bytes"), "{error}");
 }
+
+#[tokio::test]
+async fn a_reply_reached_through_a_followed_redirect_is_refused() {
+    // A caller-supplied reqwest client follows redirects by default. The SDK cannot stop that
+    // client from sending the request on, but it refuses the reply that comes back from the
+    // other origin instead of returning it as Refold's answer.
+    let emulator = Emulator::start().await.unwrap();
+    let other = Emulator::builder().api_key(emulator.api_key()).start().await.unwrap();
+    let location = format!("{}{EXECUTE_PATH}", other.base_url());
+    let client = builder_for(&emulator)
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap();
+    emulator.inject_for(
+        "/execute",
+        Fault::Redirect {
+            status: 307,
+            location: location.clone(),
+        },
+    );
+
+    let error = client.execute(&write()).await.unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Redirect);
+    let Error::Redirect { location: named, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(named.as_deref(), Some(location.as_str()));
+}

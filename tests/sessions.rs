@@ -301,3 +301,34 @@ async fn mint_failure_is_reported_and_nothing_is_executed() {
     assert_eq!(executes(&emulator).len(), 0);
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
 }
+
+#[tokio::test]
+async fn a_failed_mint_says_the_call_was_never_sent() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = Client::builder()
+        .api_key(emulator.api_key())
+        .linked_account_id(emulator.linked_account_id())
+        .managed_session_tokens(true)
+        .base_url(emulator.base_url())
+        .retry_policy(refold::RetryPolicy::none())
+        .build()
+        .unwrap();
+    emulator.inject_for(MINT_PATH, Fault::refold_error(503));
+
+    let error = client
+        .execute(&CreateContact::new("never-sent@example.com".to_owned()))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, refold::Error::SessionMint { .. }), "{error:?}");
+    assert_eq!(error.kind(), ErrorKind::ServerError, "the kind is the mint's own");
+    assert_eq!(error.status(), Some(503));
+    assert!(
+        !error.may_have_executed(),
+        "a 503 from the mint cannot have run the write"
+    );
+    assert!(error.is_retryable(), "nothing was sent, so trying again is safe");
+    assert!(error.to_string().contains("nothing was sent"), "{error}");
+    assert!(executes(&emulator).is_empty());
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
+}

@@ -10,10 +10,10 @@ use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use secrecy::SecretString;
 use serde::Serialize;
-use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Auth, LinkedAccount, Needs};
+use crate::call::{CallScope, call_span};
 use crate::envelope::{decode_action, decode_json};
 use crate::ident::validate_identifier;
 use crate::rate_limit::{Limiter, RateLimit};
@@ -78,21 +78,8 @@ struct Shared {
     max_response_bytes: u64,
     limiter: Option<Limiter>,
     sessions: SessionCache,
-}
-
-/// The span every call runs in: one per call (not per attempt), fields filled in as the call
-/// ends. Holds no credential and no linked account id.
-fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> tracing::Span {
-    tracing::debug_span!(
-        "refold.call",
-        endpoint,
-        slug,
-        action_id,
-        attempts = tracing::field::Empty,
-        status = tracing::field::Empty,
-        request_id = tracing::field::Empty,
-        elapsed_ms = tracing::field::Empty,
-    )
+    /// A caller-supplied `reqwest::Client` may follow redirects; replies are then checked for it.
+    custom_http_client: bool,
 }
 
 impl Client {
@@ -303,6 +290,18 @@ impl Client {
     }
 
     async fn mint(&self, linked_account_id: &str, force_refresh: bool) -> Result<SessionToken, Error> {
+        let scope = CallScope::new(self.shared.timeout, call_span("mint_session_token", "", ""));
+        let result = self.mint_within(linked_account_id, force_refresh, &scope).await;
+        scope.finish(result.as_ref().err());
+        result
+    }
+
+    async fn mint_within(
+        &self,
+        linked_account_id: &str,
+        force_refresh: bool,
+        scope: &CallScope,
+    ) -> Result<SessionToken, Error> {
         if linked_account_id.is_empty() {
             return Err(Error::invalid_request(
                 "the linked account id to mint a session token for is empty",
@@ -316,10 +315,9 @@ impl Client {
         } else {
             "/api/v2/public/session-token"
         };
-        let span = call_span("mint_session_token", "", "");
         // Minting twice is harmless (Refold reuses a valid token), so it is idempotent.
         let request = self.prepare(Method::POST, &[path], Some(body), true, Needs::Org)?;
-        let reply = self.send(request, span).await?;
+        let reply = self.send(&request, scope).await?;
         let minted: MintReply = decode_json(&reply)?;
         Ok(minted.into_token(linked_account_id))
     }
@@ -347,7 +345,10 @@ impl Client {
             body: None,
             idempotent: true,
         };
-        let reply = self.send(request, span).await?;
+        let scope = CallScope::new(self.shared.timeout, span);
+        let result = self.send(&request, &scope).await;
+        scope.finish(result.as_ref().err());
+        let reply = result?;
         decode_json(&reply)
     }
 
@@ -403,14 +404,30 @@ impl Client {
         needs: Needs,
         span: tracing::Span,
     ) -> Result<Reply, Error> {
+        let scope = CallScope::new(self.shared.timeout, span);
+        let result = self.call_within(method, path, body, idempotent, needs, &scope).await;
+        scope.finish(result.as_ref().err());
+        result
+    }
+
+    async fn call_within(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: Option<Bytes>,
+        idempotent: bool,
+        needs: Needs,
+        scope: &CallScope,
+    ) -> Result<Reply, Error> {
         let Some(account) = self.auth.managed_account(needs) else {
             let request = self.prepare(method, path, body, idempotent, needs)?;
-            return self.send(request, span).await;
+            return self.send(&request, scope).await;
         };
         // Managed session tokens: send with the cached token; on a 401 the token was expired or
-        // revoked behind our back, so mint a new one once and try again, then give up.
+        // revoked behind our back, so mint a new one once and try again, then give up. Minting
+        // shares the call's deadline.
         let slot = self.shared.sessions.slot(&account.id);
-        let token = self.managed_token(&slot, &account.id, false).await?;
+        let token = self.managed_token(&slot, &account.id, false, scope).await?;
         let mut headers = self.base_headers(body.is_some());
         headers.insert(header::AUTHORIZATION, token.header.clone());
         let mut request = Request {
@@ -420,12 +437,12 @@ impl Client {
             body,
             idempotent,
         };
-        match self.send(request.clone(), span.clone()).await {
+        match self.send(&request, scope).await {
             Err(error) if error.status() == Some(401) => {
                 slot.invalidate(&token.header);
-                let fresh = self.managed_token(&slot, &account.id, true).await?;
+                let fresh = self.managed_token(&slot, &account.id, true, scope).await?;
                 request.headers.insert(header::AUTHORIZATION, fresh.header);
-                self.send(request, span).await
+                self.send(&request, scope).await
             }
             other => other,
         }
@@ -433,7 +450,14 @@ impl Client {
 
     /// The account's cached token, minting one when there is none or it is about to expire.
     /// Only one caller per account mints; the others wait on the slot's lock and reuse its token.
-    async fn managed_token(&self, slot: &Slot, account: &str, after_refusal: bool) -> Result<CachedToken, Error> {
+    /// A failed mint is [`Error::SessionMint`]: the call itself was never sent.
+    async fn managed_token(
+        &self,
+        slot: &Slot,
+        account: &str,
+        after_refusal: bool,
+        scope: &CallScope,
+    ) -> Result<CachedToken, Error> {
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
@@ -441,9 +465,17 @@ impl Client {
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
+        let mint_scope = scope.child(call_span("mint_session_token", "", ""));
         // After a 401, Refold may still consider its current token valid and hand it back:
         // force a new one.
-        let token = CachedToken::new(self.mint(account, after_refusal).await?)?;
+        let minted = self
+            .mint_within(account, after_refusal, &mint_scope)
+            .await
+            .and_then(CachedToken::new);
+        mint_scope.finish(minted.as_ref().err());
+        let token = minted.map_err(|source| Error::SessionMint {
+            source: Box::new(source),
+        })?;
         slot.store(token.clone());
         Ok(token)
     }
@@ -478,43 +510,28 @@ impl Client {
         }
     }
 
-    /// Sends a prepared request through the retry loop, recording the outcome on `span`.
-    async fn send(&self, request: Request, span: tracing::Span) -> Result<Reply, Error> {
-        let started = Instant::now();
-        let deadline = started + self.shared.timeout;
+    /// Sends a prepared request through the rate limiter and the retry loop, within the
+    /// scope's deadline, counting attempts and noting the last status on the scope.
+    async fn send(&self, request: &Request, scope: &CallScope) -> Result<Reply, Error> {
         let shared = &self.shared;
-        let idempotent = request.idempotent;
-        let limiter_key = self.auth.limiter_key();
-        let (request, limiter_key) = (&request, &limiter_key);
-        let outcome = retry::run(&shared.retry_policy, deadline, idempotent, |_attempt| async move {
-            if let Some(limiter) = &shared.limiter {
-                limiter.acquire(limiter_key, deadline, started).await?;
-            }
-            transport::send_once(&shared.http, request, shared.max_response_bytes).await
-        })
-        .instrument(span.clone())
+        let limiter_key = &self.auth.limiter_key();
+        let detect_redirects = shared.custom_http_client;
+        let outcome = retry::run(
+            &shared.retry_policy,
+            scope.deadline,
+            request.idempotent,
+            |_attempt| async move {
+                if let Some(limiter) = &shared.limiter {
+                    limiter
+                        .acquire(limiter_key, scope.deadline, scope.started, request.idempotent)
+                        .await?;
+                }
+                transport::send_once(&shared.http, request, shared.max_response_bytes, detect_redirects).await
+            },
+        )
+        .instrument(scope.span.clone())
         .await;
-        span.record("attempts", outcome.attempts);
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        match &outcome.result {
-            Ok(reply) => {
-                span.record("status", reply.status);
-                if let Some(id) = &reply.request_id {
-                    span.record("request_id", id.as_str());
-                }
-                tracing::debug!(parent: &span, status = reply.status, attempts = outcome.attempts, "refold call succeeded");
-            }
-            Err(error) => {
-                // A refused call has a status and request id too; they are what support asks for.
-                if let Some(status) = error.status() {
-                    span.record("status", status);
-                }
-                if let Some(id) = error.request_id() {
-                    span.record("request_id", id);
-                }
-                tracing::debug!(parent: &span, error = %error, attempts = outcome.attempts, "refold call failed");
-            }
-        }
+        scope.record(&outcome);
         outcome.result
     }
 }
@@ -719,8 +736,10 @@ impl ClientBuilder {
     /// Uses your own `reqwest::Client` (proxies, TLS roots, pool settings).
     ///
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: a client that follows
-    /// redirects could carry the `x-api-key` header to another origin. The default client never
-    /// follows redirects.
+    /// redirects could carry the `x-api-key` header to another origin (reqwest strips only
+    /// `Authorization` and cookies when it follows one). The default client never follows
+    /// redirects; with yours, a reply that arrives from a URL other than the one requested is
+    /// refused as [`Error::Redirect`], but by then the request has been sent on.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -811,6 +830,7 @@ impl ClientBuilder {
             Some(agent) => user_agent_header(&agent)?,
             None => HeaderValue::from_static(concat!("refold-rs/", env!("CARGO_PKG_VERSION"))),
         };
+        let custom_http_client = self.http_client.is_some();
         let http = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
@@ -830,6 +850,7 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 limiter: self.rate_limit.map(Limiter::new).transpose()?,
                 sessions: SessionCache::default(),
+                custom_http_client,
             }),
             auth: Arc::new(auth),
         })

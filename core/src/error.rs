@@ -109,6 +109,15 @@ pub enum Error {
         location: Option<String>,
     },
 
+    /// A managed session token could not be minted, so the call itself was never sent.
+    /// `source` is the mint's own error (its status, code and request id).
+    #[error("could not mint a session token for the call, so nothing was sent: {source}")]
+    SessionMint {
+        /// Why minting failed.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The reply body was larger than the configured cap and was not read further.
     #[error(
         "the reply of status {status} exceeded the {limit}-byte cap and was abandoned; raise ClientBuilder::max_response_bytes if such replies are expected"
@@ -430,6 +439,7 @@ impl Error {
             Error::Decode(_) => ErrorKind::Decode,
             Error::Redirect { .. } => ErrorKind::Redirect,
             Error::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
+            Error::SessionMint { source } => source.kind(),
         }
     }
 
@@ -443,6 +453,7 @@ impl Error {
             Error::ActionFailed { .. } => Some(200),
             Error::Decode(decode) => Some(decode.status),
             Error::Redirect { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
+            Error::SessionMint { source } => source.status(),
             _ => None,
         }
     }
@@ -453,6 +464,7 @@ impl Error {
             Error::Api(api) => api.request_id.as_deref(),
             Error::ActionFailed { request_id, .. } => request_id.as_deref(),
             Error::Decode(decode) => decode.request_id.as_deref(),
+            Error::SessionMint { source } => source.request_id(),
             _ => None,
         }
     }
@@ -475,6 +487,11 @@ impl Error {
                     RetryClass::Transient
                 }
             }
+            // The call was never sent, whatever happened to the mint.
+            Error::SessionMint { source } => match source.retry_class() {
+                RetryClass::OutcomeUnknown => RetryClass::Transient,
+                class => class,
+            },
             Error::Config { .. }
             | Error::InvalidRequest { .. }
             | Error::ActionFailed { .. }
@@ -489,7 +506,8 @@ impl Error {
     /// True for a timeout or a dropped connection after the request was sent, a 5xx reply, a
     /// 2xx reply that could not be decoded or was too large, and an app failure whose status is
     /// 5xx or unknown. False when Refold certainly did not run it: connect failures, throttling,
-    /// auth, validation and other 4xx replies, redirects, and local errors. Before repeating a
+    /// auth, validation and other 4xx replies, redirects, failed session-token mints, and local
+    /// errors. Before repeating a
     /// write after an error where this is true, check whether the write happened.
     pub fn may_have_executed(&self) -> bool {
         match self {
@@ -513,6 +531,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api(api) => api.retry_after,
+            Error::SessionMint { source } => source.retry_after(),
             _ => None,
         }
     }

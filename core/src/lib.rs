@@ -16,6 +16,7 @@
 
 mod action;
 mod auth;
+mod call;
 mod client;
 mod envelope;
 mod error;

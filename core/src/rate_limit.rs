@@ -93,7 +93,13 @@ impl Limiter {
 
     /// Waits for a slot for `key`. When the slot would come after `deadline`, fails at once with
     /// a timeout that says nothing was sent, rather than sleeping for nothing.
-    pub(crate) async fn acquire(&self, key: &Arc<str>, deadline: Instant, started: Instant) -> Result<(), Error> {
+    pub(crate) async fn acquire(
+        &self,
+        key: &Arc<str>,
+        deadline: Instant,
+        started: Instant,
+        idempotent: bool,
+    ) -> Result<(), Error> {
         self.sweep_now_and_then();
         loop {
             let wait = match self.buckets.check_key(key) {
@@ -104,7 +110,7 @@ impl Limiter {
                 return Err(Error::Timeout {
                     elapsed: started.elapsed(),
                     may_have_sent: false,
-                    idempotent: false,
+                    idempotent,
                 });
             }
             tokio::time::sleep(wait.max(Duration::from_micros(100))).await;
@@ -145,13 +151,13 @@ mod tests {
         let far = Instant::now() + Duration::from_secs(5);
         for n in 0..SWEEP_EVERY - 1 {
             let key: Arc<str> = Arc::from(format!("account-{n}"));
-            limiter.acquire(&key, far, Instant::now()).await.expect("slot");
+            limiter.acquire(&key, far, Instant::now(), false).await.expect("slot");
         }
         assert_eq!(limiter.tracked_keys(), (SWEEP_EVERY - 1) as usize);
         // Long enough for every bucket to refill (burst 10 at 1000/s).
         tokio::time::sleep(Duration::from_millis(50)).await;
         limiter
-            .acquire(&Arc::from("fresh"), far, Instant::now())
+            .acquire(&Arc::from("fresh"), far, Instant::now(), false)
             .await
             .expect("slot");
         assert!(
@@ -167,11 +173,11 @@ mod tests {
         let key: Arc<str> = Arc::from("a");
         let deadline = Instant::now() + Duration::from_millis(100);
         limiter
-            .acquire(&key, deadline, Instant::now())
+            .acquire(&key, deadline, Instant::now(), false)
             .await
             .expect("first slot is free");
         let error = limiter
-            .acquire(&key, deadline, Instant::now())
+            .acquire(&key, deadline, Instant::now(), false)
             .await
             .expect_err("second slot is 1 s away");
         assert!(!error.may_have_executed());

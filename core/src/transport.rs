@@ -55,6 +55,7 @@ pub(crate) async fn send_once(
     http: &reqwest::Client,
     request: &Request,
     max_response_bytes: u64,
+    detect_followed_redirects: bool,
 ) -> Result<Reply, Error> {
     let idempotent = request.idempotent;
     let mut builder = http.request(request.method.clone(), request.url.as_str());
@@ -70,6 +71,14 @@ pub(crate) async fn send_once(
         .await
         .map_err(|source| classify_send_error(source, idempotent))?;
     let status = response.status().as_u16();
+    // A caller-supplied client may have followed a redirect on its own; its reply comes from
+    // somewhere we did not send the request, so it is refused like a redirect.
+    if detect_followed_redirects && response.url().as_str() != request.url {
+        return Err(Error::Redirect {
+            status,
+            location: Some(response.url().to_string()),
+        });
+    }
     if response.status().is_redirection() {
         let location = header_text(response.headers(), header::LOCATION);
         return Err(Error::Redirect { status, location });

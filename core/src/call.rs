@@ -1,0 +1,102 @@
+//! One call's clock and trace span, shared by every request the call makes.
+//!
+//! A call can make more than one request: a managed session token's mint, the request itself,
+//! its resend after a 401, and the retries of each. They all share one deadline (the client's
+//! `timeout`) and report into one span, so a call never runs past its timeout and its trace says
+//! how many attempts it really took.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::Error;
+use crate::retry::Outcome;
+
+/// The span every call runs in: one per call (not per attempt), fields filled in as the call
+/// ends. Holds no credential and no linked account id.
+pub(crate) fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> tracing::Span {
+    tracing::debug_span!(
+        "refold.call",
+        endpoint,
+        slug,
+        action_id,
+        attempts = tracing::field::Empty,
+        status = tracing::field::Empty,
+        request_id = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    )
+}
+
+pub(crate) struct CallScope {
+    pub(crate) started: Instant,
+    pub(crate) deadline: Instant,
+    pub(crate) span: tracing::Span,
+    attempts: AtomicU32,
+}
+
+impl CallScope {
+    pub(crate) fn new(timeout: Duration, span: tracing::Span) -> Self {
+        let started = Instant::now();
+        CallScope {
+            started,
+            deadline: started + timeout,
+            span,
+            attempts: AtomicU32::new(0),
+        }
+    }
+
+    /// A scope for a request made on behalf of this call (a token mint): its own span and
+    /// attempt count, the same deadline.
+    pub(crate) fn child(&self, span: tracing::Span) -> Self {
+        CallScope {
+            started: Instant::now(),
+            deadline: self.deadline,
+            span,
+            attempts: AtomicU32::new(0),
+        }
+    }
+
+    /// Adds one trip through the retry loop: its attempts, and the status and request id of its
+    /// last reply (a later trip overwrites them, so the span shows the final answer).
+    pub(crate) fn record<T: ReplyFacts>(&self, outcome: &Outcome<T>) {
+        self.attempts.fetch_add(outcome.attempts, Ordering::Relaxed);
+        let (status, request_id) = match &outcome.result {
+            Ok(reply) => (Some(reply.status()), reply.request_id()),
+            Err(error) => (error.status(), error.request_id()),
+        };
+        if let Some(status) = status {
+            self.span.record("status", status);
+        }
+        if let Some(request_id) = request_id {
+            self.span.record("request_id", request_id);
+        }
+    }
+
+    /// Closes the call: total attempts, elapsed time, and one event saying how it ended.
+    pub(crate) fn finish(&self, error: Option<&Error>) {
+        let attempts = self.attempts.load(Ordering::Relaxed);
+        self.span.record("attempts", attempts);
+        self.span
+            .record("elapsed_ms", self.started.elapsed().as_millis() as u64);
+        match error {
+            None => tracing::debug!(parent: &self.span, attempts, "refold call succeeded"),
+            Some(error) => tracing::debug!(parent: &self.span, attempts, error = %error, "refold call failed"),
+        }
+    }
+}
+
+/// What the span needs from a successful reply.
+pub(crate) trait ReplyFacts {
+    fn status(&self) -> u16;
+    fn request_id(&self) -> Option<&str>;
+}
+
+impl ReplyFacts for crate::transport::Reply {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
