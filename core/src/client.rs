@@ -1,49 +1,27 @@
 //! The [`Client`] and its [`ClientBuilder`]: configuration, endpoints and the call pipeline.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use secrecy::SecretString;
 use serde::Serialize;
 use tracing::Instrument;
 
 use crate::auth::{Auth, LinkedAccount, Needs};
+use crate::builder::ClientBuilder;
 use crate::call::{CallScope, call_span};
 use crate::envelope::{decode_action, decode_json};
 use crate::ident::validate_identifier;
-use crate::rate_limit::{Limiter, RateLimit};
+use crate::rate_limit::Limiter;
 use crate::retry::{self, RetryPolicy};
 use crate::schema::BareOrWrapped;
 use crate::session::{MintReply, RevokeOutcome, SessionToken};
 use crate::session_cache::{CachedToken, SessionCache, Slot};
 use crate::transport::{self, Reply, Request};
 use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error};
-
-/// Refold's documented API origin, used when no base URL is configured.
-pub const DEFAULT_BASE_URL: &str = "https://app.refold.ai";
-/// The default whole-call timeout, retries included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The default time allowed to open a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default cap on a reply body.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
-
-/// The environment variables [`Client::from_env`] reads.
-pub mod env {
-    /// The org API key (`pk…` in production, `tk…` for test keys).
-    pub const API_KEY: &str = "REFOLD_API_KEY";
-    /// The linked account (your customer) to act for, with the API key.
-    pub const LINKED_ACCOUNT_ID: &str = "REFOLD_LINKED_ACCOUNT_ID";
-    /// A session token, instead of the API key.
-    pub const SESSION_TOKEN: &str = "REFOLD_SESSION_TOKEN";
-    /// The API origin, for on-premise installs or the emulator.
-    pub const BASE_URL: &str = "REFOLD_BASE_URL";
-}
 
 /// A Refold API client: cheap to clone (`Arc` inside), `Send + Sync`, one connection pool.
 ///
@@ -64,22 +42,22 @@ pub mod env {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    shared: Arc<Shared>,
-    auth: Arc<Auth>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) auth: Arc<Auth>,
 }
 
 /// What every handle of one client shares.
-struct Shared {
-    http: reqwest::Client,
-    base_url: String,
-    timeout: Duration,
-    retry_policy: RetryPolicy,
-    user_agent: HeaderValue,
-    max_response_bytes: u64,
-    limiter: Option<Limiter>,
-    sessions: SessionCache,
+pub(crate) struct Shared {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) timeout: Duration,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) limiter: Option<Limiter>,
+    pub(crate) sessions: SessionCache,
     /// A caller-supplied `reqwest::Client` may follow redirects; replies are then checked for it.
-    custom_http_client: bool,
+    pub(crate) custom_http_client: bool,
 }
 
 impl Client {
@@ -574,393 +552,5 @@ impl fmt::Debug for Client {
             .field("timeout", &self.shared.timeout)
             .field("retry_policy", &self.shared.retry_policy)
             .finish_non_exhaustive()
-    }
-}
-
-/// Configures a [`Client`]. Every option has a sensible default except the credentials:
-/// set an API key (with a linked account, now or later through
-/// [`Client::for_linked_account`]) or a session token, not both.
-///
-/// ```
-/// use std::time::Duration;
-/// use refold_core::Client;
-///
-/// let client = Client::builder()
-///     .api_key("tk_example_key")
-///     .linked_account_id("ada@example.com")
-///     .base_url("https://refold.internal.example/backend")
-///     .timeout(Duration::from_secs(20))
-///     .connect_timeout(Duration::from_secs(3))
-///     .build()?;
-/// assert_eq!(client.base_url(), "https://refold.internal.example/backend");
-/// # Ok::<(), refold_core::Error>(())
-/// ```
-#[derive(Default)]
-pub struct ClientBuilder {
-    api_key: Option<SecretString>,
-    linked_account_id: Option<String>,
-    session_token: Option<SecretString>,
-    base_url: Option<String>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry_policy: Option<RetryPolicy>,
-    user_agent: Option<String>,
-    http_client: Option<reqwest::Client>,
-    allow_insecure_http: bool,
-    max_response_bytes: Option<u64>,
-    rate_limit: Option<RateLimit>,
-    managed_session_tokens: bool,
-}
-
-impl ClientBuilder {
-    /// A builder preset from the `REFOLD_*` environment variables; see
-    /// [`ClientBuilder::from_lookup`] for the rules.
-    pub fn from_env() -> Result<ClientBuilder, Error> {
-        ClientBuilder::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// A builder preset from variables found by `lookup` (for `REFOLD_API_KEY`,
-    /// `REFOLD_LINKED_ACCOUNT_ID`, `REFOLD_SESSION_TOKEN`, `REFOLD_BASE_URL`). Empty values
-    /// count as unset. Exactly one credential must be present: the API key (with or without a
-    /// linked account) or the session token; anything else is an [`Error::Config`] naming the
-    /// variables to set or unset.
-    ///
-    /// ```
-    /// use std::collections::HashMap;
-    /// use refold_core::ClientBuilder;
-    ///
-    /// let vars = HashMap::from([("REFOLD_API_KEY", "tk_example"), ("REFOLD_LINKED_ACCOUNT_ID", "ada@example.com")]);
-    /// let client = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string()))?.build()?;
-    /// assert_eq!(client.linked_account_id(), Some("ada@example.com"));
-    ///
-    /// let none = ClientBuilder::from_lookup(|_| None).unwrap_err();
-    /// assert!(none.to_string().contains("REFOLD_API_KEY"));
-    /// # Ok::<(), refold_core::Error>(())
-    /// ```
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, Error> {
-        let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
-        let api_key = get(env::API_KEY);
-        let linked_account_id = get(env::LINKED_ACCOUNT_ID);
-        let session_token = get(env::SESSION_TOKEN);
-        let mut builder = ClientBuilder::default();
-        match (api_key, session_token) {
-            (Some(_), Some(_)) => {
-                return Err(Error::config(format!(
-                    "both {} and {} are set; a request uses exactly one credential, so unset one of them",
-                    env::API_KEY,
-                    env::SESSION_TOKEN
-                )));
-            }
-            (None, None) => {
-                return Err(Error::config(format!(
-                    "no credentials in the environment: set {} (and {}) or {}",
-                    env::API_KEY,
-                    env::LINKED_ACCOUNT_ID,
-                    env::SESSION_TOKEN
-                )));
-            }
-            (Some(key), None) => builder = builder.api_key(key),
-            (None, Some(token)) => {
-                if linked_account_id.is_some() {
-                    return Err(Error::config(format!(
-                        "{} is set with {}; a session token already names its linked account, so unset {}",
-                        env::LINKED_ACCOUNT_ID,
-                        env::SESSION_TOKEN,
-                        env::LINKED_ACCOUNT_ID
-                    )));
-                }
-                builder = builder.session_token(token);
-            }
-        }
-        if let Some(id) = linked_account_id {
-            builder = builder.linked_account_id(id);
-        }
-        if let Some(base_url) = get(env::BASE_URL) {
-            builder = builder.base_url(base_url);
-        }
-        Ok(builder)
-    }
-
-    /// The org API key, sent as `x-api-key`. Held as a secret; never printed.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
-        self
-    }
-
-    /// The linked account (your customer) to act for, sent as `linked_account_id` with the
-    /// API key.
-    pub fn linked_account_id(mut self, id: impl Into<String>) -> Self {
-        self.linked_account_id = Some(id.into());
-        self
-    }
-
-    /// A session token, sent as `Authorization: Bearer …`, instead of the API key.
-    pub fn session_token(mut self, token: impl Into<String>) -> Self {
-        self.session_token = Some(SecretString::from(token.into()));
-        self
-    }
-
-    /// The API origin, optionally with a path prefix (`https://host/backend`). Defaults to
-    /// [`DEFAULT_BASE_URL`]. Must be `https`, except for loopback hosts (`127.0.0.0/8`,
-    /// `localhost`, `[::1]`) or with [`ClientBuilder::allow_insecure_http`].
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// The whole-call timeout, retries and their pauses included. Default 60 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The time allowed to open a connection. Default 10 s. Ignored with
-    /// [`ClientBuilder::http_client`], whose own settings apply.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// How failed calls are retried. Default [`RetryPolicy::default`].
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = Some(policy);
-        self
-    }
-
-    /// The `User-Agent` header. Default `refold-rs/<version>`.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// Uses your own `reqwest::Client` (proxies, TLS roots, pool settings).
-    ///
-    /// Build it with `redirect(reqwest::redirect::Policy::none())`: a client that follows
-    /// redirects could carry the `x-api-key` header to another origin (reqwest strips only
-    /// `Authorization` and cookies when it follows one). The default client never follows
-    /// redirects; with yours, a reply that arrives from a URL other than the one requested is
-    /// refused as [`Error::Redirect`], but by then the request has been sent on.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// Allows a plain `http` base URL on a non-loopback host. Credentials then travel
-    /// unencrypted: only for trusted private networks.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
-        self
-    }
-
-    /// The largest reply body accepted, in bytes. Default 32 MiB. A larger reply is
-    /// [`Error::BodyTooLarge`] and is never buffered past the cap.
-    pub fn max_response_bytes(mut self, limit: u64) -> Self {
-        self.max_response_bytes = Some(limit);
-        self
-    }
-
-    /// Limits the request rate per linked account on the client side: a call waits for its
-    /// slot instead of drawing a 429 (retries take slots too). Off by default;
-    /// [`RateLimit::default`] matches Refold's published 20 requests/s with a burst of 5.
-    /// Buckets of idle accounts are dropped, so memory follows the active accounts.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
-    }
-
-    /// With an API key: act for linked accounts through session tokens the client mints and
-    /// caches itself, one per account, reused until shortly before expiry and refreshed by a
-    /// single request however many calls need it. A call refused with 401 (a token expired or
-    /// revoked early) mints a fresh token once and is tried again. The API key itself is then
-    /// only sent to mint tokens.
-    ///
-    /// ```
-    /// let client = refold_core::Client::builder()
-    ///     .api_key("tk_example")
-    ///     .managed_session_tokens(true)
-    ///     .build()?;
-    /// let ada = client.for_linked_account("ada@example.com"); // mints on its first call
-    /// # Ok::<(), refold_core::Error>(())
-    /// ```
-    pub fn managed_session_tokens(mut self, enabled: bool) -> Self {
-        self.managed_session_tokens = enabled;
-        self
-    }
-
-    /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        let linked_account = self.linked_account_id.as_deref().map(LinkedAccount::new);
-        if let Some(account) = &linked_account {
-            account.header()?;
-        }
-        let auth = match (self.api_key, self.session_token) {
-            (Some(_), Some(_)) => {
-                return Err(Error::config(
-                    "both an API key and a session token are set; a request uses exactly one: \
-                     drop .session_token(..) or .api_key(..) (or unset REFOLD_SESSION_TOKEN or REFOLD_API_KEY)",
-                ));
-            }
-            (None, None) => {
-                return Err(Error::config(
-                    "no credentials: call .api_key(..) with .linked_account_id(..), or .session_token(..) \
-                     (or set REFOLD_API_KEY and REFOLD_LINKED_ACCOUNT_ID, or REFOLD_SESSION_TOKEN)",
-                ));
-            }
-            (Some(key), None) => Auth::api_key(&key, linked_account, self.managed_session_tokens)?,
-            (None, Some(token)) => {
-                if linked_account.is_some() {
-                    return Err(Error::config(
-                        "a session token already names its linked account: drop .linked_account_id(..) \
-                         (or unset REFOLD_LINKED_ACCOUNT_ID)",
-                    ));
-                }
-                if self.managed_session_tokens {
-                    return Err(Error::config(
-                        "managed session tokens are minted with the API key: use .api_key(..) instead of .session_token(..)",
-                    ));
-                }
-                Auth::session_token(&token)?
-            }
-        };
-        let base_url = checked_base_url(
-            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
-            self.allow_insecure_http,
-        )?;
-        let user_agent = match self.user_agent {
-            Some(agent) => user_agent_header(&agent)?,
-            None => HeaderValue::from_static(concat!("refold-rs/", env!("CARGO_PKG_VERSION"))),
-        };
-        let custom_http_client = self.http_client.is_some();
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .redirect(reqwest::redirect::Policy::none())
-                .tcp_nodelay(true)
-                .build()
-                .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
-        };
-        Ok(Client {
-            shared: Arc::new(Shared {
-                http,
-                base_url,
-                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-                retry_policy: self.retry_policy.unwrap_or_default(),
-                user_agent,
-                max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-                limiter: self.rate_limit.map(Limiter::new).transpose()?,
-                sessions: SessionCache::default(),
-                custom_http_client,
-            }),
-            auth: Arc::new(auth),
-        })
-    }
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redact = |set: bool| if set { Some("[REDACTED]") } else { None };
-        f.debug_struct("ClientBuilder")
-            .field("api_key", &redact(self.api_key.is_some()))
-            .field("linked_account_id", &self.linked_account_id)
-            .field("session_token", &redact(self.session_token.is_some()))
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retry_policy", &self.retry_policy)
-            .field("allow_insecure_http", &self.allow_insecure_http)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Validates a base URL and normalizes it to have no trailing slash, so joining it with an
-/// endpoint path (which starts with `/`) never doubles or drops a slash.
-fn checked_base_url(input: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    // Errors echo the URL without any user info it carries: that part may hold a password.
-    let shown = without_userinfo(input);
-    let raw = shown.as_str();
-    let url = reqwest::Url::parse(input.trim()).map_err(|e| {
-        Error::config(format!(
-            "the base URL {raw:?} is not a valid URL ({e}); write it like {DEFAULT_BASE_URL}"
-        ))
-    })?;
-    let host = url.host_str().ok_or_else(|| {
-        Error::config(format!(
-            "the base URL {raw:?} has no host; write it like {DEFAULT_BASE_URL}"
-        ))
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config(
-            "the base URL must not carry a user name or password; use .api_key(..)",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(format!(
-            "the base URL {raw:?} must not have a query or fragment"
-        )));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_insecure_http || is_loopback(host) => {}
-        "http" => {
-            return Err(Error::config(format!(
-                "the base URL {raw:?} uses plain http on a non-loopback host, which would send the API key unencrypted; \
-                 use https, or .allow_insecure_http(true) on a trusted network"
-            )));
-        }
-        other => {
-            return Err(Error::config(format!(
-                "the base URL {raw:?} has scheme {other:?}; use https"
-            )));
-        }
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// `input` with anything between `://` and the host's `@` replaced by `***`.
-fn without_userinfo(input: &str) -> String {
-    let Some(scheme_end) = input.find("://").map(|i| i + 3) else {
-        return input.to_owned();
-    };
-    let authority_end = input[scheme_end..]
-        .find(['/', '?', '#'])
-        .map_or(input.len(), |i| scheme_end + i);
-    match input[scheme_end..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &input[..scheme_end], &input[scheme_end + at..]),
-        None => input.to_owned(),
-    }
-}
-
-/// A `User-Agent` may hold spaces, but nothing else outside visible ASCII.
-fn user_agent_header(agent: &str) -> Result<HeaderValue, Error> {
-    if agent.is_empty() || !agent.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        return Err(Error::config(
-            "the user agent must be non-empty printable ASCII (no control characters or non-ASCII)",
-        ));
-    }
-    HeaderValue::from_str(agent).map_err(|_| Error::config("the user agent is not a valid header value"))
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_url_errors_never_echo_a_password() {
-        for url in [
-            "ftp://user:hunter2@host",
-            "http://user:hunter2@example.com/x",
-            "https://:hunter2@/",
-        ] {
-            let error = checked_base_url(url, false).expect_err("must be refused");
-            assert!(!error.to_string().contains("hunter2"), "{error}");
-        }
-        assert_eq!(without_userinfo("https://u:p@h/a@b"), "https://***@h/a@b");
-        assert_eq!(without_userinfo("https://h/a@b"), "https://h/a@b");
     }
 }

@@ -16,6 +16,7 @@
 
 mod action;
 mod auth;
+mod builder;
 mod call;
 mod client;
 mod envelope;
@@ -30,9 +31,10 @@ mod session_cache;
 mod transport;
 
 pub use action::Action;
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
+pub use builder::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
 };
+pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use rate_limit::RateLimit;
