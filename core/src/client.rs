@@ -14,7 +14,7 @@ use crate::auth::{Auth, LinkedAccount, Needs};
 use crate::builder::ClientBuilder;
 use crate::call::{CallScope, call_span};
 use crate::envelope::{decode_action, decode_json};
-use crate::ident::validate_identifier;
+use crate::ident::{is_valid_identifier, validate_identifier};
 use crate::rate_limit::Limiter;
 use crate::retry::{self, RetryPolicy};
 use crate::schema::BareOrWrapped;
@@ -143,7 +143,14 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn execute<A: Action>(&self, action: &A) -> Result<ActionResponse<A::Output>, Error> {
-        self.execute_with(A::SLUG, A::ACTION_ID, action, A::IDEMPOTENT).await
+        // An action's slug and id are constants, so the rule is checked once, at compile time;
+        // only an invalid pair (a hand-written impl) takes the run-time path that explains it.
+        let identifiers_valid = const { is_valid_identifier(A::SLUG) && is_valid_identifier(A::ACTION_ID) };
+        if !identifiers_valid {
+            validate_identifier("slug", A::SLUG)?;
+            validate_identifier("action id", A::ACTION_ID)?;
+        }
+        self.execute_checked(A::SLUG, A::ACTION_ID, action, A::IDEMPOTENT).await
     }
 
     /// Executes an action chosen at run time, with any serializable parameters (a
@@ -202,6 +209,21 @@ impl Client {
     {
         validate_identifier("slug", slug)?;
         validate_identifier("action id", action_id)?;
+        self.execute_checked(slug, action_id, params, idempotent).await
+    }
+
+    /// `execute_with` for a slug and action id already known to be valid.
+    async fn execute_checked<P, T>(
+        &self,
+        slug: &str,
+        action_id: &str,
+        params: &P,
+        idempotent: bool,
+    ) -> Result<ActionResponse<T>, Error>
+    where
+        P: Serialize + ?Sized,
+        T: serde::de::DeserializeOwned,
+    {
         let body = params_body(params)?;
         let path = ["/api/v2/integration-schema/", slug, "/actions/", action_id, "/execute"];
         let span = call_span("execute", slug, action_id);

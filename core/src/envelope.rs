@@ -35,6 +35,18 @@ struct RawEnvelope<'a> {
     http_status: Option<u16>,
 }
 
+/// The execute envelope with `data` decoded straight into the output type.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct TypedEnvelope<'a, T> {
+    #[serde(default)]
+    data: Option<T>,
+    #[serde(borrow, default)]
+    node_status: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "lenient_status")]
+    http_status: Option<u16>,
+}
+
 /// Accepts `201`, `"201"` or `null` for a status: the envelope's `http_status` is optional and
 /// its type is not pinned down by the spec.
 fn lenient_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
@@ -66,6 +78,24 @@ fn decode_error(reply: &Reply, source: serde_json::Error) -> Error {
 /// [`Error::ActionFailed`]; a missing `node_status` is taken as success, since some replies
 /// omit it and the HTTP status already said 2xx.
 pub(crate) fn decode_action<T: DeserializeOwned>(reply: Reply) -> Result<ActionResponse<T>, Error> {
+    // The common case in one pass: a successful reply whose `data` fits the output type.
+    if let Ok(TypedEnvelope {
+        data: Some(data),
+        node_status,
+        http_status,
+    }) = serde_json::from_slice(&reply.body)
+    {
+        if node_status.as_deref().is_none_or(|status| status == "Success") {
+            return Ok(ActionResponse {
+                data,
+                node_status: NodeStatus::Success,
+                http_status,
+                request_id: reply.request_id,
+            });
+        }
+    }
+    // Anything else (an app failure, a `data` that does not fit, a missing or null `data`)
+    // is read again, leaving `data` raw, so the error says exactly what came back.
     let envelope: RawEnvelope<'_> = serde_json::from_slice(&reply.body).map_err(|e| decode_error(&reply, e))?;
     let node_status = envelope
         .node_status

@@ -22,12 +22,22 @@ pub const IDENTIFIER_MAX_LEN: usize = 128;
 /// assert!(!is_valid_identifier("Create"));
 /// assert!(!is_valid_identifier(""));
 /// ```
-pub fn is_valid_identifier(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= IDENTIFIER_MAX_LEN
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+pub const fn is_valid_identifier(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > IDENTIFIER_MAX_LEN {
+        return false;
+    }
+    // A `while` loop, because iterators are not usable in a `const fn`: the client checks an
+    // action's constant slug and id at compile time.
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' || byte == b'-') {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 /// Checks a slug or action id; `what` names it in the error (`"slug"`, `"action id"`).
