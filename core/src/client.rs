@@ -14,7 +14,7 @@ use crate::auth::{Auth, LinkedAccount, Needs};
 use crate::builder::ClientBuilder;
 use crate::call::{CallScope, call_span};
 use crate::envelope::{decode_action, decode_json};
-use crate::ident::{is_valid_identifier, validate_identifier};
+use crate::ident::{is_valid_identifier, validate_action, validate_identifier};
 use crate::rate_limit::Limiter;
 use crate::retry::{self, RetryPolicy};
 use crate::schema::BareOrWrapped;
@@ -147,8 +147,7 @@ impl Client {
         // only an invalid pair (a hand-written impl) takes the run-time path that explains it.
         let identifiers_valid = const { is_valid_identifier(A::SLUG) && is_valid_identifier(A::ACTION_ID) };
         if !identifiers_valid {
-            validate_identifier("slug", A::SLUG)?;
-            validate_identifier("action id", A::ACTION_ID)?;
+            validate_action(A::SLUG, A::ACTION_ID)?;
         }
         self.execute_checked(A::SLUG, A::ACTION_ID, action, A::IDEMPOTENT).await
     }
@@ -174,7 +173,8 @@ impl Client {
         action_id: &str,
         params: &P,
     ) -> Result<ActionResponse<serde_json::Value>, Error> {
-        self.execute_with(slug, action_id, params, false).await
+        validate_action(slug, action_id)?;
+        self.execute_checked(slug, action_id, params, false).await
     }
 
     /// Like [`Client::execute_raw`], for an action that is safe to repeat (a read): it is also
@@ -193,26 +193,11 @@ impl Client {
         action_id: &str,
         params: &P,
     ) -> Result<ActionResponse<serde_json::Value>, Error> {
-        self.execute_with(slug, action_id, params, true).await
+        validate_action(slug, action_id)?;
+        self.execute_checked(slug, action_id, params, true).await
     }
 
-    async fn execute_with<P, T>(
-        &self,
-        slug: &str,
-        action_id: &str,
-        params: &P,
-        idempotent: bool,
-    ) -> Result<ActionResponse<T>, Error>
-    where
-        P: Serialize + ?Sized,
-        T: serde::de::DeserializeOwned,
-    {
-        validate_identifier("slug", slug)?;
-        validate_identifier("action id", action_id)?;
-        self.execute_checked(slug, action_id, params, idempotent).await
-    }
-
-    /// `execute_with` for a slug and action id already known to be valid.
+    /// Executes an action whose slug and action id have been checked.
     async fn execute_checked<P, T>(
         &self,
         slug: &str,
@@ -262,8 +247,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn action_parameters(&self, slug: &str, action_id: &str) -> Result<Vec<ActionParameter>, Error> {
-        validate_identifier("slug", slug)?;
-        validate_identifier("action id", action_id)?;
+        validate_action(slug, action_id)?;
         let path = ["/api/v2/integration-schema/", slug, "/actions/", action_id];
         let span = call_span("action_parameters", slug, action_id);
         let reply = self

@@ -66,3 +66,9 @@ pub fn validate_identifier(what: &str, value: &str) -> Result<(), Error> {
         ),
     })
 }
+
+/// Checks an action's slug and action id together.
+pub(crate) fn validate_action(slug: &str, action_id: &str) -> Result<(), Error> {
+    validate_identifier("slug", slug)?;
+    validate_identifier("action id", action_id)
+}
