@@ -37,6 +37,20 @@ pub mod __private {
     pub use core::option::Option;
     pub use core::primitive::{bool, str};
     pub use core::result::Result;
+
+    /// Writes an `Option` field that has its own `skip_serializing_if` (the user's predicate
+    /// decides what is sent): `None` as a unit, which JSON writes as `null` and the client does
+    /// not leave out of the body, unlike a `None`.
+    pub fn keep_null<T, S>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: serde::Serialize,
+        S: serde::Serializer,
+    {
+        match value {
+            Option::Some(value) => serializer.serialize_some(value),
+            Option::None => serializer.serialize_unit(),
+        }
+    }
 }
 
 /// The README's examples, compiled and run as doctests so they cannot rot.

@@ -244,6 +244,112 @@ async fn serde_attributes_shape_the_body() {
     assert_eq!(reply.data["properties"]["company"], "Analytical Engines");
 }
 
+/// `Option` spelled every way, and fields whose serde attributes decide what is sent.
+type MaybeText = Option<String>;
+
+#[refold_action(slug = "hubspot", id = "create_contact")]
+struct EveryNone {
+    email: String,
+    firstname: Option<String>,
+    lastname: std::option::Option<String>,
+    phone: ::core::option::Option<String>,
+    // An alias is `None` all the same: the client asks the value, not the spelling.
+    company: MaybeText,
+    // The field's own rule wins: the `None` it lets through is sent as `null`.
+    #[serde(skip_serializing_if = "never")]
+    website: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_some")]
+    jobtitle: Option<String>,
+    #[serde(skip_serializing)]
+    hubspot_owner_id: Option<String>,
+    // `Option` nested inside another value is a value like any other.
+    associations: Vec<Option<u32>>,
+    // An explicit `null`: `Some(None)`.
+    lifecyclestage: Option<Option<String>>,
+    #[serde(rename = "additional_fields")]
+    extra: Option<Value>,
+    // `serialize_with` is never handed a `None`.
+    #[serde(serialize_with = "upper")]
+    nickname: Option<String>,
+    // Fields flattened into the body are top-level fields of the body.
+    #[serde(flatten)]
+    address: Address,
+}
+
+#[derive(serde::Serialize)]
+struct Address {
+    city: Option<String>,
+    country: Option<String>,
+}
+
+fn never<T>(_: &T) -> bool {
+    false
+}
+
+fn upper<S: serde::Serializer>(value: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&value.as_deref().unwrap_or_default().to_uppercase())
+}
+
+#[tokio::test]
+async fn none_is_left_out_of_the_body_unless_the_field_decides() {
+    let (emulator, client) = start().await;
+    let mut action = EveryNone {
+        email: "ada@example.com".into(),
+        firstname: None,
+        lastname: None,
+        phone: None,
+        company: None,
+        website: None,
+        jobtitle: None,
+        hubspot_owner_id: Some("7".into()),
+        associations: vec![None, Some(1)],
+        lifecyclestage: Some(None),
+        extra: None,
+        nickname: None,
+        address: Address {
+            city: None,
+            country: Some("UK".into()),
+        },
+    };
+    // Whether the emulator accepts every key does not matter here, only what was sent.
+    let _ = action.execute(&client).await;
+    assert!(action.hubspot_owner_id.is_some(), "set on the struct, never sent");
+    assert_eq!(
+        last_execute_body(&emulator),
+        json!({
+            "email": "ada@example.com",
+            "website": null,
+            "jobtitle": null,
+            "associations": [null, 1],
+            "lifecyclestage": null,
+            "country": "UK",
+        })
+    );
+
+    action.firstname = Some("Ada".into());
+    action.company = Some("Acme".into());
+    action.website = Some("acme.test".into());
+    action.jobtitle = Some("Engineer".into());
+    action.lifecyclestage = Some(Some("lead".into()));
+    action.extra = Some(json!({ "a": 1 }));
+    action.nickname = Some("ada".into());
+    let _ = action.execute(&client).await;
+    assert_eq!(
+        last_execute_body(&emulator),
+        json!({
+            "email": "ada@example.com",
+            "firstname": "Ada",
+            "company": "Acme",
+            "website": "acme.test",
+            "associations": [null, 1],
+            "lifecyclestage": "lead",
+            "additional_fields": { "a": 1 },
+            "nickname": "ADA",
+            "country": "UK",
+        })
+    );
+}
+
 /// A parameterless action: every parameter of `search_contacts` is optional.
 #[refold_action(slug = "hubspot", id = "search_contacts", idempotent, output = Page<HubSpotContact>)]
 struct AllContacts;

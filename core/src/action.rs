@@ -10,6 +10,10 @@ use serde::de::DeserializeOwned;
 /// `POST /api/v2/integration-schema/{SLUG}/actions/{ACTION_ID}/execute`, so it must serialize to
 /// a JSON object (a unit struct may serialize to `null`, which is sent as `{}`).
 ///
+/// Top-level fields whose value is `None` are left out of the body (not sent as `null`); a field
+/// that must send `null` can hold `Some(None)` in an `Option<Option<T>>`, or a unit value such as
+/// `serde_json::Value::Null`. Nested values are sent exactly as they serialize.
+///
 /// # Example
 ///
 /// ```

@@ -299,8 +299,8 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
         };
-        Ok(Client {
-            shared: Arc::new(Shared {
+        Ok(Client::from_parts(
+            Arc::new(Shared {
                 http,
                 base_url,
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
@@ -311,8 +311,8 @@ impl ClientBuilder {
                 sessions: SessionCache::default(),
                 custom_http_client,
             }),
-            auth: Arc::new(auth),
-        })
+            auth,
+        ))
     }
 }
 

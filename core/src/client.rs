@@ -1,5 +1,6 @@
 //! The [`Client`] and its [`ClientBuilder`]: configuration, endpoints and the call pipeline.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::auth::{Auth, LinkedAccount, Needs};
+use crate::body::{action_body, raw_body};
 use crate::builder::ClientBuilder;
 use crate::call::{CallScope, call_span};
 use crate::envelope::{decode_action, decode_json};
@@ -44,6 +46,11 @@ use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error};
 pub struct Client {
     pub(crate) shared: Arc<Shared>,
     pub(crate) auth: Arc<Auth>,
+    /// Every header of an execute request (user agent, JSON content type, credentials), built
+    /// once per handle because every call sends the same ones: a call copies this map instead of
+    /// building one. `None` when this handle's calls need more than fixed headers (managed
+    /// session tokens) or cannot be sent (an invalid linked account id, reported by the call).
+    action_headers: Option<Arc<HeaderMap>>,
 }
 
 /// What every handle of one client shares.
@@ -111,10 +118,20 @@ impl Client {
                 message: message.clone(),
             },
         };
-        Client {
-            shared: Arc::clone(&self.shared),
+        Client::from_parts(Arc::clone(&self.shared), auth)
+    }
+
+    /// A handle with these settings and credentials.
+    pub(crate) fn from_parts(shared: Arc<Shared>, auth: Auth) -> Client {
+        let mut client = Client {
+            shared,
             auth: Arc::new(auth),
+            action_headers: None,
+        };
+        if client.auth.managed_account(Needs::LinkedAccount).is_none() {
+            client.action_headers = client.fixed_headers(true, Needs::LinkedAccount).ok().map(Arc::new);
         }
+        client
     }
 
     /// The linked account this handle acts for, in API-key mode.
@@ -131,7 +148,9 @@ impl Client {
     ///
     /// Retries follow the client's [`RetryPolicy`] and the action's
     /// [`IDEMPOTENT`](Action::IDEMPOTENT) flag. A reply whose `node_status` is not `Success`
-    /// is [`Error::ActionFailed`].
+    /// is [`Error::ActionFailed`]. Top-level fields of the action that are `None` are left out
+    /// of the body (see [`Action`]); [`Client::execute_raw`] sends its parameters exactly as they
+    /// serialize.
     ///
     /// ```no_run
     /// # use refold_core::{Action, Client};
@@ -149,7 +168,8 @@ impl Client {
         if !identifiers_valid {
             validate_action(A::SLUG, A::ACTION_ID)?;
         }
-        self.execute_checked(A::SLUG, A::ACTION_ID, action, A::IDEMPOTENT).await
+        let body = action_body(action)?;
+        self.execute_checked(A::SLUG, A::ACTION_ID, body, A::IDEMPOTENT).await
     }
 
     /// Executes an action chosen at run time, with any serializable parameters (a
@@ -174,7 +194,7 @@ impl Client {
         params: &P,
     ) -> Result<ActionResponse<serde_json::Value>, Error> {
         validate_action(slug, action_id)?;
-        self.execute_checked(slug, action_id, params, false).await
+        self.execute_checked(slug, action_id, raw_body(params)?, false).await
     }
 
     /// Like [`Client::execute_raw`], for an action that is safe to repeat (a read): it is also
@@ -194,22 +214,17 @@ impl Client {
         params: &P,
     ) -> Result<ActionResponse<serde_json::Value>, Error> {
         validate_action(slug, action_id)?;
-        self.execute_checked(slug, action_id, params, true).await
+        self.execute_checked(slug, action_id, raw_body(params)?, true).await
     }
 
     /// Executes an action whose slug and action id have been checked.
-    async fn execute_checked<P, T>(
+    async fn execute_checked<T: serde::de::DeserializeOwned>(
         &self,
         slug: &str,
         action_id: &str,
-        params: &P,
+        body: Bytes,
         idempotent: bool,
-    ) -> Result<ActionResponse<T>, Error>
-    where
-        P: Serialize + ?Sized,
-        T: serde::de::DeserializeOwned,
-    {
-        let body = params_body(params)?;
+    ) -> Result<ActionResponse<T>, Error> {
         let path = ["/api/v2/integration-schema/", slug, "/actions/", action_id, "/execute"];
         let span = call_span("execute", slug, action_id);
         let reply = self
@@ -325,7 +340,7 @@ impl Client {
         let request = Request {
             method: Method::POST,
             url: self.url(&["/api/v2/public/session-token/revoke"]),
-            headers,
+            headers: Cow::Owned(headers),
             body: None,
             idempotent: true,
         };
@@ -348,6 +363,7 @@ impl Client {
         url
     }
 
+    /// The user agent, `Accept` and (for a request with a body) `Content-Type`.
     fn base_headers(&self, has_body: bool) -> HeaderMap {
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(header::USER_AGENT, self.shared.user_agent.clone());
@@ -358,8 +374,16 @@ impl Client {
         headers
     }
 
+    /// The base headers plus this handle's credentials for an endpoint that `needs` them.
+    fn fixed_headers(&self, has_body: bool, needs: Needs) -> Result<HeaderMap, Error> {
+        let mut headers = self.base_headers(has_body);
+        self.auth.apply(&mut headers, needs)?;
+        Ok(headers)
+    }
+
     /// A request for `path` with this handle's credentials, for endpoints whose credentials
-    /// are fixed headers (everything but managed session tokens).
+    /// are fixed headers (everything but managed session tokens). An execute request borrows
+    /// the handle's prebuilt headers.
     fn prepare(
         &self,
         method: Method,
@@ -367,9 +391,11 @@ impl Client {
         body: Option<Bytes>,
         idempotent: bool,
         needs: Needs,
-    ) -> Result<Request, Error> {
-        let mut headers = self.base_headers(body.is_some());
-        self.auth.apply(&mut headers, needs)?;
+    ) -> Result<Request<'_>, Error> {
+        let headers = match (&self.action_headers, body.is_some(), needs) {
+            (Some(prebuilt), true, Needs::LinkedAccount) => Cow::Borrowed(&**prebuilt),
+            _ => Cow::Owned(self.fixed_headers(body.is_some(), needs)?),
+        };
         Ok(Request {
             method,
             url: self.url(path),
@@ -417,7 +443,7 @@ impl Client {
         let mut request = Request {
             method,
             url: self.url(path),
-            headers,
+            headers: Cow::Owned(headers),
             body,
             idempotent,
         };
@@ -425,7 +451,7 @@ impl Client {
             Err(error) if error.status() == Some(401) => {
                 slot.invalidate(&token.header);
                 let fresh = self.managed_token(&slot, &account.id, true, scope).await?;
-                request.headers.insert(header::AUTHORIZATION, fresh.header);
+                request.headers.to_mut().insert(header::AUTHORIZATION, fresh.header);
                 self.send(&request, scope).await
             }
             other => other,
@@ -496,9 +522,9 @@ impl Client {
 
     /// Sends a prepared request through the rate limiter and the retry loop, within the
     /// scope's deadline, counting attempts and noting the last status on the scope.
-    async fn send(&self, request: &Request, scope: &CallScope) -> Result<Reply, Error> {
+    async fn send(&self, request: &Request<'_>, scope: &CallScope) -> Result<Reply, Error> {
         let shared = &self.shared;
-        let limiter_key = &self.auth.limiter_key();
+        let auth = &self.auth;
         let detect_redirects = shared.custom_http_client;
         let outcome = retry::run(
             &shared.retry_policy,
@@ -507,7 +533,7 @@ impl Client {
             |_attempt| async move {
                 if let Some(limiter) = &shared.limiter {
                     limiter
-                        .acquire(limiter_key, scope.deadline, scope.started, request.idempotent)
+                        .acquire(&auth.limiter_key(), scope.deadline, scope.started, request.idempotent)
                         .await?;
                 }
                 transport::send_once(&shared.http, request, shared.max_response_bytes, detect_redirects).await
@@ -518,23 +544,6 @@ impl Client {
         scope.record(&outcome);
         outcome.result
     }
-}
-
-/// Serializes action parameters, which must form a JSON object (a unit struct's `null` is
-/// sent as `{}`: an action without parameters).
-fn params_body<P: Serialize + ?Sized>(params: &P) -> Result<Bytes, Error> {
-    let mut body = serde_json::to_vec(params)
-        .map_err(|e| Error::invalid_request(format!("the action parameters could not be serialized: {e}")))?;
-    match body.first() {
-        Some(b'{') => {}
-        Some(b'n') => body = b"{}".to_vec(),
-        _ => {
-            return Err(Error::invalid_request(
-                "the action parameters must serialize to a JSON object (one key per parameter)",
-            ));
-        }
-    }
-    Ok(Bytes::from(body))
 }
 
 fn list_from<T: serde::de::DeserializeOwned>(reply: &Reply, key: &str) -> Result<Vec<T>, Error> {

@@ -16,6 +16,7 @@
 
 mod action;
 mod auth;
+mod body;
 mod builder;
 mod call;
 mod client;

@@ -1,6 +1,7 @@
 //! One HTTP exchange: build the request, send it, read the reply within the size cap, and turn
 //! the outcome into a [`Reply`] or an [`Error`]. Retries live in `retry.rs`, on top of this.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
@@ -13,12 +14,13 @@ use crate::envelope::api_error;
 /// The header Refold (and the emulator) use for the request id.
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// What the transport needs to know about one request; cheap to clone for a retry.
-#[derive(Clone, Debug)]
-pub(crate) struct Request {
+/// What the transport needs to know about one request; borrowed by every attempt.
+#[derive(Debug)]
+pub(crate) struct Request<'a> {
     pub(crate) method: Method,
     pub(crate) url: String,
-    pub(crate) headers: HeaderMap,
+    /// Borrowed from the client handle when they are its prebuilt execute headers.
+    pub(crate) headers: Cow<'a, HeaderMap>,
     pub(crate) body: Option<Bytes>,
     /// Whether repeating the request is harmless; recorded in errors for `is_retryable`.
     pub(crate) idempotent: bool,
@@ -53,7 +55,7 @@ impl Reply {
 /// (straight into reqwest's request) and shares the body.
 pub(crate) async fn send_once(
     http: &reqwest::Client,
-    request: &Request,
+    request: &Request<'_>,
     max_response_bytes: u64,
     detect_followed_redirects: bool,
 ) -> Result<Reply, Error> {
@@ -65,7 +67,7 @@ pub(crate) async fn send_once(
     let mut outgoing = builder
         .build()
         .map_err(|source| classify_send_error(source, idempotent))?;
-    *outgoing.headers_mut() = request.headers.clone();
+    *outgoing.headers_mut() = HeaderMap::clone(&request.headers);
     let response = http
         .execute(outgoing)
         .await

@@ -30,8 +30,10 @@ pub(crate) enum Shape<'a> {
 pub(crate) struct Field {
     /// The field's type is written `Option<…>` (see [`is_option`]).
     pub(crate) is_option: bool,
-    /// A `#[serde(…)]` on the field already decides when it is skipped.
-    pub(crate) decides_skipping: bool,
+    /// The keys of the field's `#[serde(…)]` attributes (`rename`, `skip_serializing_if`, …).
+    serde_keys: Vec<String>,
+    /// The field carries no attribute but doc comments, so serde would serialize it plainly.
+    pub(crate) plain: bool,
 }
 
 impl<'a> Input<'a> {
@@ -63,12 +65,66 @@ impl Field {
     fn from_syn(field: &syn::Field) -> Self {
         Field {
             is_option: is_option(&field.ty),
-            decides_skipping: field
+            serde_keys: field
                 .attrs
                 .iter()
                 .filter(|attr| attr.path().is_ident("serde"))
-                .any(decides_skipping),
+                .flat_map(serde_keys)
+                .collect(),
+            plain: field.attrs.iter().all(|attr| attr.path().is_ident("doc")),
         }
+    }
+
+    fn has_serde_key(&self, keys: &[&str]) -> bool {
+        self.serde_keys.iter().any(|key| keys.contains(&key.as_str()))
+    }
+
+    /// `skip`, `skip_serializing` or `skip_serializing_if`: the field decides itself when it is
+    /// left out.
+    pub(crate) fn decides_skipping(&self) -> bool {
+        self.has_serde_key(&["skip", "skip_serializing", "skip_serializing_if"])
+    }
+
+    /// `skip_serializing_if`: a predicate decides, and whatever it lets through is sent.
+    pub(crate) fn has_skip_predicate(&self) -> bool {
+        self.has_serde_key(&["skip_serializing_if"])
+    }
+
+    /// `with` or `serialize_with`: the user's function writes the value.
+    pub(crate) fn has_own_serializer(&self) -> bool {
+        self.has_serde_key(&["with", "serialize_with"])
+    }
+}
+
+impl Input<'_> {
+    /// Whether the macro may write the item's `Serialize` impl itself instead of deriving it:
+    /// a non-generic struct with named fields (or none) and no attribute that could change how
+    /// serde serializes it (`#[serde(…)]`, `#[cfg_attr(…)]`, `#[repr(packed)]`, a `#[cfg]` on a
+    /// field…). Serde's derive would produce the same plain impl for it, only at a higher
+    /// compile cost.
+    pub(crate) fn serializes_plainly(&self) -> bool {
+        const NEUTRAL_ATTRIBUTES: [&str; 10] = [
+            "doc",
+            "derive",
+            "allow",
+            "warn",
+            "deny",
+            "expect",
+            "forbid",
+            "must_use",
+            "non_exhaustive",
+            "cfg",
+        ];
+        let neutral = |attr: &Attribute| NEUTRAL_ATTRIBUTES.iter().any(|name| attr.path().is_ident(name));
+        let fields_plain = match &self.shape {
+            Shape::Named(fields) => fields.iter().all(|field| field.plain),
+            Shape::Unit => true,
+            Shape::Tuple(_) | Shape::Enum(_) | Shape::Union(_) => false,
+        };
+        self.user_serialize.is_none()
+            && self.item.generics.params.is_empty()
+            && self.item.attrs.iter().all(neutral)
+            && fields_plain
     }
 }
 
@@ -115,14 +171,14 @@ fn peel(mut ty: &Type) -> &Type {
     }
 }
 
-/// Whether a `#[serde(…)]` attribute contains `skip`, `skip_serializing` or
-/// `skip_serializing_if`, which all make the default "leave `None` out" redundant or wrong.
-fn decides_skipping(attr: &Attribute) -> bool {
+/// The keys a `#[serde(…)]` attribute sets: `rename`, `skip_serializing_if`, `with`, …
+fn serde_keys(attr: &Attribute) -> Vec<String> {
     let syn::Meta::List(list) = &attr.meta else {
-        return false;
+        return Vec::new();
     };
     top_level_idents(list.tokens.clone())
-        .any(|ident| ident == "skip" || ident == "skip_serializing" || ident == "skip_serializing_if")
+        .map(|ident| ident.to_string())
+        .collect()
 }
 
 /// The identifiers that start each comma-separated item of an attribute's list.
@@ -184,22 +240,102 @@ mod tests {
 
     #[test]
     fn serde_skip_attributes_are_detected() {
+        let field = |attr: Attribute| {
+            let field: syn::Field = parse_quote!(#attr pub name: Option<String>);
+            Field::from_syn(&field)
+        };
         let deciding: [Attribute; 4] = [
             parse_quote!(#[serde(skip)]),
             parse_quote!(#[serde(skip_serializing)]),
             parse_quote!(#[serde(rename = "a", skip_serializing_if = "is_empty")]),
             parse_quote!(#[serde(with = "x", skip_serializing_if = "Option::is_none")]),
         ];
-        for attr in &deciding {
-            assert!(decides_skipping(attr));
+        for attr in deciding {
+            assert!(field(attr).decides_skipping());
         }
         let not_deciding: [Attribute; 3] = [
             parse_quote!(#[serde(rename = "skip")]),
             parse_quote!(#[serde(default)]),
             parse_quote!(#[serde(rename(serialize = "skip_serializing_if"))]),
         ];
-        for attr in &not_deciding {
-            assert!(!decides_skipping(attr));
+        for attr in not_deciding {
+            let field = field(attr);
+            assert!(!field.decides_skipping());
+            assert!(!field.plain);
+        }
+        assert!(field(parse_quote!(#[serde(serialize_with = "upper")])).has_own_serializer());
+        assert!(field(parse_quote!(#[doc = "An email."])).plain);
+    }
+
+    #[test]
+    fn only_attribute_free_structs_serialize_plainly() {
+        let plain: [DeriveInput; 3] = [
+            parse_quote!(
+                #[derive(Debug)]
+                #[doc = "A."]
+                pub struct A {
+                    #[doc = "x"]
+                    x: u8,
+                    y: Option<u8>,
+                }
+            ),
+            parse_quote!(
+                pub struct A;
+            ),
+            parse_quote!(
+                #[allow(dead_code)]
+                #[cfg(test)]
+                pub struct A {}
+            ),
+        ];
+        for item in &plain {
+            assert!(Input::from_syn(item).serializes_plainly());
+        }
+        let derived: [DeriveInput; 7] = [
+            parse_quote!(
+                #[serde(rename_all = "camelCase")]
+                pub struct A {
+                    x: u8,
+                }
+            ),
+            parse_quote!(
+                pub struct A {
+                    #[serde(rename = "b")]
+                    x: u8,
+                }
+            ),
+            parse_quote!(
+                pub struct A {
+                    #[cfg(test)]
+                    x: u8,
+                }
+            ),
+            parse_quote!(
+                #[cfg_attr(test, serde(deny_unknown_fields))]
+                pub struct A {
+                    x: u8,
+                }
+            ),
+            parse_quote!(
+                #[repr(packed)]
+                pub struct A {
+                    x: u8,
+                }
+            ),
+            parse_quote!(
+                pub struct A<T> {
+                    x: T,
+                }
+            ),
+            parse_quote!(
+                #[derive(serde::Serialize)]
+                pub struct A {
+                    x: u8,
+                }
+            ),
+        ];
+        for item in &derived {
+            assert!(!Input::from_syn(item).serializes_plainly());
         }
     }
 }

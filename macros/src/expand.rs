@@ -1,13 +1,16 @@
 //! Code generation for a valid `#[refold_action]`.
 //!
-//! The output is the user's struct with `#[derive(Serialize)]` added in front, then one
-//! `const _: () = { … };` holding `impl Action` and the inherent `execute`. Everything it names
+//! The output is the user's struct (with `#[derive(Serialize)]` added in front when serde has to
+//! derive it), then one `const _: () = { … };` holding `impl Action`, the inherent `execute` and,
+//! for a struct that serializes plainly, the macro's own `impl Serialize`. Everything it names
 //! goes through `<root>::__private`, so the user's own `Result`, `Option`, `serde`, `core`… in
 //! scope change nothing, and the user needs no serde dependency.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
-use syn::{Data, Fields, GenericParam, Generics, LitStr, parse_quote};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DataStruct, Fields, GenericParam, Generics, LitStr, parse_quote};
 
 use crate::ast::{Input, Shape};
 use crate::attr::Attr;
@@ -20,24 +23,42 @@ pub(crate) struct Consts {
 
 /// Expands a valid attribute on a named-field or unit struct.
 pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts) -> TokenStream {
-    let item = item_with_serialize(attr, input);
-    let impls = impls(attr, input, consts, TokenStream::new());
+    let (item, serialize) = item_and_serialize(attr, input);
+    let impls = impls(attr, input, consts, serialize);
     quote!(#item #impls)
 }
 
-/// The item with `#[derive(Serialize)]` and `#[serde(crate = "…")]` in front of the user's own
-/// attributes, and "leave `None` out" added to its `Option` fields.
-pub(crate) fn item_with_serialize(attr: &Attr, input: &Input) -> TokenStream {
+/// The item, and how it gets its `Serialize` impl: written by the macro (returned second, for
+/// the `const _` block) when the struct serializes plainly, else derived by serde (the derive is
+/// added in front of the item).
+///
+/// `None` fields need nothing here: the client leaves top-level `None` values out when it writes
+/// the body. Two kinds of `Option` field get an attribute so that this rule keeps the meaning
+/// the user gave them:
+///
+/// - a field with its own `skip_serializing_if` sends whatever the predicate lets through, so a
+///   `None` it keeps is written as a unit (JSON `null`, which the client does not leave out);
+/// - a field with its own `serialize_with`/`with` gets `skip_serializing_if = "Option::is_none"`,
+///   so its function is never handed a `None` (it would write something else than "absent").
+pub(crate) fn item_and_serialize(attr: &Attr, input: &Input) -> (TokenStream, TokenStream) {
     let root = attr.root();
+    if input.serializes_plainly() {
+        return (input.item.to_token_stream(), plain_serialize(&root, input));
+    }
     let mut item = input.item.clone();
     if let (Shape::Named(fields), Data::Struct(data)) = (&input.shape, &mut item.data) {
         if let Fields::Named(named) = &mut data.fields {
-            let is_none = LitStr::new(
-                &format!("{}::__private::Option::is_none", path_text(&root)),
-                Span::call_site(),
-            );
+            let private_path =
+                |name: &str| LitStr::new(&format!("{}::__private::{name}", path_text(&root)), Span::call_site());
             for (model, field) in fields.iter().zip(named.named.iter_mut()) {
-                if model.is_option && !model.decides_skipping {
+                if !model.is_option {
+                    continue;
+                }
+                if model.has_skip_predicate() && !model.has_own_serializer() {
+                    let keep_null = private_path("keep_null");
+                    field.attrs.push(parse_quote!(#[serde(serialize_with = #keep_null)]));
+                } else if model.has_own_serializer() && !model.decides_skipping() {
+                    let is_none = private_path("Option::is_none");
                     field.attrs.push(parse_quote!(#[serde(skip_serializing_if = #is_none)]));
                 }
             }
@@ -46,13 +67,55 @@ pub(crate) fn item_with_serialize(attr: &Attr, input: &Input) -> TokenStream {
     if input.user_serialize.is_some() {
         // The user derives `Serialize` themselves (with their own serde); adding ours would
         // implement the trait twice.
-        return item.into_token_stream();
+        return (item.into_token_stream(), TokenStream::new());
     }
     let serde_path = LitStr::new(&format!("{}::__private::serde", path_text(&root)), Span::call_site());
-    quote! {
+    let item = quote! {
         #[derive(#root::__private::serde::Serialize)]
         #[serde(crate = #serde_path)]
         #item
+    };
+    (item, TokenStream::new())
+}
+
+/// The `Serialize` impl serde's derive would write for a struct without attributes or generics:
+/// each field under its own name (a raw identifier's `r#` dropped), in order. Each field's
+/// serialization is spanned on its type, so a type that is not `Serialize` is reported there.
+fn plain_serialize(root: &TokenStream, input: &Input) -> TokenStream {
+    let private = quote!(#root::__private);
+    let ident = &input.item.ident;
+    let name = ident.unraw().to_string();
+    let body = match &input.item.data {
+        Data::Struct(DataStruct {
+            fields: Fields::Named(named),
+            ..
+        }) => {
+            let count = named.named.len();
+            let fields = named.named.iter().map(|field| {
+                let member = field.ident.as_ref().expect("named fields have names");
+                let key = member.unraw().to_string();
+                quote_spanned! {field.ty.span()=>
+                    #private::serde::ser::SerializeStruct::serialize_field(&mut __state, #key, &self.#member)?;
+                }
+            });
+            quote! {
+                let mut __state = #private::serde::Serializer::serialize_struct(__serializer, #name, #count)?;
+                #(#fields)*
+                #private::serde::ser::SerializeStruct::end(__state)
+            }
+        }
+        _ => quote!(#private::serde::Serializer::serialize_unit_struct(__serializer, #name)),
+    };
+    quote! {
+        #[automatically_derived]
+        impl #private::serde::Serialize for #ident {
+            fn serialize<__S: #private::serde::Serializer>(
+                &self,
+                __serializer: __S,
+            ) -> #private::Result<__S::Ok, __S::Error> {
+                #body
+            }
+        }
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn expand(attr: &Attr, input: &Input, errors: syn::Error) -> TokenStr
         }
         // Every other shape is something serde can serialize, and deriving it keeps the user's
         // `#[serde(…)]` attributes meaningful.
-        _ => (expand::item_with_serialize(attr, input), TokenStream::new()),
+        _ => expand::item_and_serialize(attr, input),
     };
     let impls = expand::impls(attr, input, &consts, serialize);
     quote!(#errors #item #impls)

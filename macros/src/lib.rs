@@ -75,13 +75,23 @@ use proc_macro::TokenStream;
 ///
 /// - `#[derive(Serialize)]` from the serde that `refold` re-exports, so you need no serde
 ///   dependency of your own. Your `#[serde(…)]` attributes (`rename`, `rename_all`, `flatten`,
-///   `skip`, `with`, `default`, …) apply as usual and shape the request body.
-/// - On every field whose type is written `Option<…>`, `std::option::Option<…>` or
-///   `core::option::Option<…>`: `#[serde(skip_serializing_if = "Option::is_none")]`, so `None`
-///   is left out of the body rather than sent as `null` (which many apps read as "clear this
-///   value"). The check is by spelling: an alias of `Option` is not recognised. A field that
-///   decides for itself with `skip_serializing_if`, `skip` or `skip_serializing` is left alone; to
-///   send `None` as `null`, give it a `skip_serializing_if` that is never true.
+///   `skip`, `with`, `default`, …) apply as usual and shape the request body. A struct that has no
+///   attributes serde could read (no `#[serde]`, `#[cfg_attr]` or `#[repr]`, no attributes on its
+///   fields but doc comments) and no generic parameters gets the same `impl Serialize` written by
+///   the macro instead, which is cheaper to compile.
+///
+/// `None` is left out of the request body rather than sent as `null` (which many apps read as
+/// "clear this value"): the client drops every top-level field whose value is `None` when it
+/// writes the body, whichever way its type is spelled (`Option<T>`, a path to it, an alias), and
+/// flattened fields too. The struct's own `Serialize` is not changed for that, so
+/// `serde_json::to_string(&action)` still shows `null`s. Two ways to send `null` on purpose:
+///
+/// - `Some(None)` on an `Option<Option<T>>` field;
+/// - a `skip_serializing_if` of the field's own: it decides, and a `None` it lets through is sent
+///   as `null` (the macro adds `serialize_with` to that field, unless it has one already).
+///
+/// A field with its own `serialize_with` or `with` gets `skip_serializing_if = "Option::is_none"`,
+/// so that its function is never handed a `None`.
 ///
 /// Beside the struct, inside a `const _: () = { … };` block:
 ///
@@ -291,7 +301,6 @@ mod tests {
             ":: refold :: __private :: Action for",
             ":: refold :: __private :: serde :: Serialize",
             "\"::refold::__private::serde\"",
-            "\"::refold::__private::Option::is_none\"",
             "const _ : () =",
             "# [automatically_derived]",
         ] {
@@ -307,6 +316,34 @@ mod tests {
         assert!(names.iter().any(|name| name == "my_refold"));
         // Nothing reached through the user's scope: no `std`, `core` or bare `serde` path roots
         // other than those the user wrote (`Option` in the field type).
+        for root in ["std", "core", "alloc"] {
+            assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn a_plain_struct_gets_the_macros_own_serialize_impl() {
+        let item = quote!(
+            /// A contact.
+            pub struct CreateContact {
+                pub email: String,
+                pub r#type: Option<String>,
+            }
+        );
+        let expanded = expand(quote!(slug = "hubspot", id = "create_contact"), item.clone());
+        assert!(!expanded.contains("# [derive"), "{expanded}");
+        for needle in [
+            "impl :: refold :: __private :: serde :: Serialize for CreateContact",
+            "serialize_struct (__serializer , \"CreateContact\" , 2usize)",
+            "serialize_field (& mut __state , \"email\" , & self . email)",
+            "serialize_field (& mut __state , \"type\" , & self . r#type)",
+        ] {
+            assert!(expanded.contains(needle), "{needle} not in {expanded}");
+        }
+        let names = idents(refold_action_impl(
+            quote!(slug = "hubspot", id = "create_contact"),
+            item,
+        ));
         for root in ["std", "core", "alloc"] {
             assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
         }

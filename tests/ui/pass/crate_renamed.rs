@@ -35,6 +35,6 @@ fn main() {
     .unwrap();
     assert_eq!(
         body,
-        my_refold::__private::serde_json::json!({ "email": "ada@example.com" })
+        my_refold::__private::serde_json::json!({ "email": "ada@example.com", "firstname": null })
     );
 }

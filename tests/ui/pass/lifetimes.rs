@@ -19,6 +19,6 @@ fn main() {
     assert_eq!(<Search<'_> as Action>::ACTION_ID, "search_contacts");
     assert_eq!(
         serde_json::to_value(&search).unwrap(),
-        serde_json::json!({ "query": "ada", "properties": ["email"] }),
+        serde_json::json!({ "query": "ada", "properties": ["email"], "after": null }),
     );
 }

@@ -1,5 +1,8 @@
-//! `None` fields are left out of the body, whichever way `Option` is spelled, unless the field
-//! decides for itself with `skip_serializing_if`, `skip` or `skip_serializing`.
+//! `Option` fields with serde attributes of their own compile next to the attributes the macro adds
+//! (`serialize_with` for a field with its own `skip_serializing_if`, `skip_serializing_if` for a
+//! field with its own `serialize_with`), and the struct's own `Serialize` writes what they say.
+//! Which `None`s reach the request body is tested against the emulator in `typed_actions.rs`: the
+//! client leaves top-level `None` values out when it writes the body.
 
 use refold::refold_action;
 use serde_json::json;
@@ -55,9 +58,14 @@ fn main() {
         serde_json::to_value(&all_none).unwrap(),
         json!({
             "email": "ada@example.com",
+            "firstname": null,
+            "lastname": null,
+            "phone": null,
+            "company": null,
             "website": null,
             "jobtitle": null,
             "associations": [null, 1],
+            "additional_fields": null,
         }),
     );
 

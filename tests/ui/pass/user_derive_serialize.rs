@@ -1,6 +1,7 @@
 //! A struct that already derives `Serialize` (say, a domain type that is also stored or logged)
 //! keeps its own derive: the macro sees it and does not add a second one. Its `None` fields are
-//! still left out. `Deserialize` and other serde derives work beside it.
+//! still left out of the request body (the client drops them when it writes the body).
+//! `Deserialize` and other serde derives work beside it.
 
 use refold::{Action, refold_action};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,7 @@ fn main() {
         first_name: None,
     };
     let body = serde_json::to_value(&action).unwrap();
-    assert_eq!(body, serde_json::json!({ "email": "ada@example.com" }));
+    assert_eq!(body, serde_json::json!({ "email": "ada@example.com", "first_name": null }));
     let back: CreateContact = serde_json::from_value(body).unwrap();
     assert_eq!(back, action);
 
