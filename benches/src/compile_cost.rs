@@ -1,5 +1,6 @@
 //! The compile cost of `#[refold_action]`: a generated crate of N annotated structs against the
-//! same N structs with a plain `#[derive(Serialize)]`.
+//! same N structs with a plain `#[derive(Serialize)]`, for plain structs and for structs with a
+//! `#[serde(…)]` attribute (which the macro hands to serde's derive).
 //!
 //! Both crates are generated under the target directory (never in the source tree), in a
 //! workspace of their own that depends on this repository's `refold` by path and pins versions
@@ -16,33 +17,81 @@ use std::time::{Duration, Instant};
 
 use crate::stats::median;
 
-/// Timings of one compile-cost measurement, in seconds per round.
-#[derive(Clone, Debug, Default)]
-pub struct CompileCost {
+/// The two kinds of struct measured: plain structs (the macro writes their `Serialize` itself)
+/// and structs with a `#[serde(…)]` attribute (the macro has serde derive it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// No attributes: `email`, two `Option` fields and a `Vec`.
+    Plain,
+    /// The same fields under `#[serde(rename_all = "camelCase")]`, on both sides.
+    SerdeAttribute,
+}
+
+impl Shape {
+    /// Both shapes, in report order.
+    pub const ALL: [Shape; 2] = [Shape::Plain, Shape::SerdeAttribute];
+
+    /// How the table names the shape.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shape::Plain => "plain structs",
+            Shape::SerdeAttribute => "structs with #[serde(rename_all)]",
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Shape::Plain => "plain",
+            Shape::SerdeAttribute => "serde_attribute",
+        }
+    }
+
+    fn struct_attributes(self) -> &'static str {
+        match self {
+            Shape::Plain => "",
+            Shape::SerdeAttribute => "#[serde(rename_all = \"camelCase\")]\n",
+        }
+    }
+}
+
+/// Build timings of one shape, in seconds per round.
+#[derive(Clone, Debug)]
+pub struct PairCost {
+    /// Which structs.
+    pub shape: Shape,
     /// Builds of the crate whose structs carry `#[refold_action]`.
     pub with_macro: Vec<f64>,
     /// Builds of the crate whose structs carry `#[derive(Serialize)]`.
     pub with_derive: Vec<f64>,
+}
+
+/// Timings of one compile-cost measurement.
+#[derive(Clone, Debug, Default)]
+pub struct CompileCost {
+    /// One entry per [`Shape`].
+    pub pairs: Vec<PairCost>,
     /// No-op builds (nothing to compile).
     pub noop: Vec<f64>,
 }
 
 impl CompileCost {
-    /// Median seconds of compile work (no-op subtracted) for the macro crate.
-    pub fn macro_seconds(&self) -> f64 {
-        median(&self.with_macro) - median(&self.noop)
+    /// Median seconds of compile work (no-op subtracted) of `samples`.
+    pub fn seconds(&self, samples: &[f64]) -> f64 {
+        median(samples) - median(&self.noop)
     }
 
-    /// Median seconds of compile work (no-op subtracted) for the derive crate.
-    pub fn derive_seconds(&self) -> f64 {
-        median(&self.with_derive) - median(&self.noop)
+    /// The macro crate's compile work over the derive crate's, for one shape.
+    pub fn ratio(&self, pair: &PairCost) -> f64 {
+        self.seconds(&pair.with_macro) / self.seconds(&pair.with_derive)
     }
 }
 
-const MACRO_CRATE: &str = "compile_cost_with_macro";
-const DERIVE_CRATE: &str = "compile_cost_with_derive";
+fn crate_name(shape: Shape, with_macro: bool) -> String {
+    let side = if with_macro { "macro" } else { "derive" };
+    format!("compile_cost_{side}_{}", shape.suffix())
+}
 
-/// Generates both crates with `structs` structs each in `work_dir` and times `rounds` builds of
+/// Generates the crates with `structs` structs each in `work_dir` and times `rounds` builds of
 /// each. `repo_root` is this repository (the facade package and its `Cargo.lock`).
 pub fn measure(
     cargo: &Path,
@@ -52,64 +101,88 @@ pub fn measure(
     rounds: usize,
 ) -> io::Result<CompileCost> {
     generate(work_dir, repo_root, structs)?;
-    // Dependencies first, both crates' (they have the same ones).
+    // Dependencies first, every crate's (they have the same ones).
     build(cargo, work_dir, &["--workspace"])?;
-    let mut cost = CompileCost::default();
+    let mut cost = CompileCost {
+        pairs: Shape::ALL
+            .iter()
+            .map(|&shape| PairCost {
+                shape,
+                with_macro: Vec::new(),
+                with_derive: Vec::new(),
+            })
+            .collect(),
+        noop: Vec::new(),
+    };
     for round in 0..rounds {
-        let order = if round % 2 == 0 {
-            [MACRO_CRATE, DERIVE_CRATE]
-        } else {
-            [DERIVE_CRATE, MACRO_CRATE]
-        };
-        for name in order {
-            touch(&work_dir.join(name).join("src/lib.rs"))?;
-            let seconds = build(cargo, work_dir, &["-p", name])?.as_secs_f64();
-            if name == MACRO_CRATE {
-                cost.with_macro.push(seconds);
-            } else {
-                cost.with_derive.push(seconds);
+        for pair in &mut cost.pairs {
+            // Alternate which side goes first, so drift in the machine's load hits both alike.
+            let order = if round % 2 == 0 { [true, false] } else { [false, true] };
+            for with_macro in order {
+                let name = crate_name(pair.shape, with_macro);
+                touch(&work_dir.join(&name).join("src/lib.rs"))?;
+                let seconds = build(cargo, work_dir, &["-p", &name])?.as_secs_f64();
+                if with_macro {
+                    pair.with_macro.push(seconds);
+                } else {
+                    pair.with_derive.push(seconds);
+                }
             }
         }
-        cost.noop
-            .push(build(cargo, work_dir, &["-p", MACRO_CRATE])?.as_secs_f64());
+        let name = crate_name(Shape::Plain, true);
+        cost.noop.push(build(cargo, work_dir, &["-p", &name])?.as_secs_f64());
     }
     Ok(cost)
 }
 
 fn generate(work_dir: &Path, repo_root: &Path, structs: usize) -> io::Result<()> {
     std::fs::create_dir_all(work_dir)?;
+    let names: Vec<String> = Shape::ALL
+        .iter()
+        .flat_map(|&shape| [crate_name(shape, true), crate_name(shape, false)])
+        .collect();
+    let members = names
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     std::fs::write(
         work_dir.join("Cargo.toml"),
         format!(
             "# Generated by refold-benches' compare binary; not part of the repository.\n\
-             [workspace]\nmembers = [\"{MACRO_CRATE}\", \"{DERIVE_CRATE}\"]\nresolver = \"3\"\n"
+             [workspace]\nmembers = [{members}]\nresolver = \"3\"\n"
         ),
     )?;
     std::fs::copy(repo_root.join("Cargo.lock"), work_dir.join("Cargo.lock"))?;
     let facade = toml_string(&repo_root.display().to_string());
-    for (name, annotate) in [
-        (MACRO_CRATE, annotated as fn(usize) -> String),
-        (DERIVE_CRATE, derived as fn(usize) -> String),
-    ] {
-        let dir = work_dir.join(name);
-        std::fs::create_dir_all(dir.join("src"))?;
-        std::fs::write(
-            dir.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-                 [dependencies]\nrefold = {{ path = {facade} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n"
-            ),
-        )?;
-        let mut lib =
-            String::from("//! Generated for the compile-cost benchmark.\n#![allow(missing_docs, dead_code)]\n\n");
-        for index in 0..structs {
-            lib.push_str(&annotate(index));
-            lib.push_str(&format!(
-                "pub struct Action{index} {{\n    pub email: String,\n    pub firstname: Option<String>,\n    \
-                 pub limit: Option<u32>,\n    pub tags: Vec<String>,\n}}\n\n"
-            ));
+    for shape in Shape::ALL {
+        for with_macro in [true, false] {
+            let name = crate_name(shape, with_macro);
+            let dir = work_dir.join(&name);
+            std::fs::create_dir_all(dir.join("src"))?;
+            std::fs::write(
+                dir.join("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+                     [dependencies]\nrefold = {{ path = {facade} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n"
+                ),
+            )?;
+            let mut lib =
+                String::from("//! Generated for the compile-cost benchmark.\n#![allow(missing_docs, dead_code)]\n\n");
+            for index in 0..structs {
+                if with_macro {
+                    lib.push_str(&annotated(index));
+                } else {
+                    lib.push_str("#[derive(::serde::Serialize)]\n");
+                }
+                lib.push_str(shape.struct_attributes());
+                lib.push_str(&format!(
+                    "pub struct Action{index} {{\n    pub email: String,\n    pub firstname: Option<String>,\n    \
+                     pub limit: Option<u32>,\n    pub tags: Vec<String>,\n}}\n\n"
+                ));
+            }
+            std::fs::write(dir.join("src/lib.rs"), lib)?;
         }
-        std::fs::write(dir.join("src/lib.rs"), lib)?;
     }
     Ok(())
 }
@@ -119,10 +192,6 @@ fn annotated(index: usize) -> String {
         "#[::refold::refold_action(slug = \"app_{}\", id = \"action_{index}\")]\n",
         index % 10
     )
-}
-
-fn derived(_index: usize) -> String {
-    "#[derive(::serde::Serialize)]\n".to_owned()
 }
 
 /// A TOML basic string holding `text`.

@@ -8,6 +8,8 @@ use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Path, PathArgum
 /// The annotated item.
 pub(crate) struct Input<'a> {
     pub(crate) item: &'a DeriveInput,
+    /// The item's tokens exactly as written, passed on unchanged when nothing is added to it.
+    pub(crate) tokens: &'a TokenStream,
     pub(crate) shape: Shape<'a>,
     /// The user's own `#[derive(…, Serialize, …)]` on the item, when there is one.
     pub(crate) user_serialize: Option<&'a Attribute>,
@@ -37,7 +39,7 @@ pub(crate) struct Field {
 }
 
 impl<'a> Input<'a> {
-    pub(crate) fn from_syn(item: &'a DeriveInput) -> Self {
+    pub(crate) fn from_syn(item: &'a DeriveInput, tokens: &'a TokenStream) -> Self {
         let shape = match &item.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(fields) => Shape::Named(fields.named.iter().map(Field::from_syn).collect()),
@@ -49,6 +51,7 @@ impl<'a> Input<'a> {
         };
         Input {
             item,
+            tokens,
             shape,
             user_serialize: user_serialize(&item.attrs),
         }
@@ -210,6 +213,7 @@ fn user_serialize(attrs: &[Attribute]) -> Option<&Attribute> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::ToTokens;
     use syn::parse_quote;
 
     #[test]
@@ -289,7 +293,7 @@ mod tests {
             ),
         ];
         for item in &plain {
-            assert!(Input::from_syn(item).serializes_plainly());
+            assert!(Input::from_syn(item, &item.to_token_stream()).serializes_plainly());
         }
         let derived: [DeriveInput; 7] = [
             parse_quote!(
@@ -335,7 +339,7 @@ mod tests {
             ),
         ];
         for item in &derived {
-            assert!(!Input::from_syn(item).serializes_plainly());
+            assert!(!Input::from_syn(item, &item.to_token_stream()).serializes_plainly());
         }
     }
 }

@@ -1,16 +1,18 @@
 //! Code generation for a valid `#[refold_action]`.
 //!
 //! The output is the user's struct (with `#[derive(Serialize)]` added in front when serde has to
-//! derive it), then one `const _: () = { … };` holding `impl Action`, the inherent `execute` and,
-//! for a struct that serializes plainly, the macro's own `impl Serialize`. Everything it names
-//! goes through `<root>::__private`, so the user's own `Result`, `Option`, `serde`, `core`… in
-//! scope change nothing, and the user needs no serde dependency.
+//! derive it), then one invocation of the runtime's `__refold_action!`, which writes
+//! `const _: () = { … };` holding `impl Action`, the inherent `execute` and, for a struct that
+//! serializes plainly, `impl Serialize`. The invocation carries only the facts; the code itself
+//! is a `macro_rules!` in the facade (`src/action_macro.rs`), because rustc expands that natively
+//! while every token a procedural macro emits crosses the proc-macro bridge. Everything the
+//! output names goes through `<root>::__private` or `$crate`, so the user's own `Result`,
+//! `Option`, `serde`, `core`… in scope change nothing, and the user needs no serde dependency.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
-use syn::{Data, DataStruct, Fields, GenericParam, Generics, LitStr, parse_quote};
+use syn::{Data, DataStruct, Fields, GenericParam, Generics, Ident, LitStr, parse_quote};
 
 use crate::ast::{Input, Shape};
 use crate::attr::Attr;
@@ -28,9 +30,10 @@ pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts) -> TokenStream
     quote!(#item #impls)
 }
 
-/// The item, and how it gets its `Serialize` impl: written by the macro (returned second, for
-/// the `const _` block) when the struct serializes plainly, else derived by serde (the derive is
-/// added in front of the item).
+/// The item, and how it gets its `Serialize` impl, as the `serialize` argument of the runtime's
+/// `__refold_action!`: written by that macro when the struct serializes plainly (the item is then
+/// passed on exactly as written), else `derived` by serde (the derive is added in front of the
+/// item) or by the user's own derive.
 ///
 /// `None` fields need nothing here: the client leaves top-level `None` values out when it writes
 /// the body. Two kinds of `Option` field get an attribute so that this rule keeps the meaning
@@ -43,7 +46,7 @@ pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts) -> TokenStream
 pub(crate) fn item_and_serialize(attr: &Attr, input: &Input) -> (TokenStream, TokenStream) {
     let root = attr.root();
     if input.serializes_plainly() {
-        return (input.item.to_token_stream(), plain_serialize(&root, input));
+        return (input.tokens.clone(), plain_serialize(input));
     }
     let mut item = input.item.clone();
     if let (Shape::Named(fields), Data::Struct(data)) = (&input.shape, &mut item.data) {
@@ -67,7 +70,7 @@ pub(crate) fn item_and_serialize(attr: &Attr, input: &Input) -> (TokenStream, To
     if input.user_serialize.is_some() {
         // The user derives `Serialize` themselves (with their own serde); adding ours would
         // implement the trait twice.
-        return (item.into_token_stream(), TokenStream::new());
+        return (item.into_token_stream(), quote!(derived));
     }
     let serde_path = LitStr::new(&format!("{}::__private::serde", path_text(&root)), Span::call_site());
     let item = quote! {
@@ -75,53 +78,40 @@ pub(crate) fn item_and_serialize(attr: &Attr, input: &Input) -> (TokenStream, To
         #[serde(crate = #serde_path)]
         #item
     };
-    (item, TokenStream::new())
+    (item, quote!(derived))
 }
 
-/// The `Serialize` impl serde's derive would write for a struct without attributes or generics:
-/// each field under its own name (a raw identifier's `r#` dropped), in order. Each field's
-/// serialization is spanned on its type, so a type that is not `Serialize` is reported there.
-fn plain_serialize(root: &TokenStream, input: &Input) -> TokenStream {
-    let private = quote!(#root::__private);
-    let ident = &input.item.ident;
-    let name = ident.unraw().to_string();
-    let body = match &input.item.data {
+/// How the runtime's `__refold_action!` writes `impl Serialize` for a struct without attributes
+/// or generics, as serde's derive would: each field under its own name (a raw identifier's `r#`
+/// dropped), in order. Each field is read with the field's span, so a field whose type is not
+/// `Serialize` is reported on that field.
+fn plain_serialize(input: &Input) -> TokenStream {
+    let name = input.item.ident.unraw().to_string();
+    match &input.item.data {
         Data::Struct(DataStruct {
             fields: Fields::Named(named),
             ..
         }) => {
             let count = named.named.len();
-            let fields = named.named.iter().map(|field| {
-                let member = field.ident.as_ref().expect("named fields have names");
+            // The runtime macro binds `self` and the field writer to these names; each field's
+            // statement uses them with the field's own span (whose hygiene is the caller's, as
+            // the bindings' is), so errors about a field point at it.
+            let this = Ident::new("__refold_this", Span::call_site());
+            let writer = Ident::new("__refold_fields", Span::call_site());
+            let fields = named.named.iter().filter_map(|field| {
+                let member = field.ident.as_ref()?;
                 let key = member.unraw().to_string();
-                quote_spanned! {field.ty.span()=>
-                    #private::serde::ser::SerializeStruct::serialize_field(&mut __state, #key, &self.#member)?;
-                }
+                Some(quote_spanned!(member.span()=> #writer.field(#key, &#this.#member)?;))
             });
-            quote! {
-                let mut __state = #private::serde::Serializer::serialize_struct(__serializer, #name, #count)?;
-                #(#fields)*
-                #private::serde::ser::SerializeStruct::end(__state)
-            }
+            quote!({ struct: #name, fields: #count, this: #this, writer: #writer; #(#fields)* })
         }
-        _ => quote!(#private::serde::Serializer::serialize_unit_struct(__serializer, #name)),
-    };
-    quote! {
-        #[automatically_derived]
-        impl #private::serde::Serialize for #ident {
-            fn serialize<__S: #private::serde::Serializer>(
-                &self,
-                __serializer: __S,
-            ) -> #private::Result<__S::Ok, __S::Error> {
-                #body
-            }
-        }
+        _ => quote!({ unit: #name }),
     }
 }
 
-/// `impl Action` and the inherent `execute`, inside `const _: () = { … };`. `extra` is added to
-/// the block (the fallback puts a stand-in `impl Serialize` there).
-pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, extra: TokenStream) -> TokenStream {
+/// The invocation of the runtime's `__refold_action!` that writes `impl Action`, the inherent
+/// `execute` and, as `serialize` says (see [`item_and_serialize`]), `impl Serialize`.
+pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: TokenStream) -> TokenStream {
     let root = attr.root();
     let private = quote!(#root::__private);
     let ident = &input.item.ident;
@@ -131,10 +121,10 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, extra: TokenStr
     };
     let generics = bounded_generics(&input.item.generics, input, &private, &output);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let idempotent = attr.idempotent.as_ref().map(|flag| {
-        let value = quote::quote_spanned!(flag.span()=> true);
-        quote!(const IDEMPOTENT: #private::bool = #value;)
-    });
+    let idempotent = match &attr.idempotent {
+        Some(flag) => quote_spanned!(flag.span()=> true),
+        None => quote!(false),
+    };
     let Consts { slug, id } = consts;
     let doc = format!(
         "Runs the Refold action `{}` of the app `{}`, with this value as its parameters.\n\n\
@@ -154,32 +144,19 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, extra: TokenStr
     let cfgs = input.cfgs();
     quote! {
         #(#cfgs)*
-        #[allow(unused_qualifications)]
-        const _: () = {
-            #[automatically_derived]
-            impl #impl_generics #private::Action for #ident #ty_generics #where_clause {
-                const SLUG: &'static #private::str = #slug;
-                const ACTION_ID: &'static #private::str = #id;
-                #idempotent
-                type Output = #output;
-            }
-
-            #[automatically_derived]
-            impl #impl_generics #ident #ty_generics #where_clause {
-                #[doc = #doc]
-                #[inline]
-                pub fn execute<'__refold>(
-                    &'__refold self,
-                    client: &'__refold #private::Client,
-                ) -> impl #private::Future<
-                    Output = #private::Result<#private::ActionResponse<#output>, #private::Error>,
-                > + use<'__refold, #(#captures),*> {
-                    #private::Client::execute(client, self)
-                }
-            }
-
-            #extra
-        };
+        #private::__refold_action! {
+            type: #ident,
+            impl_generics: [#impl_generics],
+            type_generics: [#ty_generics],
+            where_clause: [#where_clause],
+            captures: [#(#captures),*],
+            slug: #slug,
+            id: #id,
+            idempotent: #idempotent,
+            output: #output,
+            doc: #doc,
+            serialize: #serialize,
+        }
     }
 }
 

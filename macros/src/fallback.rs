@@ -19,9 +19,7 @@ pub(crate) fn expand(attr: &Attr, input: &Input, errors: syn::Error) -> TokenStr
     };
     let (item, serialize) = match input.shape {
         // serde cannot derive `Serialize` for a union: implement it by hand.
-        Shape::Union(_) if input.user_serialize.is_none() => {
-            (input.item.to_token_stream(), stand_in_serialize(attr, input))
-        }
+        Shape::Union(_) if input.user_serialize.is_none() => (input.item.to_token_stream(), quote!({ union })),
         // Every other shape is something serde can serialize, and deriving it keeps the user's
         // `#[serde(…)]` attributes meaningful.
         _ => expand::item_and_serialize(attr, input),
@@ -36,25 +34,5 @@ fn valid_or_empty(lit: Option<&LitStr>) -> LitStr {
     match lit {
         Some(lit) if crate::valid::is_valid_identifier(&lit.value()) => lit.clone(),
         _ => LitStr::new("", Span::call_site()),
-    }
-}
-
-fn stand_in_serialize(attr: &Attr, input: &Input) -> TokenStream {
-    let root = attr.root();
-    let private = quote!(#root::__private);
-    let ident = &input.item.ident;
-    let (impl_generics, ty_generics, where_clause) = input.item.generics.split_for_impl();
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #private::serde::Serialize for #ident #ty_generics #where_clause {
-            fn serialize<__S: #private::serde::Serializer>(
-                &self,
-                _: __S,
-            ) -> #private::Result<__S::Ok, __S::Error> {
-                #private::Result::Err(<__S::Error as #private::serde::ser::Error>::custom(
-                    "`#[refold_action]` cannot serialize a union",
-                ))
-            }
-        }
     }
 }
