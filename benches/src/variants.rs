@@ -18,11 +18,23 @@ pub enum Variant {
     HandTyped,
     /// C for B: hand-written reqwest + serde_json, `Value` output.
     HandValue,
+    /// Not a column of the table: C typed inside the same whole-call timeout the SDK keeps
+    /// (`tokio::time::timeout`, 60 s), to show what that safety net costs on its own.
+    HandTypedTimeout,
 }
 
 impl Variant {
-    /// Every variant, in table order.
+    /// The variants of the table, in column order.
     pub const ALL: [Variant; 4] = [Variant::Macro, Variant::Raw, Variant::HandTyped, Variant::HandValue];
+
+    /// Every variant the latency and throughput rounds run: the table's and the timed C.
+    pub const MEASURED: [Variant; 5] = [
+        Variant::Macro,
+        Variant::Raw,
+        Variant::HandTyped,
+        Variant::HandValue,
+        Variant::HandTypedTimeout,
+    ];
 
     /// The column heading.
     pub fn label(self) -> &'static str {
@@ -31,13 +43,14 @@ impl Variant {
             Variant::Raw => "B execute_raw",
             Variant::HandTyped => "C typed",
             Variant::HandValue => "C Value",
+            Variant::HandTypedTimeout => "C typed + timeout",
         }
     }
 
     /// The hand-written variant this one is compared with (itself for a hand-written one).
     pub fn baseline(self) -> Variant {
         match self {
-            Variant::Macro | Variant::HandTyped => Variant::HandTyped,
+            Variant::Macro | Variant::HandTyped | Variant::HandTypedTimeout => Variant::HandTyped,
             Variant::Raw | Variant::HandValue => Variant::HandValue,
         }
     }
@@ -93,6 +106,11 @@ impl Clients {
             Variant::HandValue => {
                 let reply = self.hand.call::<_, serde_json::Value>(&self.action).await?;
                 check_id(black_box(reply).data["id"].as_str().unwrap_or_default())
+            }
+            Variant::HandTypedTimeout => {
+                let call = self.hand.call::<_, Contact>(&self.action);
+                let reply = tokio::time::timeout(refold::DEFAULT_TIMEOUT, call).await??;
+                check_id(&black_box(reply).data.id)
             }
         }
     }

@@ -61,6 +61,11 @@ impl CallScope {
     /// last reply (a later trip overwrites them, so the span shows the final answer).
     pub(crate) fn record<T: ReplyFacts>(&self, outcome: &Outcome<T>) {
         self.attempts.fetch_add(outcome.attempts, Ordering::Relaxed);
+        // Nobody listens (no subscriber, or one that filters the span out): skip the field
+        // bookkeeping, which every call would otherwise pay for.
+        if self.span.is_disabled() {
+            return;
+        }
         let (status, request_id) = match &outcome.result {
             Ok(reply) => (Some(reply.status()), reply.request_id()),
             Err(error) => (error.status(), error.request_id()),
@@ -76,9 +81,11 @@ impl CallScope {
     /// Closes the call: total attempts, elapsed time, and one event saying how it ended.
     pub(crate) fn finish(&self, error: Option<&Error>) {
         let attempts = self.attempts.load(Ordering::Relaxed);
-        self.span.record("attempts", attempts);
-        self.span
-            .record("elapsed_ms", self.started.elapsed().as_millis() as u64);
+        if !self.span.is_disabled() {
+            self.span.record("attempts", attempts);
+            self.span
+                .record("elapsed_ms", self.started.elapsed().as_millis() as u64);
+        }
         match error {
             None => tracing::debug!(parent: &self.span, attempts, "refold call succeeded"),
             Some(error) => tracing::debug!(parent: &self.span, attempts, error = %error, "refold call failed"),

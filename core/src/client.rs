@@ -526,7 +526,7 @@ impl Client {
         let shared = &self.shared;
         let auth = &self.auth;
         let detect_redirects = shared.custom_http_client;
-        let outcome = retry::run(
+        let attempts = retry::run(
             &shared.retry_policy,
             scope.deadline,
             request.idempotent,
@@ -538,9 +538,13 @@ impl Client {
                 }
                 transport::send_once(&shared.http, request, shared.max_response_bytes, detect_redirects).await
             },
-        )
-        .instrument(scope.span.clone())
-        .await;
+        );
+        // Entering and leaving a span nobody listens to on every poll is wasted work.
+        let outcome = if scope.span.is_disabled() {
+            attempts.await
+        } else {
+            attempts.instrument(scope.span.clone()).await
+        };
         scope.record(&outcome);
         outcome.result
     }

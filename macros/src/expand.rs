@@ -49,6 +49,7 @@ pub(crate) fn item_and_serialize(attr: &Attr, input: &Input) -> (TokenStream, To
         return (input.tokens.clone(), plain_serialize(input));
     }
     let mut item = input.item.clone();
+    let mut changed = false;
     if let (Shape::Named(fields), Data::Struct(data)) = (&input.shape, &mut item.data) {
         if let Fields::Named(named) = &mut data.fields {
             let private_path =
@@ -60,17 +61,25 @@ pub(crate) fn item_and_serialize(attr: &Attr, input: &Input) -> (TokenStream, To
                 if model.has_skip_predicate() && !model.has_own_serializer() {
                     let keep_null = private_path("keep_null");
                     field.attrs.push(parse_quote!(#[serde(serialize_with = #keep_null)]));
+                    changed = true;
                 } else if model.has_own_serializer() && !model.decides_skipping() {
                     let is_none = private_path("Option::is_none");
                     field.attrs.push(parse_quote!(#[serde(skip_serializing_if = #is_none)]));
+                    changed = true;
                 }
             }
         }
     }
+    // Most items need no added attribute: pass their tokens on as written.
+    let item = if changed {
+        item.into_token_stream()
+    } else {
+        input.tokens.clone()
+    };
     if input.user_serialize.is_some() {
         // The user derives `Serialize` themselves (with their own serde); adding ours would
         // implement the trait twice.
-        return (item.into_token_stream(), quote!(derived));
+        return (item, quote!(derived));
     }
     let serde_path = LitStr::new(&format!("{}::__private::serde", path_text(&root)), Span::call_site());
     let item = quote! {

@@ -49,8 +49,8 @@ impl Config {
         let mut config = Config {
             sequential_rounds: 25,
             batch: 400,
-            throughput_rounds: 5,
-            window: Duration::from_millis(800),
+            throughput_rounds: 9,
+            window: Duration::from_millis(500),
             concurrencies: vec![1, 16, 64, 256],
             rss_calls: 100_000,
             compile: true,
@@ -275,15 +275,15 @@ fn sequential(clients: &Clients, config: &Config) -> HashMap<Variant, Vec<Batch>
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        for variant in Variant::ALL {
+        for variant in Variant::MEASURED {
             for _ in 0..config.batch {
                 clients.call(variant).await.expect("warm-up call");
             }
         }
         let mut batches: HashMap<Variant, Vec<Batch>> = HashMap::new();
         for round in 0..config.sequential_rounds {
-            for offset in 0..Variant::ALL.len() {
-                let variant = Variant::ALL[(round + offset) % Variant::ALL.len()];
+            for offset in 0..Variant::MEASURED.len() {
+                let variant = Variant::MEASURED[(round + offset) % Variant::MEASURED.len()];
                 let allocs_before = AllocSnapshot::now();
                 let cpu_before = cpu_time();
                 let wall_before = Instant::now();
@@ -317,8 +317,8 @@ fn throughput(clients: &Clients, config: &Config) -> HashMap<(Variant, usize), V
     let mut rates: HashMap<(Variant, usize), Vec<f64>> = HashMap::new();
     for &concurrency in &config.concurrencies {
         for round in 0..config.throughput_rounds {
-            for offset in 0..Variant::ALL.len() {
-                let variant = Variant::ALL[(round + offset) % Variant::ALL.len()];
+            for offset in 0..Variant::MEASURED.len() {
+                let variant = Variant::MEASURED[(round + offset) % Variant::MEASURED.len()];
                 let rate = runtime.block_on(load(clients, variant, concurrency, config.window));
                 rates.entry((variant, concurrency)).or_default().push(rate);
             }
@@ -418,6 +418,9 @@ struct Row {
     values: [f64; 4],
     /// "ratio" (A/C, B/C) or "difference" (A−C, B−C).
     compare: Compare,
+    /// A/C and B/C as medians of the ratios within each round, when the rows' samples come in
+    /// rounds; otherwise the ratios are of the medians in `values`.
+    paired: Option<[f64; 2]>,
     target: Option<Target>,
     precision: usize,
 }
@@ -437,9 +440,10 @@ enum Target {
 impl Row {
     fn render(&self) -> String {
         let [a, b, ct, cv] = self.values;
-        let (ra, rb) = match self.compare {
-            Compare::Ratio => (a / ct, b / cv),
-            Compare::Difference => (a - ct, b - cv),
+        let (ra, rb) = match (self.compare, self.paired) {
+            (Compare::Ratio, Some([ra, rb])) => (ra, rb),
+            (Compare::Ratio, None) => (a / ct, b / cv),
+            (Compare::Difference, _) => (a - ct, b - cv),
         };
         let shown = |v: f64| match self.compare {
             Compare::Ratio => format!("{v:.3}×"),
@@ -467,6 +471,12 @@ impl Row {
     }
 }
 
+/// The median of `xs[i] / ys[i]`: samples taken in the same round are compared with each other,
+/// so a change in the machine's load between rounds cancels out.
+fn paired_ratio(xs: &[f64], ys: &[f64]) -> f64 {
+    median(&xs.iter().zip(ys).map(|(x, y)| x / y).collect::<Vec<_>>())
+}
+
 fn mib(bytes: f64) -> f64 {
     bytes / (1024.0 * 1024.0)
 }
@@ -486,7 +496,8 @@ impl Report {
         ));
         out.push_str(&format!(
             "Sequential: {} rounds × {} calls per variant; throughput: {} rounds × {} ms per variant and \
-             concurrency; memory: {} calls per variant. Medians over rounds.\n\n",
+             concurrency; memory: {} calls per variant. Medians over rounds; ratios are medians of the \
+             ratios within each round.\n\n",
             config.sequential_rounds,
             config.batch,
             config.throughput_rounds,
@@ -503,11 +514,16 @@ impl Report {
             let per = |f: fn(&Batch) -> f64| -> [f64; 4] {
                 Variant::ALL.map(|v| median(&batches[&v].iter().map(f).collect::<Vec<_>>()))
             };
+            let samples = |v: Variant, f: fn(&Batch) -> f64| batches[&v].iter().map(f).collect::<Vec<_>>();
+            let paired = |f: fn(&Batch) -> f64| {
+                Some([Variant::Macro, Variant::Raw].map(|v| paired_ratio(&samples(v, f), &samples(v.baseline(), f))))
+            };
             rows.push(Row {
                 figure: "latency, µs/call (sequential)".into(),
                 server: kind.label(),
                 values: per(|b| b.latency_us),
                 compare: Compare::Ratio,
+                paired: paired(|b| b.latency_us),
                 target: Some(Target::AtMost(1.05)),
                 precision: 1,
             });
@@ -516,6 +532,7 @@ impl Report {
                 server: kind.label(),
                 values: per(|b| b.cpu_us),
                 compare: Compare::Ratio,
+                paired: paired(|b| b.cpu_us),
                 target: None,
                 precision: 1,
             });
@@ -524,6 +541,7 @@ impl Report {
                 server: kind.label(),
                 values: per(|b| b.allocations),
                 compare: Compare::Difference,
+                paired: None,
                 target: Some(Target::AtMost(4.0)),
                 precision: 1,
             });
@@ -532,6 +550,7 @@ impl Report {
                 server: kind.label(),
                 values: per(|b| b.bytes),
                 compare: Compare::Ratio,
+                paired: paired(|b| b.bytes),
                 target: None,
                 precision: 0,
             });
@@ -546,6 +565,10 @@ impl Report {
                     server: kind.label(),
                     values: Variant::ALL.map(|v| median(&rates[&(v, concurrency)])),
                     compare: Compare::Ratio,
+                    paired: Some(
+                        [Variant::Macro, Variant::Raw]
+                            .map(|v| paired_ratio(&rates[&(v, concurrency)], &rates[&(v.baseline(), concurrency)])),
+                    ),
                     target: (concurrency == 64).then_some(Target::AtLeast(0.95)),
                     precision: 0,
                 });
@@ -558,6 +581,7 @@ impl Report {
                 server: "fixed",
                 values: memory(|m| mib(m.rss_before as f64)),
                 compare: Compare::Difference,
+                paired: None,
                 target: None,
                 precision: 1,
             });
@@ -566,6 +590,7 @@ impl Report {
                 server: "fixed",
                 values: memory(|m| mib(m.rss_after as f64)),
                 compare: Compare::Difference,
+                paired: None,
                 target: None,
                 precision: 1,
             });
@@ -574,6 +599,7 @@ impl Report {
                 server: "fixed",
                 values: memory(|m| mib(m.rss_after as f64 - m.rss_before as f64)),
                 compare: Compare::Difference,
+                paired: None,
                 target: None,
                 precision: 2,
             });
@@ -582,6 +608,7 @@ impl Report {
                 server: "fixed",
                 values: memory(|m| m.live_growth as f64 / 1024.0),
                 compare: Compare::Difference,
+                paired: None,
                 target: None,
                 precision: 1,
             });
@@ -609,6 +636,22 @@ impl Report {
                  ({:.0} through the SDK's macro path).\n",
                 rate(Variant::HandTyped),
                 rate(Variant::Macro)
+            ));
+        }
+        for kind in [ServerKind::Fixed, ServerKind::Emulator] {
+            let (Some(batches), Some(rates)) = (self.sequential.get(&kind), self.throughput.get(&kind)) else {
+                continue;
+            };
+            let latency = |v: Variant| batches[&v].iter().map(|b| b.latency_us).collect::<Vec<_>>();
+            out.push_str(&format!(
+                "C typed inside the SDK's whole-call timeout (`tokio::time::timeout`, 60 s), against C typed, \
+                 {}: latency {:.3}×, throughput at concurrency 64 {:.3}×.\n",
+                kind.label(),
+                paired_ratio(&latency(Variant::HandTypedTimeout), &latency(Variant::HandTyped)),
+                paired_ratio(
+                    &rates[&(Variant::HandTypedTimeout, 64)],
+                    &rates[&(Variant::HandTyped, 64)]
+                ),
             ));
         }
         if let Some((structs, cost)) = &self.compile {
