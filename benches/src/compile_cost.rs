@@ -13,8 +13,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::process::children_cpu_time;
 use crate::stats::median;
 
 /// The two kinds of struct measured: plain structs (the macro writes their `Serialize` itself)
@@ -54,15 +55,24 @@ impl Shape {
     }
 }
 
-/// Build timings of one shape, in seconds per round.
+/// What one `cargo build` cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Build {
+    /// Wall-clock seconds.
+    pub wall: f64,
+    /// CPU seconds (user + system) of cargo and the rustc it ran.
+    pub cpu: f64,
+}
+
+/// Builds of one shape, one per round.
 #[derive(Clone, Debug)]
 pub struct PairCost {
     /// Which structs.
     pub shape: Shape,
     /// Builds of the crate whose structs carry `#[refold_action]`.
-    pub with_macro: Vec<f64>,
-    /// Builds of the crate whose structs carry `#[derive(Serialize)]`.
-    pub with_derive: Vec<f64>,
+    pub with_macro: Vec<Build>,
+    /// Builds of the crate whose structs carry `#[derive(Serialize)]`, in the same rounds.
+    pub with_derive: Vec<Build>,
 }
 
 /// Timings of one compile-cost measurement.
@@ -70,19 +80,29 @@ pub struct PairCost {
 pub struct CompileCost {
     /// One entry per [`Shape`].
     pub pairs: Vec<PairCost>,
-    /// No-op builds (nothing to compile).
-    pub noop: Vec<f64>,
+    /// No-op builds (nothing to compile), one per round.
+    pub noop: Vec<Build>,
 }
 
 impl CompileCost {
-    /// Median seconds of compile work (no-op subtracted) of `samples`.
-    pub fn seconds(&self, samples: &[f64]) -> f64 {
-        median(samples) - median(&self.noop)
+    /// The median of one measure of `builds`, less the no-op build's median of that measure.
+    pub fn seconds(&self, builds: &[Build], measure: fn(&Build) -> f64) -> f64 {
+        let of = |builds: &[Build]| median(&builds.iter().map(measure).collect::<Vec<_>>());
+        of(builds) - of(&self.noop)
     }
 
-    /// The macro crate's compile work over the derive crate's, for one shape.
-    pub fn ratio(&self, pair: &PairCost) -> f64 {
-        self.seconds(&pair.with_macro) / self.seconds(&pair.with_derive)
+    /// The macro crate's compile work over the derive crate's by one measure (no-op build
+    /// subtracted from both): the median over rounds of each round's ratio, since the two builds
+    /// of a round ran back to back.
+    pub fn ratio(&self, pair: &PairCost, measure: fn(&Build) -> f64) -> f64 {
+        let noop = median(&self.noop.iter().map(measure).collect::<Vec<_>>());
+        let ratios: Vec<f64> = pair
+            .with_macro
+            .iter()
+            .zip(&pair.with_derive)
+            .map(|(with_macro, with_derive)| (measure(with_macro) - noop) / (measure(with_derive) - noop))
+            .collect();
+        median(&ratios)
     }
 }
 
@@ -121,16 +141,16 @@ pub fn measure(
             for with_macro in order {
                 let name = crate_name(pair.shape, with_macro);
                 touch(&work_dir.join(&name).join("src/lib.rs"))?;
-                let seconds = build(cargo, work_dir, &["-p", &name])?.as_secs_f64();
+                let cost = build(cargo, work_dir, &["-p", &name])?;
                 if with_macro {
-                    pair.with_macro.push(seconds);
+                    pair.with_macro.push(cost);
                 } else {
-                    pair.with_derive.push(seconds);
+                    pair.with_derive.push(cost);
                 }
             }
         }
         let name = crate_name(Shape::Plain, true);
-        cost.noop.push(build(cargo, work_dir, &["-p", &name])?.as_secs_f64());
+        cost.noop.push(build(cargo, work_dir, &["-p", &name])?);
     }
     Ok(cost)
 }
@@ -205,7 +225,8 @@ fn touch(path: &Path) -> io::Result<()> {
     std::fs::write(path, content)
 }
 
-fn build(cargo: &Path, work_dir: &Path, args: &[&str]) -> io::Result<Duration> {
+fn build(cargo: &Path, work_dir: &Path, args: &[&str]) -> io::Result<Build> {
+    let cpu_before = children_cpu_time();
     let started = Instant::now();
     let status = Command::new(cargo)
         .arg("build")
@@ -217,14 +238,15 @@ fn build(cargo: &Path, work_dir: &Path, args: &[&str]) -> io::Result<Duration> {
         .env("CARGO_INCREMENTAL", "0")
         .stdout(Stdio::null())
         .status()?;
-    let elapsed = started.elapsed();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = (children_cpu_time() - cpu_before).as_secs_f64();
     if !status.success() {
         return Err(io::Error::other(format!(
             "cargo build {args:?} failed in {}",
             work_dir.display()
         )));
     }
-    Ok(elapsed)
+    Ok(Build { wall, cpu })
 }
 
 /// Where the generated crates go: `<target dir>/refold-benches/compile-cost`.

@@ -6,14 +6,24 @@ use std::time::Duration;
 ///
 /// The servers run in child processes, so this is the client's CPU alone.
 pub fn cpu_time() -> Duration {
+    rusage_cpu(libc::RUSAGE_SELF)
+}
+
+/// User + system CPU time of every child process this process has waited for (and of their
+/// own waited-for children: cargo's rustc processes), so far.
+pub fn children_cpu_time() -> Duration {
+    rusage_cpu(libc::RUSAGE_CHILDREN)
+}
+
+fn rusage_cpu(who: libc::c_int) -> Duration {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `usage` is a valid, writable `rusage`; getrusage only writes into it.
     #[allow(unsafe_code)]
     let (rc, usage) = unsafe {
-        let rc = libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        let rc = libc::getrusage(who, usage.as_mut_ptr());
         (rc, usage.assume_init())
     };
-    assert_eq!(rc, 0, "getrusage(RUSAGE_SELF) failed");
+    assert_eq!(rc, 0, "getrusage({who}) failed");
     let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
 }

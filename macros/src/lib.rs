@@ -93,9 +93,12 @@ use proc_macro::TokenStream;
 /// A field with its own `serialize_with` or `with` gets `skip_serializing_if = "Option::is_none"`,
 /// so that its function is never handed a `None`.
 ///
-/// Beside the struct, inside a `const _: () = { … };` block:
+/// Beside the struct, inside a `const _: () = { … };` block (written by a `macro_rules!` of the
+/// `refold` crate that the attribute invokes with the struct's name, generics, slug, id and
+/// fields, which rustc expands faster than code sent token by token from a procedural macro):
 ///
 /// - `impl Action for YourStruct` with `SLUG`, `ACTION_ID`, `IDEMPOTENT` and `Output`;
+/// - for a struct without serde attributes or generics, its `impl Serialize`;
 /// - an inherent async method, `Client::execute(client, self)`:
 ///
 ///   ```text
