@@ -26,7 +26,6 @@ macro_rules! __refold_action {
         impl_generics: [$($impl_generics:tt)*],
         type_generics: [$($type_generics:tt)*],
         where_clause: [$($where_clause:tt)*],
-        captures: [$($captures:tt)*],
         slug: $slug:literal,
         id: $id:literal,
         idempotent: $idempotent:literal,
@@ -51,12 +50,7 @@ macro_rules! __refold_action {
                 pub fn execute<'__refold>(
                     &'__refold self,
                     client: &'__refold $crate::__private::Client,
-                ) -> impl $crate::__private::Future<
-                    Output = $crate::__private::Result<
-                        $crate::__private::ActionResponse<$output>,
-                        $crate::__private::Error,
-                    >,
-                > + use<'__refold, $($captures)*> {
+                ) -> $crate::__private::Execute<'__refold, Self> {
                     $crate::__private::Client::execute(client, self)
                 }
             }

@@ -32,11 +32,10 @@ mod action_macro;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__refold_action;
-    pub use refold_core::{Action, ActionResponse, Client, Error};
+    pub use refold_core::{Action, ActionResponse, Client, Error, Execute};
     pub use serde;
     pub use serde_json;
 
-    pub use core::future::Future;
     pub use core::option::Option;
     pub use core::primitive::{bool, str};
     pub use core::result::Result;

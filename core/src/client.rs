@@ -16,6 +16,7 @@ use crate::body::{action_body, raw_body};
 use crate::builder::ClientBuilder;
 use crate::call::{CallScope, call_span};
 use crate::envelope::{decode_action, decode_json};
+use crate::execute::{Call, Execute};
 use crate::ident::{is_valid_identifier, validate_action, validate_identifier};
 use crate::rate_limit::Limiter;
 use crate::retry::{self, RetryPolicy};
@@ -161,7 +162,13 @@ impl Client {
     /// println!("{}", reply.data);
     /// # Ok(()) }
     /// ```
-    pub async fn execute<A: Action>(&self, action: &A) -> Result<ActionResponse<A::Output>, Error> {
+    pub fn execute<'a, A: Action>(&'a self, action: &'a A) -> Execute<'a, A> {
+        Execute::new(self, action)
+    }
+
+    /// The synchronous start of [`Client::execute`]: checks the identifiers, writes the body and
+    /// starts the request pipeline, which does not depend on the action's type.
+    pub(crate) fn start_execute<A: Action>(&self, action: &A) -> Result<Call<'_>, Error> {
         // An action's slug and id are constants, so the rule is checked once, at compile time;
         // only an invalid pair (a hand-written impl) takes the run-time path that explains it.
         let identifiers_valid = const { is_valid_identifier(A::SLUG) && is_valid_identifier(A::ACTION_ID) };
@@ -169,7 +176,24 @@ impl Client {
             validate_action(A::SLUG, A::ACTION_ID)?;
         }
         let body = action_body(action)?;
-        self.execute_checked(A::SLUG, A::ACTION_ID, body, A::IDEMPOTENT).await
+        let path: &'static [&'static str] = const {
+            &[
+                "/api/v2/integration-schema/",
+                A::SLUG,
+                "/actions/",
+                A::ACTION_ID,
+                "/execute",
+            ]
+        };
+        let span = call_span("execute", A::SLUG, A::ACTION_ID);
+        Ok(Box::pin(self.call(
+            Method::POST,
+            path,
+            Some(body),
+            A::IDEMPOTENT,
+            Needs::LinkedAccount,
+            span,
+        )))
     }
 
     /// Executes an action chosen at run time, with any serializable parameters (a

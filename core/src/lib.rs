@@ -22,6 +22,7 @@ mod call;
 mod client;
 mod envelope;
 mod error;
+mod execute;
 mod ident;
 mod rate_limit;
 mod response;
@@ -37,6 +38,7 @@ pub use builder::{
 };
 pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass};
+pub use execute::Execute;
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use rate_limit::RateLimit;
 pub use response::{ActionResponse, NodeStatus};

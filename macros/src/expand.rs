@@ -12,7 +12,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
-use syn::{Data, DataStruct, Fields, GenericParam, Generics, Ident, LitStr, parse_quote};
+use syn::{Data, DataStruct, Fields, Generics, Ident, LitStr, parse_quote};
 
 use crate::ast::{Input, Shape};
 use crate::attr::Attr;
@@ -143,13 +143,6 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
         id.value(),
         slug.value(),
     );
-    // Every parameter of the struct, for the `use<…>` of `execute`'s return type: precise
-    // capturing reads the same in every edition the user's crate may be written in.
-    let captures = input.item.generics.params.iter().map(|param| match param {
-        GenericParam::Lifetime(param) => param.lifetime.to_token_stream(),
-        GenericParam::Type(param) => param.ident.to_token_stream(),
-        GenericParam::Const(param) => param.ident.to_token_stream(),
-    });
     let cfgs = input.cfgs();
     quote! {
         #(#cfgs)*
@@ -158,7 +151,6 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
             impl_generics: [#impl_generics],
             type_generics: [#ty_generics],
             where_clause: [#where_clause],
-            captures: [#(#captures),*],
             slug: #slug,
             id: #id,
             idempotent: #idempotent,

@@ -99,17 +99,16 @@ use proc_macro::TokenStream;
 ///
 /// - `impl Action for YourStruct` with `SLUG`, `ACTION_ID`, `IDEMPOTENT` and `Output`;
 /// - for a struct without serde attributes or generics, its `impl Serialize`;
-/// - an inherent async method, `Client::execute(client, self)`:
+/// - an inherent method that starts the call, `Client::execute(client, self)`:
 ///
 ///   ```text
-///   pub fn execute(&self, client: &Client)
-///       -> impl Future<Output = Result<ActionResponse<Output>, Error>>
+///   pub fn execute<'a>(&'a self, client: &'a Client) -> Execute<'a, Self>
 ///   ```
 ///
-///   Call it as `action.execute(&client).await`. The future borrows the action and the client,
-///   and is `Send` whenever the struct is `Sync`. (It is written as a plain `fn` returning
-///   core's future, not as an `async fn` with a state machine of its own, so each annotated
-///   struct costs little to compile.)
+///   Call it as `action.execute(&client).await`. `refold::Execute` is a future that borrows the
+///   action and the client and is `Send` whenever the struct is `Sync`. (A named future rather
+///   than an `async fn`, so each annotated struct costs little to compile; the request pipeline
+///   behind it is compiled once for every action.)
 ///
 /// For a generic struct, both impls carry the struct's generics and where clause, plus the bounds
 /// that make them hold (`Self: Serialize`, `Output: DeserializeOwned`), so a `Search<'a, T>` is an
