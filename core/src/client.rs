@@ -153,6 +153,10 @@ impl Client {
     /// of the body (see [`Action`]); [`Client::execute_raw`] sends its parameters exactly as they
     /// serialize.
     ///
+    /// Returns an [`Execute`] future: nothing happens until it is awaited. The body is written on
+    /// its first poll, so a parameter that cannot be serialized is its output's
+    /// [`Error::InvalidRequest`], and nothing is sent.
+    ///
     /// ```no_run
     /// # use refold_core::{Action, Client};
     /// # #[derive(serde::Serialize)] struct GetContact { email: String }

@@ -20,6 +20,11 @@ pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + S
 /// It is a named type rather than an `impl Future`, so it can be stored in a struct or named in
 /// a signature, and so that each annotated struct's `execute` costs little to compile. It is
 /// `Send` when the action is `Sync`, and never borrows more than the action and the client.
+/// Dropping it before it completes cancels the call (a request already sent may still run).
+///
+/// # Panics
+///
+/// Like an `async fn`'s future, it panics if polled again after it returned its output.
 ///
 /// ```no_run
 /// use refold_core::{Action, ActionResponse, Client, Error, Execute};
