@@ -3,8 +3,9 @@
 //! The parameters are written straight into the body by `serde_json` through a thin top-level
 //! serializer ([`Params`]) that does two things on the way:
 //!
-//! - it refuses anything that is not an object (a string, a number, a list…) with an error that
-//!   says so, and sends a unit value (a parameterless unit struct, `()`, `None`) as `{}`;
+//! - it refuses anything JSON would not write as an object (a string, a number, a list, a unit
+//!   enum variant…) with an error that says so, and sends a unit value (a parameterless unit
+//!   struct, `()`, `None`) as `{}`; enum variants with data (`{"Variant": …}`) go out as written;
 //! - for typed actions, it leaves out the top-level fields whose value is `None`, so an
 //!   `Option` field that is not set is not sent at all rather than sent as `null`.
 //!
@@ -19,7 +20,9 @@ use std::fmt;
 
 use bytes::Bytes;
 use serde::Serialize;
-use serde::ser::{self, Impossible, SerializeMap, SerializeStruct, Serializer};
+use serde::ser::{
+    self, Impossible, SerializeMap, SerializeStruct, SerializeStructVariant, SerializeTupleVariant, Serializer,
+};
 
 use crate::Error;
 
@@ -115,10 +118,10 @@ impl<'a> Serializer for Params<'a> {
     type SerializeSeq = Impossible<(), BodyError>;
     type SerializeTuple = Impossible<(), BodyError>;
     type SerializeTupleStruct = Impossible<(), BodyError>;
-    type SerializeTupleVariant = Impossible<(), BodyError>;
+    type SerializeTupleVariant = Variant<<Json<'a> as Serializer>::SerializeTupleVariant>;
     type SerializeMap = ObjectMap<'a>;
     type SerializeStruct = ObjectStruct<'a>;
-    type SerializeStructVariant = Impossible<(), BodyError>;
+    type SerializeStructVariant = Variant<<Json<'a> as Serializer>::SerializeStructVariant>;
 
     not_an_object! {
         serialize_bool(bool) => "a boolean";
@@ -160,14 +163,18 @@ impl<'a> Serializer for Params<'a> {
         value.serialize(self)
     }
 
+    /// An enum variant with data is written as the object `{"Variant": data}` (serde's external
+    /// tagging): sent as it is, without leaving anything out.
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
     ) -> Result<(), BodyError> {
-        Err(BodyError::NotAnObject("an enum variant"))
+        self.json
+            .serialize_newtype_variant(name, index, variant, value)
+            .map_err(BodyError::Json)
     }
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, BodyError> {
@@ -184,12 +191,15 @@ impl<'a> Serializer for Params<'a> {
 
     fn serialize_tuple_variant(
         self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
     ) -> Result<Self::SerializeTupleVariant, BodyError> {
-        Err(BodyError::NotAnObject("an enum variant"))
+        self.json
+            .serialize_tuple_variant(name, index, variant, len)
+            .map(Variant)
+            .map_err(BodyError::Json)
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<ObjectMap<'a>, BodyError> {
@@ -208,12 +218,44 @@ impl<'a> Serializer for Params<'a> {
 
     fn serialize_struct_variant(
         self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
     ) -> Result<Self::SerializeStructVariant, BodyError> {
-        Err(BodyError::NotAnObject("an enum variant"))
+        self.json
+            .serialize_struct_variant(name, index, variant, len)
+            .map(Variant)
+            .map_err(BodyError::Json)
+    }
+}
+
+/// A top-level enum variant with fields, `{"Variant": …}`, written by `serde_json` as it is.
+struct Variant<C>(C);
+
+impl<C: SerializeTupleVariant<Ok = (), Error = serde_json::Error>> SerializeTupleVariant for Variant<C> {
+    type Ok = ();
+    type Error = BodyError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), BodyError> {
+        self.0.serialize_field(value).map_err(BodyError::Json)
+    }
+
+    fn end(self) -> Result<(), BodyError> {
+        self.0.end().map_err(BodyError::Json)
+    }
+}
+
+impl<C: SerializeStructVariant<Ok = (), Error = serde_json::Error>> SerializeStructVariant for Variant<C> {
+    type Ok = ();
+    type Error = BodyError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), BodyError> {
+        self.0.serialize_field(key, value).map_err(BodyError::Json)
+    }
+
+    fn end(self) -> Result<(), BodyError> {
+        self.0.end().map_err(BodyError::Json)
     }
 }
 
@@ -229,13 +271,13 @@ impl SerializeStruct for ObjectStruct<'_> {
 
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), BodyError> {
         if self.omit_none && is_none(value) {
-            return self.fields.skip_field(key).map_err(BodyError::Json);
+            return SerializeStruct::skip_field(&mut self.fields, key).map_err(BodyError::Json);
         }
-        self.fields.serialize_field(key, value).map_err(BodyError::Json)
+        SerializeStruct::serialize_field(&mut self.fields, key, value).map_err(BodyError::Json)
     }
 
     fn skip_field(&mut self, key: &'static str) -> Result<(), BodyError> {
-        self.fields.skip_field(key).map_err(BodyError::Json)
+        SerializeStruct::skip_field(&mut self.fields, key).map_err(BodyError::Json)
     }
 
     fn end(self) -> Result<(), BodyError> {
@@ -516,6 +558,25 @@ mod tests {
             assert!(message.contains("must serialize to a JSON object"), "{message}");
             assert!(message.ends_with(what), "{message}");
         }
+    }
+
+    #[test]
+    fn enum_variants_with_data_are_objects_and_sent_as_written() {
+        #[derive(Serialize)]
+        enum Lookup {
+            ById { id: u32, archived: Option<bool> },
+            ByEmail(&'static str),
+            Pair(u8, u8),
+            Everything,
+        }
+        assert_eq!(
+            sent(action_body(&Lookup::ById { id: 7, archived: None })),
+            json!({ "ById": { "id": 7, "archived": null } })
+        );
+        assert_eq!(sent(raw_body(&Lookup::ByEmail("a@b.c"))), json!({ "ByEmail": "a@b.c" }));
+        assert_eq!(sent(raw_body(&Lookup::Pair(1, 2))), json!({ "Pair": [1, 2] }));
+        let message = raw_body(&Lookup::Everything).expect_err("a string").to_string();
+        assert!(message.ends_with("an enum variant"), "{message}");
     }
 
     #[test]
