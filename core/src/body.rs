@@ -26,6 +26,10 @@ use serde::ser::{
 
 use crate::Error;
 
+/// The newtype name `serde_json::value::RawValue` serializes under, which `serde_json`'s own
+/// serializer recognizes to copy the text.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
 /// The JSON writer the body is serialized into.
 type Json<'a> = &'a mut serde_json::Serializer<&'a mut Vec<u8>>;
 
@@ -41,6 +45,11 @@ pub(crate) fn raw_body<P: Serialize + ?Sized>(params: &P) -> Result<Bytes, Error
 }
 
 fn body<P: Serialize + ?Sized>(params: &P, omit_none: bool) -> Result<Bytes, Error> {
+    let not_an_object = |what: &str| {
+        Error::invalid_request(format!(
+            "the action parameters must serialize to a JSON object (one key per parameter), not {what}"
+        ))
+    };
     let mut buffer = Vec::with_capacity(128);
     let mut json = serde_json::Serializer::new(&mut buffer);
     params
@@ -49,13 +58,17 @@ fn body<P: Serialize + ?Sized>(params: &P, omit_none: bool) -> Result<Bytes, Err
             omit_none,
         })
         .map_err(|error| match error {
-            BodyError::NotAnObject(what) => Error::invalid_request(format!(
-                "the action parameters must serialize to a JSON object (one key per parameter), not {what}"
-            )),
+            BodyError::NotAnObject(what) => not_an_object(what),
             BodyError::Json(error) => {
                 Error::invalid_request(format!("the action parameters could not be serialized: {error}"))
             }
         })?;
+    // Everything but a `RawValue` is an object by construction; raw JSON text is checked here.
+    match buffer.trim_ascii_start().first() {
+        Some(b'{') => {}
+        Some(b'n') => buffer = b"{}".to_vec(),
+        _ => return Err(not_an_object("raw JSON that is not an object")),
+    }
     Ok(Bytes::from(buffer))
 }
 
@@ -159,7 +172,12 @@ impl<'a> Serializer for Params<'a> {
         self.empty_object()
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), BodyError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<(), BodyError> {
+        if name == RAW_VALUE_TOKEN {
+            // Parameters already written as JSON text: copied as they are (`body` checks that
+            // the text is an object).
+            return self.json.serialize_newtype_struct(name, value).map_err(BodyError::Json);
+        }
         value.serialize(self)
     }
 
@@ -577,6 +595,21 @@ mod tests {
         assert_eq!(sent(raw_body(&Lookup::Pair(1, 2))), json!({ "Pair": [1, 2] }));
         let message = raw_body(&Lookup::Everything).expect_err("a string").to_string();
         assert!(message.ends_with("an enum variant"), "{message}");
+    }
+
+    #[test]
+    fn raw_json_text_is_copied_when_it_is_an_object() {
+        let raw = serde_json::value::RawValue::from_string(r#"{ "email": "ada@example.com", "x": null }"#.into())
+            .expect("valid JSON");
+        assert_eq!(
+            &raw_body(&raw).expect("an object")[..],
+            br#"{ "email": "ada@example.com", "x": null }"#
+        );
+        let null = serde_json::value::RawValue::from_string("null".into()).expect("valid JSON");
+        assert_eq!(&raw_body(&null).expect("null")[..], b"{}");
+        let list = serde_json::value::RawValue::from_string("[1]".into()).expect("valid JSON");
+        let message = raw_body(&list).expect_err("a list").to_string();
+        assert!(message.ends_with("raw JSON that is not an object"), "{message}");
     }
 
     #[test]
