@@ -180,15 +180,7 @@ impl Client {
             validate_action(A::SLUG, A::ACTION_ID)?;
         }
         let body = action_body(action)?;
-        let path: &'static [&'static str] = const {
-            &[
-                "/api/v2/integration-schema/",
-                A::SLUG,
-                "/actions/",
-                A::ACTION_ID,
-                "/execute",
-            ]
-        };
+        let path: &'static [&'static str] = const { &execute_path(A::SLUG, A::ACTION_ID) };
         let span = call_span("execute", A::SLUG, A::ACTION_ID);
         Ok(Box::pin(self.call(
             Method::POST,
@@ -253,7 +245,7 @@ impl Client {
         body: Bytes,
         idempotent: bool,
     ) -> Result<ActionResponse<T>, Error> {
-        let path = ["/api/v2/integration-schema/", slug, "/actions/", action_id, "/execute"];
+        let path = execute_path(slug, action_id);
         let span = call_span("execute", slug, action_id);
         let reply = self
             .call(Method::POST, &path, Some(body), idempotent, Needs::LinkedAccount, span)
@@ -576,6 +568,11 @@ impl Client {
         scope.record(&outcome);
         outcome.result
     }
+}
+
+/// The pieces of an action's execute path, joined onto the base URL by `Client::url`.
+const fn execute_path<'a>(slug: &'a str, action_id: &'a str) -> [&'a str; 5] {
+    ["/api/v2/integration-schema/", slug, "/actions/", action_id, "/execute"]
 }
 
 fn list_from<T: serde::de::DeserializeOwned>(reply: &Reply, key: &str) -> Result<Vec<T>, Error> {
