@@ -69,6 +69,7 @@ pub struct ActionParameter {
 /// use refold_core::ParamType;
 ///
 /// assert_eq!(ParamType::from("json"), ParamType::Json);
+/// assert_eq!(ParamType::from("password"), ParamType::Password);
 /// assert_eq!(ParamType::from("date").as_str(), "date");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -83,6 +84,8 @@ pub enum ParamType {
     Number,
     /// `true` or `false`.
     Boolean,
+    /// A secret string (Refold uses it for credentials an action needs); sent as a string.
+    Password,
     /// A type this SDK does not know, kept verbatim.
     Other(String),
 }
@@ -95,6 +98,7 @@ impl ParamType {
             ParamType::Json => "json",
             ParamType::Number => "number",
             ParamType::Boolean => "boolean",
+            ParamType::Password => "password",
             ParamType::Other(other) => other,
         }
     }
@@ -107,6 +111,7 @@ impl From<&str> for ParamType {
             "json" => ParamType::Json,
             "number" => ParamType::Number,
             "boolean" => ParamType::Boolean,
+            "password" => ParamType::Password,
             other => ParamType::Other(other.to_owned()),
         }
     }
@@ -163,5 +168,35 @@ impl<T: serde::de::DeserializeOwned> BareOrWrapped<T> {
                 serde_json::from_value(list)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_round_trips_through_its_spelling_and_json() {
+        for (text, kind) in [
+            ("text", ParamType::Text),
+            ("json", ParamType::Json),
+            ("number", ParamType::Number),
+            ("boolean", ParamType::Boolean),
+            ("password", ParamType::Password),
+            ("date", ParamType::Other("date".into())),
+        ] {
+            assert_eq!(ParamType::from(text), kind);
+            assert_eq!(kind.as_str(), text);
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<ParamType>(&json).unwrap(), kind);
+        }
+    }
+
+    #[test]
+    fn a_password_parameter_is_read_as_such() {
+        let param: ActionParameter =
+            serde_json::from_str(r#"{"name":"api_secret","label":"Secret","required":true,"type":"password"}"#).unwrap();
+        assert_eq!(param.param_type, ParamType::Password);
     }
 }
