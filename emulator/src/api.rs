@@ -108,7 +108,7 @@ async fn execute(
         let Path((slug, action_id)) = path.map_err(bad_path)?;
         let action = find_action(&s, &slug, &action_id)?;
         let params = parse_params(&body)?;
-        crate::validation::validate(&params, &action.parameters).map_err(ApiError::validation)?;
+        crate::validation::validate(&params, &action.parameters, s.strictness).map_err(ApiError::validation)?;
 
         s.sessions.add_known_account(&account);
         s.recorder.execution(Execution {

@@ -3,10 +3,15 @@
 //! The files are data, not code: each lists an app's actions with the parameter schema that
 //! `GET …/actions/{action_id}` returns and that `…/execute` validates against. What an action
 //! *does* lives in [`crate::apps`].
+//!
+//! A `.refold/` snapshot directory (see [`Catalogue::with_snapshots`]) adds actions to it or
+//! replaces the schemas of built-in ones, so users' tests run against the schemas their code was
+//! checked against.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use refold_snapshot::Snapshot;
 use serde::{Deserialize, Serialize};
 
 /// The catalogue files, embedded at compile time.
@@ -16,14 +21,14 @@ const SOURCES: &[(&str, &str)] = &[
 ];
 
 /// One app (a `slug`) and its actions, as written in a catalogue file.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub(crate) struct App {
     pub(crate) slug: String,
     pub(crate) actions: Vec<ActionSchema>,
 }
 
 /// One action of an app.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub(crate) struct ActionSchema {
     pub(crate) action_id: String,
     pub(crate) name: String,
@@ -34,10 +39,13 @@ pub(crate) struct ActionSchema {
 }
 
 /// One input parameter of an action; serialized exactly as the parameters endpoint replies.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub(crate) struct Parameter {
     pub(crate) name: String,
-    pub(crate) label: String,
+    /// Every built-in parameter has a label; a snapshot's may lack one, and is then served
+    /// without it, as it was fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) label: Option<String>,
     pub(crate) required: bool,
     #[serde(rename = "type")]
     pub(crate) kind: String,
@@ -65,6 +73,7 @@ impl ActionSchema {
 }
 
 /// All apps, by slug.
+#[derive(Clone)]
 pub(crate) struct Catalogue {
     apps: HashMap<String, App>,
 }
@@ -88,6 +97,48 @@ impl Catalogue {
 
     pub(crate) fn app(&self, slug: &str) -> Option<&App> {
         self.apps.get(slug)
+    }
+
+    /// This catalogue with `snapshots` added: a snapshot of an action the catalogue already has
+    /// replaces its parameters (and its name and description, when the snapshot has them); any
+    /// other snapshot adds the action, and its app when the slug is new.
+    pub(crate) fn with_snapshots(&self, snapshots: Vec<Snapshot>) -> Catalogue {
+        let mut catalogue = self.clone();
+        for snapshot in snapshots {
+            let app = catalogue.apps.entry(snapshot.slug.clone()).or_insert_with(|| App {
+                slug: snapshot.slug.clone(),
+                actions: Vec::new(),
+            });
+            let parameters = snapshot
+                .parameters
+                .iter()
+                .map(|p| Parameter {
+                    name: p.name.clone(),
+                    label: p.label.clone(),
+                    required: p.required,
+                    kind: p.param_type.as_str().to_owned(),
+                })
+                .collect();
+            match app.actions.iter_mut().find(|a| a.action_id == snapshot.action_id) {
+                Some(action) => {
+                    action.parameters = parameters;
+                    if !snapshot.name.is_empty() {
+                        action.name = snapshot.name;
+                    }
+                    if !snapshot.description.is_empty() {
+                        action.description = snapshot.description;
+                    }
+                }
+                None => app.actions.push(ActionSchema {
+                    action_id: snapshot.action_id,
+                    name: snapshot.name,
+                    description: snapshot.description,
+                    tag: None,
+                    parameters,
+                }),
+            }
+        }
+        catalogue
     }
 }
 
@@ -143,5 +194,39 @@ mod tests {
             .map(|p| p.name.as_str())
             .collect();
         assert_eq!(required, ["email"]);
+    }
+
+    #[test]
+    fn snapshots_replace_built_in_schemas_and_add_new_apps() {
+        use refold_snapshot::{ParamType, Parameter as SnapshotParameter};
+
+        let replaced = Snapshot::new("hubspot", "get_contact").with_parameters(vec![
+            SnapshotParameter::new("contact_email", ParamType::Text).with_required(true),
+        ]);
+        let added = Snapshot::new("acme", "ping")
+            .with_name("Ping")
+            .with_parameters(vec![SnapshotParameter::new("secret", ParamType::Password)]);
+        let catalogue = Catalogue::builtin().with_snapshots(vec![replaced, added]);
+
+        let get_contact = catalogue.app("hubspot").and_then(|a| a.action("get_contact")).unwrap();
+        assert_eq!(
+            get_contact.name, "Get Contact",
+            "an empty snapshot name keeps the built-in one"
+        );
+        assert_eq!(get_contact.parameters.len(), 1);
+        assert_eq!(get_contact.parameters[0].name, "contact_email");
+        let ping = catalogue.app("acme").and_then(|a| a.action("ping")).unwrap();
+        assert_eq!(
+            (ping.name.as_str(), ping.parameters[0].kind.as_str()),
+            ("Ping", "password")
+        );
+        assert!(ping.parameters[0].label.is_none());
+        assert!(
+            catalogue
+                .app("hubspot")
+                .and_then(|a| a.action("create_contact"))
+                .is_some(),
+            "actions without a snapshot stay"
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! The public handle: starting, configuring, inspecting and stopping an emulator.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +19,7 @@ use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::recording::{Execution, RecordedRequest, Recorder};
 use crate::state::Shared;
 use crate::store::Store;
+use crate::validation::Strictness;
 
 /// The API key a default emulator accepts (a test key: it starts with `tk`).
 pub const DEFAULT_API_KEY: &str = "tk_emulator_test_key";
@@ -88,6 +92,9 @@ pub struct EmulatorBuilder {
     rate_limit: Option<RateLimit>,
     session_token_ttl: Duration,
     record_requests: bool,
+    schema_dir: Option<PathBuf>,
+    strict_parameters: bool,
+    log_requests: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -99,6 +106,9 @@ impl Default for EmulatorBuilder {
             rate_limit: None,
             session_token_ttl: DEFAULT_SESSION_TOKEN_TTL,
             record_requests: true,
+            schema_dir: None,
+            strict_parameters: false,
+            log_requests: false,
         }
     }
 }
@@ -141,14 +151,76 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Adds the actions of a `.refold/` snapshot directory (as `refold prepare` writes it) to the
+    /// catalogue: the list and parameters endpoints serve them, and execute requests are
+    /// validated against them. A snapshot of a built-in action replaces its schema, and keeps its
+    /// behaviour; an action with no behaviour of its own answers a 200 whose data echoes the
+    /// parameters it was given.
+    ///
+    /// ```
+    /// use refold_emulator::Emulator;
+    /// use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("refold-emulator-doc-{}", std::process::id()));
+    /// SnapshotDir::new(&dir).write(
+    ///     &Snapshot::new("acme", "ping").with_parameters(vec![Parameter::new("message", ParamType::Text)]),
+    /// )?;
+    /// let emulator = Emulator::builder().schema_dir(&dir).start().await?;
+    /// let reply: serde_json::Value = reqwest::Client::new()
+    ///     .post(format!("{}/api/v2/integration-schema/acme/actions/ping/execute", emulator.base_url()))
+    ///     .header("x-api-key", emulator.api_key())
+    ///     .header("linked_account_id", emulator.linked_account_id())
+    ///     .json(&serde_json::json!({ "message": "hello" }))
+    ///     .send()
+    ///     .await?
+    ///     .json()
+    ///     .await?;
+    /// assert_eq!(reply["data"]["message"], "hello");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn schema_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.schema_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Refuses an execute request that sends a parameter the action's schema does not list,
+    /// with a 400 `VALIDATION_ERROR` that names it and lists the parameters.
+    ///
+    /// Off by default, because Refold itself accepts such a parameter (with a 201) and drops
+    /// it silently, and the emulator answers as Refold does unless told otherwise. Turn it on in
+    /// tests to catch a misspelt parameter (`first_name` for HubSpot's `firstname`) that would
+    /// otherwise be lost without a word.
+    pub fn strict_parameters(mut self, strict: bool) -> Self {
+        self.strict_parameters = strict;
+        self
+    }
+
+    /// Writes one line to stderr for each request: method, path (without the query), status,
+    /// request id and time taken. Never a header or a body, so never a credential. Off by default,
+    /// so test output stays quiet; the `refold-emulator` and `refold emulator` programs turn it on.
+    pub fn log_requests(mut self, log: bool) -> Self {
+        self.log_requests = log;
+        self
+    }
+
     /// Binds `127.0.0.1:port` and starts serving on the current Tokio runtime.
     ///
     /// # Errors
-    /// When the port cannot be bound (in use, or not permitted).
+    /// When the port cannot be bound (in use, or not permitted), and, with a
+    /// [`EmulatorBuilder::schema_dir`], when the directory does not exist or holds a snapshot that
+    /// cannot be read (the error names the file).
     ///
     /// # Panics
     /// When called outside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<Emulator> {
+        let catalogue = match &self.schema_dir {
+            None => Cow::Borrowed(Catalogue::builtin()),
+            Some(dir) => Cow::Owned(Catalogue::builtin().with_snapshots(load_snapshots(dir)?)),
+        };
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
         let addr = listener.local_addr()?;
         let sessions = Sessions::new(self.session_token_ttl);
@@ -158,7 +230,13 @@ impl EmulatorBuilder {
         let shared = Arc::new(Shared {
             api_key: self.api_key,
             linked_account_id: self.linked_account_id,
-            catalogue: Catalogue::builtin(),
+            catalogue,
+            strictness: if self.strict_parameters {
+                Strictness::Strict
+            } else {
+                Strictness::Lenient
+            },
+            log_requests: self.log_requests,
             store: Store::default(),
             sessions,
             faults: FaultPlan::default(),
@@ -174,6 +252,22 @@ impl EmulatorBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Every snapshot in `dir`; a directory that does not exist is an error, since it was asked for.
+fn load_snapshots(dir: &Path) -> io::Result<Vec<refold_snapshot::Snapshot>> {
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "the schema directory {} does not exist; run `refold prepare` to create it",
+                dir.display()
+            ),
+        ));
+    }
+    refold_snapshot::SnapshotDir::new(dir)
+        .load_all()
+        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))
 }
 
 impl Emulator {

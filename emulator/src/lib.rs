@@ -65,10 +65,21 @@
 //! # }
 //! ```
 //!
+//! # Snapshots and strict parameters
+//!
+//! [`EmulatorBuilder::schema_dir`] adds the actions of a `.refold/` snapshot directory (the one
+//! `refold prepare` writes) to the catalogue, so a crate's tests run against the schemas its
+//! code was checked against; an action with no behaviour of its own answers a success that
+//! echoes its parameters. [`EmulatorBuilder::strict_parameters`] refuses a parameter the
+//! schema does not list. It is off by default because Refold itself accepts and silently drops
+//! such a parameter, and the emulator answers as Refold does unless told otherwise.
+//!
 //! # As a program
 //!
-//! `cargo run -p refold-emulator -- --port 4010` prints the base URL, the test API key and the
-//! linked account id, and serves until Ctrl-C.
+//! `refold emulator` (from the `refold-cli` crate) or, inside this repository,
+//! `cargo run -p refold-emulator -- --port 4010 --schema-dir .refold --strict` prints the base
+//! URL, the test API key and the linked account id, logs each request on one line to stderr,
+//! and serves until Ctrl-C.
 
 mod api;
 mod apps;

@@ -1,11 +1,13 @@
 //! `refold-emulator`: serves a local Refold API until Ctrl-C.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use refold_emulator::{DEFAULT_API_KEY, DEFAULT_LINKED_ACCOUNT_ID, Emulator, RateLimit};
 
 const USAGE: &str = "\
 Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C.
+Each request is logged to stderr on one line: method, path, status, request id.
 
 Usage: refold-emulator [OPTIONS]
 
@@ -14,6 +16,8 @@ Options:
       --api-key <KEY>               API key to accept in x-api-key [default: tk_emulator_test_key]
       --linked-account-id <ID>      Default linked account [default: ada@example.com]
       --rate-limit <PER_SEC/BURST>  Per-linked-account rate limit, e.g. 20/5 [default: none]
+      --schema-dir <DIR>            Add the action snapshots of a .refold/ directory to the catalogue
+      --strict                      Refuse parameters an action's schema does not list (400)
   -h, --help                        Print this help
   -V, --version                     Print the version
 ";
@@ -23,6 +27,8 @@ struct Args {
     api_key: String,
     linked_account_id: String,
     rate_limit: Option<RateLimit>,
+    schema_dir: Option<PathBuf>,
+    strict: bool,
 }
 
 enum Command {
@@ -39,6 +45,8 @@ fn parse_args() -> Result<Command, lexopt::Error> {
         api_key: DEFAULT_API_KEY.to_owned(),
         linked_account_id: DEFAULT_LINKED_ACCOUNT_ID.to_owned(),
         rate_limit: None,
+        schema_dir: None,
+        strict: false,
     };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -47,6 +55,8 @@ fn parse_args() -> Result<Command, lexopt::Error> {
             Long("api-key") => args.api_key = parser.value()?.string()?,
             Long("linked-account-id") => args.linked_account_id = parser.value()?.string()?,
             Long("rate-limit") => args.rate_limit = Some(parser.value()?.parse_with(parse_rate_limit)?),
+            Long("schema-dir") => args.schema_dir = Some(parser.value()?.into()),
+            Long("strict") => args.strict = true,
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             _ => return Err(arg.unexpected()),
@@ -100,14 +110,19 @@ async fn serve(args: Args) -> ExitCode {
     let mut builder = Emulator::builder()
         .port(args.port)
         .api_key(args.api_key)
-        .linked_account_id(args.linked_account_id);
+        .linked_account_id(args.linked_account_id)
+        .strict_parameters(args.strict)
+        .log_requests(true);
+    if let Some(dir) = &args.schema_dir {
+        builder = builder.schema_dir(dir);
+    }
     if let Some(limit) = args.rate_limit {
         builder = builder.rate_limit(limit);
     }
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(e) => {
-            eprintln!("refold-emulator: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            eprintln!("refold-emulator: cannot start on 127.0.0.1:{}: {e}", args.port);
             return ExitCode::FAILURE;
         }
     };

@@ -9,7 +9,7 @@ use std::convert::Infallible;
 use std::future::pending;
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -92,9 +92,13 @@ async fn handle(
     let request_id = RequestId::fresh();
     let fault = shared.faults.next(request.uri().path());
     let (mut parts, body) = request.into_parts();
+    let log = shared.log_requests.then(|| RequestLog::start(&parts, &request_id));
 
     if fault == Some(Fault::DropBeforeBody) {
         record(&shared, &parts, &[]);
+        if let Some(log) = log {
+            log.finish("dropped");
+        }
         kill.notify_one();
         return pending().await;
     }
@@ -106,7 +110,11 @@ async fn handle(
             let error = ApiError::payload_too_large(format!(
                 "Request body is larger than {MAX_BODY} bytes or could not be read"
             ));
-            return Ok(with_request_id(error.into_response(&request_id), &request_id));
+            let response = error.into_response(&request_id);
+            if let Some(log) = log {
+                log.finish(response.status().as_str());
+            }
+            return Ok(with_request_id(response, &request_id));
         }
     };
     record(&shared, &parts, &bytes);
@@ -132,10 +140,50 @@ async fn handle(
     };
 
     if fault == Some(Fault::DropAfterExecute) {
+        if let Some(log) = log {
+            log.finish("dropped");
+        }
         kill.notify_one();
         return pending().await;
     }
+    if let Some(log) = log {
+        log.finish(response.status().as_str());
+    }
     Ok(with_request_id(response, &request_id))
+}
+
+/// One request's log line, begun when it arrives and written when its fate is known.
+///
+/// It holds the method, the path without its query, and the request id, and nothing else: no
+/// header or body, so a credential can never reach the log.
+struct RequestLog {
+    method: String,
+    path: String,
+    request_id: String,
+    started: Instant,
+}
+
+impl RequestLog {
+    fn start(parts: &Parts, request_id: &RequestId) -> Self {
+        RequestLog {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            request_id: request_id.0.clone(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Writes the line to stderr; `outcome` is the status code, or `dropped`.
+    fn finish(self, outcome: &str) {
+        let elapsed = self.started.elapsed();
+        eprintln!(
+            "{} {} {outcome} request_id={} {:.1}ms",
+            self.method,
+            self.path,
+            self.request_id,
+            elapsed.as_secs_f64() * 1000.0
+        );
+    }
 }
 
 fn with_request_id(mut response: Response, request_id: &RequestId) -> Response {

@@ -1,5 +1,6 @@
 //! Everything the running server shares between connections.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use crate::auth::Sessions;
@@ -9,12 +10,17 @@ use crate::faults::FaultPlan;
 use crate::rate_limit::RateLimiter;
 use crate::recording::Recorder;
 use crate::store::Store;
+use crate::validation::Strictness;
 
 /// The emulator's state; each part has its own short-held lock.
 pub(crate) struct Shared {
     pub(crate) api_key: String,
     pub(crate) linked_account_id: String,
-    pub(crate) catalogue: &'static Catalogue,
+    /// The built-in catalogue, or a copy of it with snapshot actions added.
+    pub(crate) catalogue: Cow<'static, Catalogue>,
+    pub(crate) strictness: Strictness,
+    /// Whether each request is logged on one line to stderr.
+    pub(crate) log_requests: bool,
     pub(crate) store: Store,
     pub(crate) sessions: Sessions,
     pub(crate) faults: FaultPlan,

@@ -26,7 +26,7 @@ pub(super) fn run(mut call: Call<'_>) -> ActionOutcome {
         "search_contacts" => search_contacts(&mut call),
         "create_company" => create(&mut call, COMPANIES),
         "create_deal" => create(&mut call, DEALS),
-        _ => ActionOutcome::success(200, json!({})),
+        _ => super::echo(call.params),
     }
 }
 

@@ -1,14 +1,15 @@
 //! What each app's actions do to the store, and the app-native replies they produce.
 //!
 //! The catalogue says which actions exist and what they accept; these modules say what they do.
-//! An action that is in the catalogue but has no behaviour here succeeds with an empty object.
+//! An action that is in the catalogue but has no behaviour here (one added from a snapshot, or a
+//! built-in one nobody has modelled) succeeds with [`echo`].
 
 mod hubspot;
 mod salesforce;
 
 use std::time::SystemTime;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::catalogue::ActionSchema;
 use crate::envelope::ActionOutcome;
@@ -31,8 +32,14 @@ pub(crate) fn run(
     match slug {
         "hubspot" => hubspot::run(call),
         "salesforce" => salesforce::run(call),
-        _ => ActionOutcome::success(200, json!({})),
+        _ => echo(params),
     }
+}
+
+/// The generic success of an action with no behaviour of its own: a 200 whose data echoes the
+/// parameters it ran with, so a test can see what reached the app.
+pub(crate) fn echo(params: &Map<String, Value>) -> ActionOutcome {
+    ActionOutcome::success(200, Value::Object(params.clone()))
 }
 
 /// One action invocation, as the app modules see it.

@@ -20,7 +20,7 @@ pub(super) fn run(mut call: Call<'_>) -> ActionOutcome {
         "delete_account" => delete_account(&mut call),
         "create_contact" => create(&mut call, CONTACT),
         "create_lead" => create(&mut call, LEAD),
-        _ => ActionOutcome::success(200, json!({})),
+        _ => super::echo(call.params),
     }
 }
 

@@ -5,6 +5,7 @@ mod catalogue;
 mod faults;
 mod lifecycle;
 mod rate_limit;
+mod snapshots;
 mod store;
 
 use refold_emulator::Emulator;
