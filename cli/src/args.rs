@@ -1,0 +1,205 @@
+//! The command line, as clap's derive API declares it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The `refold` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "refold",
+    version,
+    about = "Browse Refold's actions, snapshot their schemas into .refold/, check them in CI, run the emulator.",
+    long_about = None,
+    after_help = AFTER_HELP.as_str(),
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The footer of `refold --help`: credentials, then the exit codes.
+static AFTER_HELP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "Credentials come from the environment, as for refold::Client::from_env:\n  \
+         REFOLD_API_KEY with REFOLD_LINKED_ACCOUNT_ID, or REFOLD_SESSION_TOKEN; REFOLD_BASE_URL\n  \
+         (flags override the last two). Keys are never taken as flags, which would leak them\n  \
+         into shell history and process lists.\n\n{}",
+        crate::exit::help_table()
+    )
+});
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List an app's actions.
+    #[command(
+        after_help = "Examples:\n  refold actions hubspot\n  refold actions hubspot --json | jq -r '.[].action_id'"
+    )]
+    Actions(ActionsArgs),
+
+    /// Show an action's parameters.
+    #[command(
+        after_help = "Examples:\n  refold params hubspot create_contact\n  refold params hubspot create_contact --json"
+    )]
+    Params(ParamsArgs),
+
+    /// Snapshot the schemas of the actions your code uses into .refold/.
+    #[command(long_about = PREPARE_ABOUT, after_help = PREPARE_EXAMPLES)]
+    Prepare(PrepareArgs),
+
+    /// Serve a local Refold emulator until Ctrl-C.
+    #[command(
+        long_about = "Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C, logging each request on one \
+                      line to stderr (method, path, status, request id). It prints the REFOLD_* variables to give \
+                      your program or tests.",
+        after_help = "Examples:\n  refold emulator\n  refold emulator --port 4010 --schema-dir .refold --strict"
+    )]
+    Emulator(EmulatorArgs),
+}
+
+const PREPARE_ABOUT: &str = "\
+Snapshot the schemas of the actions your code uses into .refold/.
+
+Finds every #[refold_action(slug = \"…\", id = \"…\")] in the current package's sources (every
+.rs file under the package directory, other packages' directories and target/ excepted), or in
+the whole workspace's with --workspace, fetches each action's parameters and name, and writes
+.refold/<slug>/<action_id>.json. Structs marked `unchecked` are skipped. Commit .refold/: the
+#[refold_action] attribute checks structs against it at compile time, without the network.
+
+The directory is REFOLD_SCHEMA_DIR when set (relative to the package), else the nearest .refold/
+at or above the package directory, else a new .refold/ in the package directory (the workspace
+root with --workspace), the same place the attribute looks.";
+
+const PREPARE_EXAMPLES: &str = "\
+Examples:
+  refold prepare                  # snapshot what this package uses
+  refold prepare --workspace      # ... what any package of the workspace uses
+  refold prepare --app hubspot    # every action of an app
+  refold prepare --check          # in CI: fail (exit 1) with a diff when a schema drifted
+  refold prepare --prune          # also remove snapshots no struct uses";
+
+/// How to reach Refold; credentials themselves come only from the environment.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// The API origin (overrides REFOLD_BASE_URL), e.g. http://127.0.0.1:4010 for the emulator.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// The linked account to act for (overrides REFOLD_LINKED_ACCOUNT_ID).
+    #[arg(long, value_name = "ID")]
+    pub linked_account_id: Option<String>,
+
+    /// Seconds a call may take, retries included.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// `refold actions`.
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `refold params`.
+#[derive(Debug, Args)]
+pub struct ParamsArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// The action, e.g. create_contact.
+    pub action_id: String,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `refold prepare`.
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// Scan every package of the workspace, not only the current one.
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Snapshot every action of this app instead of scanning the sources (repeatable).
+    #[arg(long, value_name = "SLUG", conflicts_with = "prune")]
+    pub app: Vec<String>,
+
+    /// Fetch and compare without writing; exit 1 with a diff when a snapshot is missing or differs.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Also remove snapshots that no struct uses (with --check: report them as drift).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// The package directory to start from, instead of the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub manifest_dir: Option<PathBuf>,
+
+    /// How many parameter requests may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `refold emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// The port to listen on, on 127.0.0.1; 0 picks a free one.
+    #[arg(short, long, default_value_t = 4010)]
+    pub port: u16,
+
+    /// Add the action snapshots of this .refold/ directory to the catalogue, and validate against them.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+
+    /// Refuse parameters an action's schema does not list, with a 400 naming them (off by default,
+    /// as Refold itself accepts and drops them).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// The API key to accept in x-api-key (a test key, not a secret).
+    #[arg(long, value_name = "KEY", default_value = refold_emulator::DEFAULT_API_KEY)]
+    pub api_key: String,
+
+    /// The default linked account.
+    #[arg(long, value_name = "ID", default_value = refold_emulator::DEFAULT_LINKED_ACCOUNT_ID)]
+    pub linked_account_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_lists_every_exit_code() {
+        let help = Cli::command().render_long_help().to_string();
+        for exit in crate::exit::Exit::ALL {
+            assert!(help.contains(exit.meaning()), "{help}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! One module per subcommand.
+
+mod actions;
+mod emulator;
+mod params;
+mod prepare;
+
+use crate::args::{Cli, Command};
+use crate::error::CliError;
+
+/// Runs the parsed command line.
+///
+/// # Errors
+///
+/// The command's failure, to be printed and turned into the exit code.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let env = |name: &str| std::env::var(name).ok();
+    match cli.command {
+        Command::Actions(args) => actions::run(&args, env).await,
+        Command::Params(args) => params::run(&args, env).await,
+        Command::Prepare(args) => prepare::run(&args, env).await,
+        Command::Emulator(args) => emulator::run(&args).await,
+    }
+}
+
+/// Writes JSON for scripts: pretty, with a trailing newline.
+fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|err| {
+        CliError::new(
+            crate::exit::Exit::Api,
+            format!("could not write the reply as JSON: {err}"),
+        )
+    })?;
+    println!("{text}");
+    Ok(())
+}

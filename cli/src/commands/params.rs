@@ -1,0 +1,32 @@
+//! `refold params <slug> <action_id>`: an action's parameters.
+
+use crate::args::ParamsArgs;
+use crate::error::CliError;
+use crate::table::Table;
+
+pub async fn run(args: &ParamsArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
+    let client = crate::connect::client(&args.connection, env)?;
+    let parameters = client
+        .action_parameters(&args.slug, &args.action_id)
+        .await
+        .map_err(|err| {
+            CliError::client(
+                format_args!("fetching the parameters of `{}/{}`", args.slug, args.action_id),
+                &err,
+            )
+        })?;
+    if args.json {
+        return super::print_json(&parameters);
+    }
+    let mut table = Table::new(vec!["NAME", "TYPE", "REQUIRED", "LABEL"]);
+    for parameter in &parameters {
+        table.row(vec![
+            parameter.name.clone(),
+            parameter.param_type.to_string(),
+            if parameter.required { "yes" } else { "no" }.to_owned(),
+            parameter.label.clone().unwrap_or_default(),
+        ]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! `refold prepare`: snapshot the schemas the code uses; `--check` compares; `--prune` tidies.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use refold::{Client, ErrorKind};
+use refold_snapshot::{Snapshot, SnapshotDir, WriteOutcome};
+
+use crate::args::PrepareArgs;
+use crate::diff::{Change, diff};
+use crate::error::CliError;
+use crate::exit::Exit;
+use crate::fetch::{self, Summaries};
+use crate::project::{Package, Project, shown};
+use crate::scan::{ActionUse, Scan};
+
+/// One action to snapshot, and where.
+type Key = (String, String);
+
+/// What one snapshot directory is to hold: the actions to fetch (with the structs that use
+/// them, empty for `--app`), and with `--prune` every action any struct reading it uses.
+#[derive(Default)]
+struct Plan {
+    targets: BTreeMap<Key, Vec<ActionUse>>,
+    used: BTreeSet<Key>,
+}
+
+pub async fn run(args: &PrepareArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
+    let cwd = std::env::current_dir()
+        .map_err(|err| CliError::new(Exit::Io, format!("cannot read the current directory: {err}")))?;
+    let start = args.manifest_dir.clone().unwrap_or_else(|| cwd.clone());
+    let project = Project::locate(&start)?;
+    let scope = scope(&project, args.workspace, &start)?;
+    let default_root = match (args.workspace, scope.first()) {
+        (false, Some(package)) => package.root.clone(),
+        _ => project.workspace_root.clone(),
+    };
+
+    let mut plans: BTreeMap<PathBuf, Plan> = BTreeMap::new();
+    let client = if args.app.is_empty() {
+        let mut scan = Scan::default();
+        for package in &scope {
+            let dir = Project::schema_dir(package, &default_root);
+            let plan = plans.entry(dir).or_default();
+            let before = scan.uses.len();
+            scan_package(&project, package, &cwd, &mut scan)?;
+            for found in &scan.uses[before..] {
+                let key = (found.slug.clone(), found.action_id.clone());
+                plan.used.insert(key.clone());
+                plan.targets.entry(key).or_default().push(found.clone());
+            }
+        }
+        if args.prune {
+            // A snapshot is pruned only when no package reading that directory uses it, so
+            // pruning one package never removes what a sibling package needs.
+            for package in project.packages.iter().filter(|p| !scope.contains(p)) {
+                let dir = Project::schema_dir(package, &package.root);
+                if let Some(plan) = plans.get_mut(&dir) {
+                    let mut other = Scan::default();
+                    scan_package(&project, package, &cwd, &mut other)?;
+                    plan.used.extend(other.uses.into_iter().map(|u| (u.slug, u.action_id)));
+                }
+            }
+        }
+        for warning in &scan.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let names: Vec<&str> = scope.iter().map(|p| p.name.as_str()).collect();
+        if scan.uses.is_empty() && !args.prune {
+            println!(
+                "No #[refold_action(slug = \"…\", id = \"…\")] structs found in {}; nothing to snapshot.",
+                names.join(", ")
+            );
+            return Ok(());
+        }
+        crate::connect::client(&args.connection, env)?
+    } else {
+        let client = crate::connect::client(&args.connection, env)?;
+        let dir = match scope.first() {
+            Some(package) if !args.workspace => Project::schema_dir(package, &package.root),
+            _ => refold_snapshot::find_schema_dir(&project.workspace_root)
+                .unwrap_or_else(|| project.workspace_root.join(refold_snapshot::SCHEMA_DIR_NAME)),
+        };
+        let plan = plans.entry(dir).or_default();
+        for slug in &args.app {
+            for action_id in fetch::summaries(&client, slug).await?.into_keys() {
+                plan.targets.insert((slug.clone(), action_id), Vec::new());
+            }
+        }
+        client
+    };
+
+    let mut report = Report::default();
+    for (dir, plan) in &plans {
+        apply(&client, args, dir, plan, &cwd, &mut report).await?;
+    }
+    report.finish(args, &cwd)
+}
+
+/// The packages to scan: the one `start` is in, or the whole workspace.
+fn scope(project: &Project, workspace: bool, start: &Path) -> Result<Vec<Package>, CliError> {
+    if workspace {
+        return Ok(project.packages.clone());
+    }
+    match project.current {
+        Some(index) => Ok(vec![project.packages[index].clone()]),
+        None => Err(CliError::new(
+            Exit::Input,
+            format!(
+                "{} is in the workspace at {} but not inside any of its packages; run from a package's directory, \
+                 or pass --workspace",
+                start.display(),
+                project.workspace_root.display()
+            ),
+        )),
+    }
+}
+
+fn scan_package(project: &Project, package: &Package, cwd: &Path, scan: &mut Scan) -> Result<(), CliError> {
+    for file in project.sources(package)? {
+        scan.file(&file, &shown(&file, cwd));
+    }
+    Ok(())
+}
+
+/// What happened to each snapshot, for the summary.
+#[derive(Default)]
+struct Report {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    removed: usize,
+    /// `--check`: the snapshots that matched, and the number that did not.
+    matched: usize,
+    drifted: usize,
+    /// Errors that stop the run, reported together; the first decides the exit code.
+    errors: Vec<CliError>,
+}
+
+impl Report {
+    fn finish(self, args: &PrepareArgs, _cwd: &Path) -> Result<(), CliError> {
+        let total = self.created + self.updated + self.unchanged + self.matched + self.drifted;
+        if let Some((last, rest)) = self.errors.split_last() {
+            for err in rest {
+                eprintln!("{err}");
+            }
+            return Err(CliError::new(
+                last.exit(),
+                last.to_string().trim_start_matches("error: ").to_owned(),
+            ));
+        }
+        if args.check {
+            if self.drifted > 0 {
+                return Err(CliError::new(
+                    Exit::Drift,
+                    format!(
+                        "{} of {} snapshots are missing, out of date or unused; run `refold prepare{}` and commit .refold/",
+                        self.drifted,
+                        total,
+                        if args.prune { " --prune" } else { "" }
+                    ),
+                ));
+            }
+            println!("All {total} snapshots match the live schemas.");
+            return Ok(());
+        }
+        println!(
+            "{total} snapshots: {} created, {} updated, {} unchanged, {} removed.",
+            self.created, self.updated, self.unchanged, self.removed
+        );
+        Ok(())
+    }
+}
+
+/// Fetches one directory's actions, then writes or compares them, and prunes.
+async fn apply(
+    client: &Client,
+    args: &PrepareArgs,
+    dir: &Path,
+    plan: &Plan,
+    cwd: &Path,
+    report: &mut Report,
+) -> Result<(), CliError> {
+    let snapshots = SnapshotDir::new(dir);
+    let targets: Vec<Key> = plan.targets.keys().cloned().collect();
+    let mut summaries: BTreeMap<String, Summaries> = BTreeMap::new();
+    for slug in targets.iter().map(|(slug, _)| slug).collect::<BTreeSet<_>>() {
+        match fetch::summaries(client, slug).await {
+            Ok(list) => {
+                summaries.insert(slug.clone(), list);
+            }
+            Err(err) => {
+                report.errors.push(with_uses(err, plan, slug, None, cwd));
+            }
+        }
+    }
+    if !report.errors.is_empty() {
+        return Ok(());
+    }
+    let live = fetch::snapshots(client, &targets, &summaries, usize::from(args.concurrency)).await;
+    for ((slug, action_id), live) in targets.iter().zip(live) {
+        let path = snapshots.path_of(slug, action_id)?;
+        let shown_path = shown(&path, cwd);
+        let live = match live {
+            Ok(live) => live,
+            Err(err) if args.check && err.kind() == ErrorKind::NotFound => {
+                report.drifted += 1;
+                println!("drift      {slug}/{action_id}: Refold no longer has this action ({err})");
+                print_uses(plan, slug, action_id, cwd);
+                continue;
+            }
+            Err(err) => {
+                let context = format!("fetching the parameters of `{slug}/{action_id}`");
+                let err = CliError::client(context, &err);
+                report.errors.push(with_uses(err, plan, slug, Some(action_id), cwd));
+                continue;
+            }
+        };
+        if args.check {
+            check_one(&snapshots, &live, &shown_path, plan, cwd, report)?;
+        } else {
+            let outcome = snapshots.write(&live)?;
+            let word = match outcome {
+                WriteOutcome::Created => {
+                    report.created += 1;
+                    "created"
+                }
+                WriteOutcome::Updated => {
+                    report.updated += 1;
+                    "updated"
+                }
+                _ => {
+                    report.unchanged += 1;
+                    "unchanged"
+                }
+            };
+            println!("{word:<10} {shown_path}");
+        }
+    }
+    if !report.errors.is_empty() {
+        return Ok(());
+    }
+    if args.prune {
+        for (slug, action_id) in snapshots.list()? {
+            let key = (slug, action_id);
+            if plan.used.contains(&key) {
+                continue;
+            }
+            let shown_path = shown(&snapshots.path_of(&key.0, &key.1)?, cwd);
+            if args.check {
+                report.drifted += 1;
+                println!("unused     {}/{} ({shown_path}): no struct uses it", key.0, key.1);
+            } else if snapshots.remove(&key.0, &key.1)? {
+                report.removed += 1;
+                println!("{:<10} {shown_path}", "removed");
+            }
+        }
+    } else if !args.app.is_empty() {
+        note_unlisted(&snapshots, &args.app, &summaries, args.check, cwd, report)?;
+    }
+    Ok(())
+}
+
+/// `--check` of one action: prints `ok`, or the drift and the diff.
+fn check_one(
+    snapshots: &SnapshotDir,
+    live: &Snapshot,
+    shown_path: &str,
+    plan: &Plan,
+    cwd: &Path,
+    report: &mut Report,
+) -> Result<(), CliError> {
+    let (slug, action_id) = (&live.slug, &live.action_id);
+    let Some(stored) = snapshots.read(slug, action_id)? else {
+        report.drifted += 1;
+        println!("missing    {slug}/{action_id}: no snapshot at {shown_path}");
+        print_uses(plan, slug, action_id, cwd);
+        return Ok(());
+    };
+    let path = snapshots.path_of(slug, action_id)?;
+    let bytes = std::fs::read(&path).map_err(|err| {
+        CliError::new(
+            Exit::Io,
+            format!("{}: could not read the snapshot: {err}", path.display()),
+        )
+    })?;
+    let changes: Vec<Change> = diff(&stored, &bytes, live);
+    if changes.is_empty() {
+        report.matched += 1;
+        println!("{:<10} {slug}/{action_id}", "ok");
+        return Ok(());
+    }
+    report.drifted += 1;
+    println!("drift      {slug}/{action_id}: the live schema differs from {shown_path}");
+    for change in &changes {
+        println!("    {change}");
+    }
+    print_uses(plan, slug, action_id, cwd);
+    Ok(())
+}
+
+/// With `--app`: snapshots of the app's actions that Refold no longer lists. Drift with
+/// `--check`; a note otherwise (`--prune` removes them once no struct uses them).
+fn note_unlisted(
+    snapshots: &SnapshotDir,
+    apps: &[String],
+    summaries: &BTreeMap<String, Summaries>,
+    check: bool,
+    cwd: &Path,
+    report: &mut Report,
+) -> Result<(), CliError> {
+    for (slug, action_id) in snapshots.list()? {
+        let listed = summaries.get(&slug).is_some_and(|list| list.contains_key(&action_id));
+        if !apps.contains(&slug) || listed {
+            continue;
+        }
+        let shown_path = shown(&snapshots.path_of(&slug, &action_id)?, cwd);
+        if check {
+            report.drifted += 1;
+            println!("drift      {slug}/{action_id}: Refold no longer lists this action ({shown_path})");
+        } else {
+            eprintln!("note: {shown_path} is for an action Refold no longer lists");
+        }
+    }
+    Ok(())
+}
+
+fn print_uses(plan: &Plan, slug: &str, action_id: &str, cwd: &Path) {
+    let key = (slug.to_owned(), action_id.to_owned());
+    for found in plan.targets.get(&key).into_iter().flatten() {
+        println!(
+            "    used by `{}` at {}:{}:{}",
+            found.struct_name,
+            shown(&found.file, cwd),
+            found.line,
+            found.column
+        );
+    }
+}
+
+/// `err` with the structs that use the app (or the action) appended, so a 404 points at code.
+fn with_uses(err: CliError, plan: &Plan, slug: &str, action_id: Option<&str>, cwd: &Path) -> CliError {
+    let mut places = Vec::new();
+    for ((s, a), uses) in &plan.targets {
+        if s == slug && action_id.is_none_or(|id| id == a) {
+            for found in uses {
+                places.push(format!(
+                    "\n  used by `{}` at {}:{}:{}",
+                    found.struct_name,
+                    shown(&found.file, cwd),
+                    found.line,
+                    found.column
+                ));
+            }
+        }
+    }
+    if places.is_empty() {
+        return err;
+    }
+    let text = err.to_string();
+    CliError::new(
+        err.exit(),
+        format!("{}{}", text.trim_start_matches("error: "), places.concat()),
+    )
+}

@@ -1,0 +1,62 @@
+//! The one error type of every command: a message, the exit it maps to, and Refold's request id.
+
+use std::fmt;
+
+use crate::exit::Exit;
+
+/// A failure to report on stderr.
+#[derive(Debug)]
+pub struct CliError {
+    exit: Exit,
+    message: String,
+    request_id: Option<String>,
+}
+
+impl CliError {
+    /// A failure of `exit`'s kind.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        CliError {
+            exit,
+            message: message.into(),
+            request_id: None,
+        }
+    }
+
+    /// A failure of the client, with `context` (what was being done) in front of its message.
+    pub fn client(context: impl fmt::Display, err: &refold::Error) -> Self {
+        CliError {
+            exit: Exit::of(err.kind()),
+            message: format!("{context}: {err}"),
+            request_id: err.request_id().map(str::to_owned),
+        }
+    }
+
+    /// The exit status this failure ends the process with.
+    pub fn exit(&self) -> Exit {
+        self.exit
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        // The client's messages carry the request id already; say it on its own line only when
+        // they do not, so it is never lost and never doubled.
+        if let Some(id) = &self.request_id {
+            if !self.message.contains(id.as_str()) {
+                write!(f, "\n  request id: {id}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<refold_snapshot::SnapshotError> for CliError {
+    fn from(err: refold_snapshot::SnapshotError) -> Self {
+        let exit = match err {
+            refold_snapshot::SnapshotError::Io { .. } => Exit::Io,
+            _ => Exit::Input,
+        };
+        CliError::new(exit, err.to_string())
+    }
+}

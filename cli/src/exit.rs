@@ -1,0 +1,132 @@
+//! Exit codes: one per kind of failure, so scripts and CI can tell them apart.
+//!
+//! The numbers are a public promise: they never change meaning. New commands (`exec`, `bulk`)
+//! add codes after the last one rather than reusing one.
+
+use std::process::ExitCode;
+
+use refold::ErrorKind;
+
+/// What ended the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Ok,
+    /// `prepare --check` found a snapshot that differs from the live schema, or is missing.
+    Drift,
+    /// The command line is wrong: an unknown flag, a missing or malformed argument.
+    Usage,
+    /// Configuration is missing or invalid: credentials, base URL.
+    Config,
+    /// Refold refused the credentials (401, or a 403 that is not a rate limit).
+    Auth,
+    /// Refold does not know the app or the action (404).
+    NotFound,
+    /// Local input cannot be used: not inside a Cargo package, a corrupt snapshot.
+    Input,
+    /// Refold refused the request or failed otherwise: a 400, a rate limit that outlasted the
+    /// retries, a 5xx, a reply that could not be read.
+    Api,
+    /// Refold could not be reached: connection refused, broken connection, timeout.
+    Network,
+    /// A local file or socket operation failed: writing a snapshot, binding the emulator's port.
+    Io,
+}
+
+impl Exit {
+    /// Every code, in order, for the help text and its test.
+    pub const ALL: [Exit; 10] = [
+        Exit::Ok,
+        Exit::Drift,
+        Exit::Usage,
+        Exit::Config,
+        Exit::Auth,
+        Exit::NotFound,
+        Exit::Input,
+        Exit::Api,
+        Exit::Network,
+        Exit::Io,
+    ];
+
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Drift => 1,
+            // 2 is also what clap uses for its own usage errors.
+            Exit::Usage => 2,
+            Exit::Config => 3,
+            Exit::Auth => 4,
+            Exit::NotFound => 5,
+            Exit::Input => 6,
+            Exit::Api => 7,
+            Exit::Network => 8,
+            Exit::Io => 9,
+        }
+    }
+
+    /// One line for the help text.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "success",
+            Exit::Drift => "`prepare --check`: a snapshot is missing or differs from the live schema",
+            Exit::Usage => "bad command line: unknown flag, missing or malformed argument",
+            Exit::Config => "missing or invalid configuration: credentials (REFOLD_*), base URL",
+            Exit::Auth => "Refold refused the credentials (401/403)",
+            Exit::NotFound => "unknown app or action (404)",
+            Exit::Input => "local input unusable: not in a Cargo package, corrupt snapshot",
+            Exit::Api => "Refold refused or failed the request: 400, 429, 5xx, unreadable reply",
+            Exit::Network => "Refold unreachable: connection refused or broken, timeout",
+            Exit::Io => "a local file or socket operation failed",
+        }
+    }
+
+    /// The exit for an error of the client.
+    pub fn of(kind: ErrorKind) -> Exit {
+        match kind {
+            ErrorKind::Config => Exit::Config,
+            // The client checks slugs and action ids before sending; here they came from the
+            // command line.
+            ErrorKind::InvalidRequest => Exit::Usage,
+            ErrorKind::Auth => Exit::Auth,
+            ErrorKind::NotFound => Exit::NotFound,
+            ErrorKind::Connect | ErrorKind::Transport | ErrorKind::Timeout => Exit::Network,
+            _ => Exit::Api,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// The exit-code table shown at the end of `refold --help`.
+pub fn help_table() -> String {
+    let mut table = String::from("Exit codes:\n");
+    for exit in Exit::ALL {
+        table.push_str(&format!("  {:>2}  {}\n", exit.code(), exit.meaning()));
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_in_order() {
+        let codes: Vec<u8> = Exit::ALL.iter().map(|exit| exit.code()).collect();
+        assert_eq!(codes, (0..Exit::ALL.len() as u8).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn client_errors_map_to_their_kind() {
+        assert_eq!(Exit::of(ErrorKind::Auth), Exit::Auth);
+        assert_eq!(Exit::of(ErrorKind::NotFound), Exit::NotFound);
+        assert_eq!(Exit::of(ErrorKind::Timeout), Exit::Network);
+        assert_eq!(Exit::of(ErrorKind::ServerError), Exit::Api);
+        assert_eq!(Exit::of(ErrorKind::Config), Exit::Config);
+    }
+}

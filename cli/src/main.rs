@@ -1,0 +1,47 @@
+//! `refold`: the command line of the Refold SDK.
+//!
+//! It browses an app's actions and their parameters, snapshots the schemas the code uses into
+//! `.refold/` (and checks them in CI), and runs the local emulator. Every network call goes
+//! through `refold::Client`. `refold --help` lists the commands and the exit codes.
+
+mod args;
+mod commands;
+mod connect;
+mod diff;
+mod error;
+mod exit;
+mod fetch;
+mod project;
+mod scan;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version are printed to stdout and succeed; everything else is a usage error.
+            let _ = err.print();
+            return if err.use_stderr() { Exit::Usage } else { Exit::Ok }.into();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::Io.into();
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => Exit::Ok.into(),
+        Err(err) => {
+            eprintln!("{err}");
+            err.exit().into()
+        }
+    }
+}
