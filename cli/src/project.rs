@@ -156,7 +156,37 @@ impl Project {
     }
 }
 
-/// `path` relative to `base` when it lies inside it, for shorter messages.
+/// `path` relative to `base` (`../.refold/…` from a member of a workspace), for shorter
+/// messages; as it is when the two share no root.
 pub fn shown(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base).unwrap_or(path).display().to_string()
+    let path_parts: Vec<_> = path.components().collect();
+    let base_parts: Vec<_> = base.components().collect();
+    let common = path_parts.iter().zip(&base_parts).take_while(|(a, b)| a == b).count();
+    if common == 0 || !path.is_absolute() {
+        return path.display().to_string();
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..base_parts.len() {
+        relative.push("..");
+    }
+    for part in &path_parts[common..] {
+        relative.push(part);
+    }
+    relative.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_relative_to_the_current_directory() {
+        let shown_from = |path: &str, base: &str| shown(Path::new(path), Path::new(base));
+        assert_eq!(shown_from("/w/app/src/lib.rs", "/w/app"), "src/lib.rs");
+        assert_eq!(
+            shown_from("/w/.refold/hubspot/x.json", "/w/app"),
+            "../.refold/hubspot/x.json"
+        );
+        assert_eq!(shown_from("/w/jobs/src/lib.rs", "/w/app/src"), "../../jobs/src/lib.rs");
+    }
 }
