@@ -94,7 +94,7 @@ pub async fn run(args: &PrepareArgs, env: impl Fn(&str) -> Option<String>) -> Re
     for (dir, plan) in &plans {
         apply(&client, args, dir, plan, &cwd, &mut report).await?;
     }
-    report.finish(args, &cwd)
+    report.finish(args)
 }
 
 /// The packages to scan: the one `start` is in, or the whole workspace.
@@ -133,7 +133,7 @@ struct Report {
     /// `--check`: the snapshots that matched, and the number that did not.
     matched: usize,
     drifted: usize,
-    /// Errors that stop the run, reported together; the first decides the exit code.
+    /// Errors that stop the run, all reported; the last, printed last, decides the exit code.
     errors: Vec<CliError>,
 }
 
