@@ -50,10 +50,11 @@ impl Drop for TempDir {
     }
 }
 
-/// `refold args…` in `cwd`, with no REFOLD_* variable but those of `emulator` (when given).
-fn refold(cwd: &Path, emulator: Option<&Emulator>, args: &[&str]) -> Output {
+/// `refold` in `cwd`, with no REFOLD_* variable but the credentials and base URL of
+/// `emulator` (when given).
+fn command(cwd: &Path, emulator: Option<(&str, &str, &str)>) -> Command {
     let mut command = Command::new(BIN);
-    command.args(args).current_dir(cwd);
+    command.current_dir(cwd);
     for name in [
         "REFOLD_API_KEY",
         "REFOLD_LINKED_ACCOUNT_ID",
@@ -63,13 +64,25 @@ fn refold(cwd: &Path, emulator: Option<&Emulator>, args: &[&str]) -> Output {
     ] {
         command.env_remove(name);
     }
-    if let Some(emulator) = emulator {
+    if let Some((base_url, api_key, linked_account_id)) = emulator {
         command
-            .env("REFOLD_BASE_URL", emulator.base_url())
-            .env("REFOLD_API_KEY", emulator.api_key())
-            .env("REFOLD_LINKED_ACCOUNT_ID", emulator.linked_account_id());
+            .env("REFOLD_BASE_URL", base_url)
+            .env("REFOLD_API_KEY", api_key)
+            .env("REFOLD_LINKED_ACCOUNT_ID", linked_account_id);
     }
-    command.output().expect("the refold binary runs")
+    command
+}
+
+/// `refold args…` in `cwd` against `emulator`, run to completion.
+fn refold(cwd: &Path, emulator: Option<&Emulator>, args: &[&str]) -> Output {
+    let base_url = emulator.map(Emulator::base_url);
+    let target = emulator
+        .zip(base_url.as_deref())
+        .map(|(emulator, url)| (url, emulator.api_key(), emulator.linked_account_id()));
+    command(cwd, target)
+        .args(args)
+        .output()
+        .expect("the refold binary runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -89,6 +102,11 @@ fn assert_exit(output: &Output, code: i32) {
         stdout(output),
         stderr(output)
     );
+}
+
+#[track_caller]
+fn assert_contains(text: &str, expected: &str) {
+    assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
 }
 
 const TWO_STRUCTS: &str = r#"
@@ -185,7 +203,7 @@ fn missing_credentials_are_an_error_naming_the_variables() {
     assert!(message.contains("REFOLD_SESSION_TOKEN"), "{message}");
     assert!(stdout(&output).is_empty());
 
-    let key_only = Command::new(BIN)
+    let key_only = command(&here.0, None)
         .args([
             "params",
             "hubspot",
@@ -194,16 +212,10 @@ fn missing_credentials_are_an_error_naming_the_variables() {
             "http://127.0.0.1:9",
         ])
         .env("REFOLD_API_KEY", "tk_example")
-        .env_remove("REFOLD_LINKED_ACCOUNT_ID")
-        .env_remove("REFOLD_SESSION_TOKEN")
         .output()
         .unwrap();
     assert_exit(&key_only, 3);
-    assert!(
-        stderr(&key_only).contains("REFOLD_LINKED_ACCOUNT_ID"),
-        "{}",
-        stderr(&key_only)
-    );
+    assert_contains(&stderr(&key_only), "REFOLD_LINKED_ACCOUNT_ID");
 }
 
 #[test]
@@ -275,16 +287,8 @@ async fn prepare_writes_snapshots_and_a_rerun_leaves_the_same_bytes() {
 
     let again = refold(&package.0, Some(&emulator), &["prepare"]);
     assert_exit(&again, 0);
-    assert!(
-        stdout(&again).contains("unchanged  .refold/hubspot/create_contact.json"),
-        "{}",
-        stdout(&again)
-    );
-    assert!(
-        stdout(&again).contains("0 created, 0 updated, 2 unchanged"),
-        "{}",
-        stdout(&again)
-    );
+    assert_contains(&stdout(&again), "unchanged  .refold/hubspot/create_contact.json");
+    assert_contains(&stdout(&again), "0 created, 0 updated, 2 unchanged");
     assert_eq!(
         package.read(".refold/hubspot/create_contact.json"),
         bytes,
@@ -293,11 +297,7 @@ async fn prepare_writes_snapshots_and_a_rerun_leaves_the_same_bytes() {
 
     let check = refold(&package.0, Some(&emulator), &["prepare", "--check"]);
     assert_exit(&check, 0);
-    assert!(
-        stdout(&check).contains("All 2 snapshots match the live schemas."),
-        "{}",
-        stdout(&check)
-    );
+    assert_contains(&stdout(&check), "All 2 snapshots match the live schemas.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -371,11 +371,7 @@ async fn check_fails_with_a_diff_when_the_live_schema_drifted_and_writes_nothing
     ] {
         assert!(diff.contains(expected), "missing {expected:?} in:\n{diff}");
     }
-    assert!(
-        stderr(&check).contains("1 of 2 snapshots are missing, out of date or unused"),
-        "{}",
-        stderr(&check)
-    );
+    assert_contains(&stderr(&check), "1 of 2 snapshots are missing, out of date or unused");
     assert_eq!(
         package.read(".refold/hubspot/create_contact.json"),
         before,
@@ -389,16 +385,11 @@ async fn check_fails_with_a_diff_when_the_live_schema_drifted_and_writes_nothing
     );
     let missing = refold(&package.0, Some(&original), &["prepare", "--check"]);
     assert_exit(&missing, 1);
-    assert!(
-        stdout(&missing).contains("missing    hubspot/create_deal: no snapshot at .refold/hubspot/create_deal.json"),
-        "{}",
-        stdout(&missing)
+    assert_contains(
+        &stdout(&missing),
+        "missing    hubspot/create_deal: no snapshot at .refold/hubspot/create_deal.json",
     );
-    assert!(
-        stdout(&missing).contains("used by `CreateDeal` at src/deal.rs:1:1"),
-        "{}",
-        stdout(&missing)
-    );
+    assert_contains(&stdout(&missing), "used by `CreateDeal` at src/deal.rs:1:1");
     assert!(!package.0.join(".refold/hubspot/create_deal.json").exists());
 }
 
@@ -427,15 +418,10 @@ async fn prune_removes_snapshots_no_struct_uses() {
 
     let prune = refold(&package.0, Some(&emulator), &["prepare", "--prune"]);
     assert_exit(&prune, 0);
-    assert!(
-        stdout(&prune).contains("removed    .refold/hubspot/create_contact.json"),
-        "{}",
-        stdout(&prune)
-    );
-    assert!(
-        stdout(&prune).contains("1 snapshots: 0 created, 0 updated, 1 unchanged, 1 removed."),
-        "{}",
-        stdout(&prune)
+    assert_contains(&stdout(&prune), "removed    .refold/hubspot/create_contact.json");
+    assert_contains(
+        &stdout(&prune),
+        "1 snapshots: 0 created, 0 updated, 1 unchanged, 1 removed.",
     );
     assert_eq!(
         SnapshotDir::new(package.0.join(".refold")).list().unwrap(),
@@ -453,11 +439,7 @@ async fn prepare_outside_a_package_and_with_an_unknown_action_fail_distinctly() 
     let nowhere = TempDir::new("nowhere");
     let output = refold(&nowhere.0, Some(&emulator), &["prepare"]);
     assert_exit(&output, 6);
-    assert!(
-        stderr(&output).contains("not inside a Cargo package"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "not inside a Cargo package");
 
     let package = TempDir::package(
         "unknown",
@@ -500,14 +482,17 @@ fn the_emulator_command_serves_snapshots_strictly_and_logs_each_request() {
     };
 
     let here = TempDir::new("emulator-client");
-    let listed = Command::new(BIN)
-        .args(["actions", "acme", "--json", "--base-url", &base_url])
-        .current_dir(&here.0)
-        .env("REFOLD_API_KEY", refold_emulator::DEFAULT_API_KEY)
-        .env("REFOLD_LINKED_ACCOUNT_ID", refold_emulator::DEFAULT_LINKED_ACCOUNT_ID)
-        .env_remove("REFOLD_SESSION_TOKEN")
-        .output()
-        .unwrap();
+    let listed = command(
+        &here.0,
+        Some((
+            &base_url,
+            refold_emulator::DEFAULT_API_KEY,
+            refold_emulator::DEFAULT_LINKED_ACCOUNT_ID,
+        )),
+    )
+    .args(["actions", "acme", "--json"])
+    .output()
+    .unwrap();
     assert_exit(&listed, 0);
     let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(list[0]["action_id"], "ping");
@@ -574,42 +559,29 @@ async fn workspace_members_share_the_root_schema_dir_and_pruning_one_spares_the_
 
     let all = refold(&root.0, Some(&emulator), &["prepare", "--workspace"]);
     assert_exit(&all, 0);
-    assert!(
-        stdout(&all).contains("created    .refold/hubspot/create_contact.json"),
-        "{}",
-        stdout(&all)
-    );
-    assert!(
-        stdout(&all).contains("created    .refold/hubspot/get_contact.json"),
-        "{}",
-        stdout(&all)
-    );
+    assert_contains(&stdout(&all), "created    .refold/hubspot/create_contact.json");
+    assert_contains(&stdout(&all), "created    .refold/hubspot/get_contact.json");
 
     // From inside one member, the nearest .refold/ is the root's, and the other member's
     // snapshot is still in use there.
     let app = root.0.join("app");
     let prune = refold(&app, Some(&emulator), &["prepare", "--prune"]);
     assert_exit(&prune, 0);
-    assert!(
-        stdout(&prune).contains("unchanged  ../.refold/hubspot/create_contact.json"),
-        "{}",
-        stdout(&prune)
-    );
+    assert_contains(&stdout(&prune), "unchanged  ../.refold/hubspot/create_contact.json");
     assert!(!stdout(&prune).contains("removed    "), "{}", stdout(&prune));
     assert!(root.0.join(".refold/hubspot/get_contact.json").exists());
     assert!(!app.join(".refold").exists());
 
     // REFOLD_SCHEMA_DIR overrides the search, relative to the package.
-    let explicit = Command::new(BIN)
-        .args(["prepare"])
-        .current_dir(&app)
-        .env("REFOLD_SCHEMA_DIR", "schemas")
-        .env("REFOLD_BASE_URL", emulator.base_url())
-        .env("REFOLD_API_KEY", emulator.api_key())
-        .env("REFOLD_LINKED_ACCOUNT_ID", emulator.linked_account_id())
-        .env_remove("REFOLD_SESSION_TOKEN")
-        .output()
-        .unwrap();
+    let base_url = emulator.base_url();
+    let explicit = command(
+        &app,
+        Some((&base_url, emulator.api_key(), emulator.linked_account_id())),
+    )
+    .env("REFOLD_SCHEMA_DIR", "schemas")
+    .arg("prepare")
+    .output()
+    .unwrap();
     assert_exit(&explicit, 0);
     assert!(
         app.join("schemas/hubspot/create_contact.json").exists(),

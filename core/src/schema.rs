@@ -196,7 +196,8 @@ mod tests {
     #[test]
     fn a_password_parameter_is_read_as_such() {
         let param: ActionParameter =
-            serde_json::from_str(r#"{"name":"api_secret","label":"Secret","required":true,"type":"password"}"#).unwrap();
+            serde_json::from_str(r#"{"name":"api_secret","label":"Secret","required":true,"type":"password"}"#)
+                .unwrap();
         assert_eq!(param.param_type, ParamType::Password);
     }
 }

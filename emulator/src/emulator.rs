@@ -307,6 +307,28 @@ impl Emulator {
         &self.shared.linked_account_id
     }
 
+    /// The `REFOLD_*` variables a client reads to use this emulator (`Client::from_env`, the
+    /// `refold` command), as `(name, value)`: base URL, API key, linked account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::start().await?;
+    /// for (name, value) in emulator.env_vars() {
+    ///     println!("export {name}={value}");
+    /// }
+    /// assert_eq!(emulator.env_vars()[0], ("REFOLD_BASE_URL", emulator.base_url()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn env_vars(&self) -> [(&'static str, String); 3] {
+        [
+            ("REFOLD_BASE_URL", self.base_url()),
+            ("REFOLD_API_KEY", self.shared.api_key.clone()),
+            ("REFOLD_LINKED_ACCOUNT_ID", self.shared.linked_account_id.clone()),
+        ]
+    }
+
     /// Makes `linked_account_id` known to the session-token endpoint (minting a token for an
     /// unknown account fails with a 500, as on Refold). Accounts that have executed an action
     /// are known too. Action endpoints accept any linked account in API-key mode.

@@ -128,9 +128,9 @@ async fn serve(args: Args) -> ExitCode {
     };
     println!("Refold emulator listening on {}", emulator.base_url());
     println!();
-    println!("  REFOLD_BASE_URL={}", emulator.base_url());
-    println!("  REFOLD_API_KEY={}", emulator.api_key());
-    println!("  REFOLD_LINKED_ACCOUNT_ID={}", emulator.linked_account_id());
+    for (name, value) in emulator.env_vars() {
+        println!("  {name}={value}");
+    }
     println!();
     println!("Press Ctrl-C to stop.");
     if let Err(e) = tokio::signal::ctrl_c().await {

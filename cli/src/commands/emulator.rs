@@ -31,9 +31,9 @@ pub async fn run(args: &EmulatorArgs) -> Result<(), CliError> {
         println!("Strict: unknown parameters are refused");
     }
     println!();
-    println!("  REFOLD_BASE_URL={}", emulator.base_url());
-    println!("  REFOLD_API_KEY={}", emulator.api_key());
-    println!("  REFOLD_LINKED_ACCOUNT_ID={}", emulator.linked_account_id());
+    for (name, value) in emulator.env_vars() {
+        println!("  {name}={value}");
+    }
     println!();
     println!("Press Ctrl-C to stop.");
     let waited = tokio::signal::ctrl_c().await;

@@ -138,16 +138,13 @@ struct Report {
 }
 
 impl Report {
-    fn finish(self, args: &PrepareArgs, _cwd: &Path) -> Result<(), CliError> {
+    fn finish(mut self, args: &PrepareArgs) -> Result<(), CliError> {
         let total = self.created + self.updated + self.unchanged + self.matched + self.drifted;
-        if let Some((last, rest)) = self.errors.split_last() {
-            for err in rest {
+        if let Some(last) = self.errors.pop() {
+            for err in &self.errors {
                 eprintln!("{err}");
             }
-            return Err(CliError::new(
-                last.exit(),
-                last.to_string().trim_start_matches("error: ").to_owned(),
-            ));
+            return Err(last);
         }
         if args.check {
             if self.drifted > 0 {
