@@ -391,6 +391,22 @@ async fn check_fails_with_a_diff_when_the_live_schema_drifted_and_writes_nothing
     );
     assert_contains(&stdout(&missing), "used by `CreateDeal` at src/deal.rs:1:1");
     assert!(!package.0.join(".refold/hubspot/create_deal.json").exists());
+
+    // A file that is not a snapshot any more is drift too, and `prepare` repairs it.
+    std::fs::write(
+        package.0.join(".refold/hubspot/get_contact.json"),
+        b"{ \"format_version\": 1,",
+    )
+    .unwrap();
+    let corrupt = refold(&package.0, Some(&original), &["prepare", "--check"]);
+    assert_exit(&corrupt, 1);
+    assert_contains(&stdout(&corrupt), "unreadable hubspot/get_contact: ");
+    assert_contains(&stdout(&corrupt), "get_contact.json: corrupt refold schema snapshot");
+    let repaired = refold(&package.0, Some(&original), &["prepare"]);
+    assert_exit(&repaired, 0);
+    assert_contains(&stdout(&repaired), "updated    .refold/hubspot/get_contact.json");
+    assert_contains(&stdout(&repaired), "created    .refold/hubspot/create_deal.json");
+    assert_exit(&refold(&package.0, Some(&original), &["prepare", "--check"]), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use refold::{Client, ErrorKind};
-use refold_snapshot::{Snapshot, SnapshotDir, WriteOutcome};
+use refold_snapshot::{Snapshot, SnapshotDir, SnapshotError, WriteOutcome};
 
 use crate::args::PrepareArgs;
 use crate::diff::{Change, diff};
@@ -36,58 +36,14 @@ pub async fn run(args: &PrepareArgs, env: impl Fn(&str) -> Option<String>) -> Re
         _ => project.workspace_root.clone(),
     };
 
-    let mut plans: BTreeMap<PathBuf, Plan> = BTreeMap::new();
-    let client = if args.app.is_empty() {
-        let mut scan = Scan::default();
-        for package in &scope {
-            let dir = Project::schema_dir(package, &default_root);
-            let plan = plans.entry(dir).or_default();
-            let before = scan.uses.len();
-            scan_package(&project, package, &cwd, &mut scan)?;
-            for found in &scan.uses[before..] {
-                let key = (found.slug.clone(), found.action_id.clone());
-                plan.used.insert(key.clone());
-                plan.targets.entry(key).or_default().push(found.clone());
-            }
-        }
-        if args.prune {
-            // A snapshot is pruned only when no package reading that directory uses it, so
-            // pruning one package never removes what a sibling package needs.
-            for package in project.packages.iter().filter(|p| !scope.contains(p)) {
-                let dir = Project::schema_dir(package, &package.root);
-                if let Some(plan) = plans.get_mut(&dir) {
-                    let mut other = Scan::default();
-                    scan_package(&project, package, &cwd, &mut other)?;
-                    plan.used.extend(other.uses.into_iter().map(|u| (u.slug, u.action_id)));
-                }
-            }
-        }
-        for warning in &scan.warnings {
-            eprintln!("warning: {warning}");
-        }
-        let names: Vec<&str> = scope.iter().map(|p| p.name.as_str()).collect();
-        if scan.uses.is_empty() && !args.prune {
-            println!(
-                "No #[refold_action(slug = \"…\", id = \"…\")] structs found in {}; nothing to snapshot.",
-                names.join(", ")
-            );
+    let (plans, client) = if args.app.is_empty() {
+        let Some(plans) = plan_sources(&project, &scope, &default_root, args.prune, &cwd)? else {
             return Ok(());
-        }
-        crate::connect::client(&args.connection, env)?
+        };
+        (plans, crate::connect::client(&args.connection, env)?)
     } else {
         let client = crate::connect::client(&args.connection, env)?;
-        let dir = match scope.first() {
-            Some(package) if !args.workspace => Project::schema_dir(package, &package.root),
-            _ => refold_snapshot::find_schema_dir(&project.workspace_root)
-                .unwrap_or_else(|| project.workspace_root.join(refold_snapshot::SCHEMA_DIR_NAME)),
-        };
-        let plan = plans.entry(dir).or_default();
-        for slug in &args.app {
-            for action_id in fetch::summaries(&client, slug).await?.into_keys() {
-                plan.targets.insert((slug.clone(), action_id), Vec::new());
-            }
-        }
-        client
+        (plan_apps(&project, &scope, args, &client).await?, client)
     };
 
     let mut report = Report::default();
@@ -95,6 +51,74 @@ pub async fn run(args: &PrepareArgs, env: impl Fn(&str) -> Option<String>) -> Re
         apply(&client, args, dir, plan, &cwd, &mut report).await?;
     }
     report.finish(args)
+}
+
+/// The plans for the `#[refold_action]` structs of `scope`, by snapshot directory; `None`
+/// (after saying so) when there is nothing to do.
+fn plan_sources(
+    project: &Project,
+    scope: &[Package],
+    default_root: &Path,
+    prune: bool,
+    cwd: &Path,
+) -> Result<Option<BTreeMap<PathBuf, Plan>>, CliError> {
+    let mut plans: BTreeMap<PathBuf, Plan> = BTreeMap::new();
+    let mut scan = Scan::default();
+    for package in scope {
+        let plan = plans.entry(Project::schema_dir(package, default_root)).or_default();
+        let before = scan.uses.len();
+        scan_package(project, package, cwd, &mut scan)?;
+        for found in &scan.uses[before..] {
+            let key = (found.slug.clone(), found.action_id.clone());
+            plan.used.insert(key.clone());
+            plan.targets.entry(key).or_default().push(found.clone());
+        }
+    }
+    if prune {
+        // A snapshot is pruned only when no package reading that directory uses it, so
+        // pruning one package never removes what a sibling package needs.
+        for package in project.packages.iter().filter(|p| !scope.contains(p)) {
+            if let Some(plan) = plans.get_mut(&Project::schema_dir(package, &package.root)) {
+                let mut other = Scan::default();
+                scan_package(project, package, cwd, &mut other)?;
+                plan.used.extend(other.uses.into_iter().map(|u| (u.slug, u.action_id)));
+            }
+        }
+    }
+    for warning in &scan.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if scan.uses.is_empty() && !prune {
+        let names: Vec<&str> = scope.iter().map(|p| p.name.as_str()).collect();
+        println!(
+            "No #[refold_action(slug = \"…\", id = \"…\")] structs found in {}; nothing to snapshot.",
+            names.join(", ")
+        );
+        return Ok(None);
+    }
+    Ok(Some(plans))
+}
+
+/// The plan for `--app`: every action the apps list, in the current package's directory (the
+/// workspace root's with `--workspace`).
+async fn plan_apps(
+    project: &Project,
+    scope: &[Package],
+    args: &PrepareArgs,
+    client: &Client,
+) -> Result<BTreeMap<PathBuf, Plan>, CliError> {
+    let dir = match scope.first() {
+        Some(package) if !args.workspace => Project::schema_dir(package, &package.root),
+        _ => refold_snapshot::find_schema_dir(&project.workspace_root)
+            .unwrap_or_else(|| project.workspace_root.join(refold_snapshot::SCHEMA_DIR_NAME)),
+    };
+    let mut plan = Plan::default();
+    for slug in &args.app {
+        for action_id in fetch::summaries(client, slug).await?.into_keys() {
+            plan.targets.insert((slug.clone(), action_id), Vec::new());
+        }
+    }
+    Ok(BTreeMap::from([(dir, plan)]))
 }
 
 /// The packages to scan: the one `start` is in, or the whole workspace.
@@ -268,11 +292,21 @@ fn check_one(
     report: &mut Report,
 ) -> Result<(), CliError> {
     let (slug, action_id) = (&live.slug, &live.action_id);
-    let Some(stored) = snapshots.read(slug, action_id)? else {
-        report.drifted += 1;
-        println!("missing    {slug}/{action_id}: no snapshot at {shown_path}");
-        print_uses(plan, slug, action_id, cwd);
-        return Ok(());
+    let stored = match snapshots.read(slug, action_id) {
+        Ok(Some(stored)) => stored,
+        Ok(None) => {
+            report.drifted += 1;
+            println!("missing    {slug}/{action_id}: no snapshot at {shown_path}");
+            print_uses(plan, slug, action_id, cwd);
+            return Ok(());
+        }
+        // `refold prepare` rewrites such a file, so it is drift like any other, not a stop.
+        Err(err @ (SnapshotError::Corrupt { .. } | SnapshotError::NewerFormat { .. })) => {
+            report.drifted += 1;
+            println!("unreadable {slug}/{action_id}: {err}");
+            return Ok(());
+        }
+        Err(err) => return Err(err.into()),
     };
     let path = snapshots.path_of(slug, action_id)?;
     let bytes = std::fs::read(&path).map_err(|err| {
