@@ -141,7 +141,18 @@ impl Arbitrary for &'static str {
 impl Arbitrary for char {
     fn arbitrary(g: &mut Gen) -> char {
         if g.edge() {
-            return g.pick(&['\u{0}', '"', '\\', '\n', '\u{1f}', '\u{7f}', 'é', '\u{2028}', '🦀', '\u{10ffff}']);
+            return g.pick(&[
+                '\u{0}',
+                '"',
+                '\\',
+                '\n',
+                '\u{1f}',
+                '\u{7f}',
+                'é',
+                '\u{2028}',
+                '🦀',
+                '\u{10ffff}',
+            ]);
         }
         g.rng.char(..)
     }
@@ -349,7 +360,16 @@ impl Arbitrary for Box<RawValue> {
         let text = match g.rng.u8(..3) {
             0 => serde_json::to_string_pretty(&value).expect("JSON"),
             1 => format!(" {} ", serde_json::to_string(&value).expect("JSON")),
-            _ => g.pick(&["1.50", "-0", "1e2", "{ \"b\" : 1 , \"a\" : null }", "[ ]", "\"\\u00e9\""]).to_owned(),
+            _ => g
+                .pick(&[
+                    "1.50",
+                    "-0",
+                    "1e2",
+                    "{ \"b\" : 1 , \"a\" : null }",
+                    "[ ]",
+                    "\"\\u00e9\"",
+                ])
+                .to_owned(),
         };
         RawValue::from_string(text).expect("valid JSON text")
     }
@@ -446,8 +466,35 @@ macro_rules! never_absent {
 }
 
 never_absent!(
-    String, str, &'static str, char, bool, (), u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize,
-    f32, f64, NonZeroU64, Ipv6Addr, Duration, Cow<'static, str>, Value, RawValue, Address, Kind, Marker,
+    String,
+    str,
+    &'static str,
+    char,
+    bool,
+    (),
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    NonZeroU64,
+    Ipv6Addr,
+    Duration,
+    Cow<'static, str>,
+    Value,
+    RawValue,
+    Address,
+    Kind,
+    Marker,
 );
 
 /// serde writes a `Box` as its content.
@@ -746,7 +793,8 @@ fn serialize_matches_derive<T: Twins>(seed: u64) -> usize {
         let derived = T::twin(&fast);
         let (fast_texts, derived_texts) = (texts(&fast), texts(&derived));
         assert_eq!(
-            fast_texts, derived_texts,
+            fast_texts,
+            derived_texts,
             "shape {}, value {n} (seed {seed:#x}): the macro's Serialize differs from serde's derive",
             T::NAME
         );
@@ -910,7 +958,12 @@ fn calls_match_derive<T: Twins>(seed: u64) {
         if serde_json::to_string(&fast).is_err() {
             continue;
         }
-        assert_eq!(Calls::of(&fast), Calls::of(&T::twin(&fast)), "shape {}, value {n}", T::NAME);
+        assert_eq!(
+            Calls::of(&fast),
+            Calls::of(&T::twin(&fast)),
+            "shape {}, value {n}",
+            T::NAME
+        );
     }
 }
 
@@ -962,12 +1015,20 @@ async fn bodies_match_reference<T: Twins>(emulator: &Emulator, client: &Client, 
         let entries = T::entries(&derived);
         let context = || format!("shape {}, value {n} (seed {seed:#x})", T::NAME);
 
-        client.execute(&fast).await.unwrap_or_else(|error| panic!("{}: {error}", context()));
+        client
+            .execute(&fast)
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error}", context()));
         let sent = take_body(emulator);
         let sent_text = String::from_utf8(sent.clone()).expect("UTF-8");
         assert_eq!(sent_text, expected_body(&entries), "{}: body bytes", context());
         let sent_value: Value = serde_json::from_slice(&sent).expect("JSON");
-        assert_eq!(sent_value, expected_value(&derived, &entries), "{}: body value", context());
+        assert_eq!(
+            sent_value,
+            expected_value(&derived, &entries),
+            "{}: body value",
+            context()
+        );
 
         client
             .execute_raw("differential", "shape", &derived)
@@ -1004,7 +1065,11 @@ async fn the_body_leaves_out_exactly_the_top_level_none_values() {
     assert_eq!(checked, 12 * BODY_VALUES);
 
     client.execute(&unit::fast::Shape).await.expect("sent");
-    assert_eq!(take_body(&emulator), b"{}", "a parameterless action sends an empty object");
+    assert_eq!(
+        take_body(&emulator),
+        b"{}",
+        "a parameterless action sends an empty object"
+    );
 }
 
 // -------------------------------------------------------------------------------------------
@@ -1112,7 +1177,13 @@ fn attributes_value(params: &WithAttributes) -> Value {
     if params.extra.company.is_none() {
         none.push("company".to_owned());
     }
-    none.extend(params.tags.iter().filter(|(_, value)| value.is_none()).map(|(key, _)| key.clone()));
+    none.extend(
+        params
+            .tags
+            .iter()
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| key.clone()),
+    );
     for key in none {
         object.remove(&key);
     }
@@ -1137,5 +1208,8 @@ async fn the_body_keeps_what_a_fields_own_serde_attributes_decide() {
         assert_eq!(sent, attributes_value(&params), "value {n}: body value");
         kept_nulls += usize::from(sent.get("kept") == Some(&Value::Null));
     }
-    assert!(kept_nulls > 0, "the seed reaches a `None` that the field's predicate sends");
+    assert!(
+        kept_nulls > 0,
+        "the seed reaches a `None` that the field's predicate sends"
+    );
 }

@@ -26,10 +26,6 @@ use serde::ser::{
 
 use crate::Error;
 
-/// The newtype name `serde_json::value::RawValue` serializes under, which `serde_json`'s own
-/// serializer recognizes to copy the text.
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
-
 /// The JSON writer the body is serialized into.
 type Json<'a> = &'a mut serde_json::Serializer<&'a mut Vec<u8>>;
 
@@ -172,12 +168,7 @@ impl<'a> Serializer for Params<'a> {
         self.empty_object()
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<(), BodyError> {
-        if name == RAW_VALUE_TOKEN {
-            // Parameters already written as JSON text: copied as they are (`body` checks that
-            // the text is an object).
-            return self.json.serialize_newtype_struct(name, value).map_err(BodyError::Json);
-        }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), BodyError> {
         value.serialize(self)
     }
 
@@ -227,6 +218,10 @@ impl<'a> Serializer for Params<'a> {
         })
     }
 
+    /// Every struct goes to `serde_json` under its own name, which is how raw JSON text gets
+    /// through: `RawValue` serializes as a struct that `serde_json` recognizes by a private name
+    /// and copies as text (`body` then checks that the text is an object). Pinned by the test
+    /// `serde_json_writes_raw_value_as_a_struct_under_its_private_name`.
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<ObjectStruct<'a>, BodyError> {
         Ok(ObjectStruct {
             fields: self.json.serialize_struct(name, len).map_err(BodyError::Json)?,
@@ -610,6 +605,156 @@ mod tests {
         let list = serde_json::value::RawValue::from_string("[1]".into()).expect("valid JSON");
         let message = raw_body(&list).expect_err("a list").to_string();
         assert!(message.ends_with("raw JSON that is not an object"), "{message}");
+    }
+
+    /// What `serialize_struct` probes: the name and length of the struct a value writes, and
+    /// nothing else.
+    struct StructProbe;
+
+    #[derive(Debug, PartialEq)]
+    enum Probed {
+        Struct(&'static str, usize),
+        NotAStruct,
+    }
+
+    impl fmt::Display for Probed {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    impl std::error::Error for Probed {}
+
+    impl ser::Error for Probed {
+        fn custom<T: fmt::Display>(_message: T) -> Self {
+            Probed::NotAStruct
+        }
+    }
+
+    macro_rules! not_a_struct {
+        ($($method:ident($($arg:ty),*);)*) => {$(
+            fn $method(self, $(_: $arg),*) -> Result<(), Probed> {
+                Err(Probed::NotAStruct)
+            }
+        )*};
+    }
+
+    impl Serializer for StructProbe {
+        type Ok = ();
+        type Error = Probed;
+        type SerializeSeq = Impossible<(), Probed>;
+        type SerializeTuple = Impossible<(), Probed>;
+        type SerializeTupleStruct = Impossible<(), Probed>;
+        type SerializeTupleVariant = Impossible<(), Probed>;
+        type SerializeMap = Impossible<(), Probed>;
+        type SerializeStruct = Impossible<(), Probed>;
+        type SerializeStructVariant = Impossible<(), Probed>;
+
+        not_a_struct! {
+            serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
+            serialize_i64(i64); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
+            serialize_u64(u64); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+            serialize_str(&str); serialize_bytes(&[u8]); serialize_none(); serialize_unit();
+            serialize_unit_struct(&'static str);
+            serialize_unit_variant(&'static str, u32, &'static str);
+        }
+
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<(), Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Probed> {
+            Err(Probed::NotAStruct)
+        }
+
+        fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeStruct, Probed> {
+            Err(Probed::Struct(name, len))
+        }
+
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Probed> {
+            Err(Probed::NotAStruct)
+        }
+    }
+
+    /// The body writer lets raw JSON text through by relying on a private detail of
+    /// `serde_json`: a `RawValue` serializes as a struct with one field, both named
+    /// `"$serde_json::private::RawValue"`, and `serde_json`'s serializer copies the field's text
+    /// when it meets a struct of that name (`Params::serialize_struct` passes names on). If a
+    /// `serde_json` release changes either half, this test fails; the body writer must then be
+    /// changed so that `raw_json_text_is_copied_when_it_is_an_object` holds again.
+    #[test]
+    fn serde_json_writes_raw_value_as_a_struct_under_its_private_name() {
+        const PRIVATE_NAME: &str = "$serde_json::private::RawValue";
+        let raw = serde_json::value::RawValue::from_string(r#"{ "a" : 1 }"#.into()).expect("valid JSON");
+        assert_eq!(
+            raw.serialize(StructProbe),
+            Err(Probed::Struct(PRIVATE_NAME, 1)),
+            "serde_json no longer serializes RawValue as the struct the body writer expects"
+        );
+
+        /// Writes what a `RawValue` writes, by hand.
+        struct LikeRawValue(&'static str);
+
+        impl Serialize for LikeRawValue {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut raw = serializer.serialize_struct(PRIVATE_NAME, 1)?;
+                raw.serialize_field(PRIVATE_NAME, self.0)?;
+                raw.end()
+            }
+        }
+
+        let text = r#"{ "kept" : "as written" }"#;
+        assert_eq!(
+            serde_json::to_string(&LikeRawValue(text)).expect("raw text"),
+            text,
+            "serde_json no longer copies the text of a struct under RawValue's private name"
+        );
+        assert_eq!(
+            &action_body(&LikeRawValue(text)).expect("an object")[..],
+            text.as_bytes()
+        );
     }
 
     #[test]
