@@ -8,7 +8,8 @@
 //!   body on the wire is the parameters' own JSON without the top-level fields whose value is
 //!   `None`, byte for byte and in the fields' order, and as a `serde_json::Value` it is the
 //!   parameters' `Value` with those keys removed; `execute_raw` sends the parameters' own JSON
-//!   unchanged.
+//!   unchanged;
+//! - and the private detail of `serde_json` the body writer relies on to send raw JSON text.
 //!
 //! Bodies are read where they arrive: the emulator records every request, and answers each with
 //! a canned success so the calls complete.
@@ -516,14 +517,14 @@ impl<A, B, C> Absent for (A, B, C) {}
 struct Entry {
     key: &'static str,
     absent: bool,
-    json: Result<String, String>,
+    json: String,
 }
 
 fn entry<T: Serialize + Absent + ?Sized>(key: &'static str, value: &T) -> Entry {
     Entry {
         key,
         absent: value.absent(),
-        json: serde_json::to_string(value).map_err(|error| error.to_string()),
+        json: serde_json::to_string(value).expect("serializable"),
     }
 }
 
@@ -535,7 +536,7 @@ fn expected_body(entries: &[Entry]) -> String {
         .filter(|entry| !entry.absent)
         .map(|entry| {
             let key = serde_json::to_string(entry.key).expect("a key");
-            format!("{key}:{}", entry.json.as_ref().expect("serializable"))
+            format!("{key}:{}", entry.json)
         })
         .collect();
     format!("{{{}}}", fields.join(","))
@@ -856,6 +857,15 @@ impl serde::ser::SerializeStruct for &mut Calls {
     }
 }
 
+/// Scalar methods of [`Calls`]: not expected at the top level.
+macro_rules! refused {
+    ($($method:ident($($arg:ty),*);)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<(), std::fmt::Error> {
+            Err(std::fmt::Error)
+        }
+    )*};
+}
+
 impl Serializer for &mut Calls {
     type Ok = ();
     type Error = std::fmt::Error;
@@ -940,16 +950,6 @@ impl Serializer for &mut Calls {
         Err(std::fmt::Error)
     }
 }
-
-/// Scalar methods of [`Calls`]: not expected at the top level.
-macro_rules! refused {
-    ($($method:ident($($arg:ty),*);)*) => {$(
-        fn $method(self, $(_: $arg),*) -> Result<(), std::fmt::Error> {
-            Err(std::fmt::Error)
-        }
-    )*};
-}
-use refused;
 
 /// The body writer lets raw JSON text through by relying on a private detail of `serde_json`: a
 /// `RawValue` serializes as a struct with one field, both named
