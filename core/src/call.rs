@@ -68,7 +68,7 @@ impl CallScope {
         }
         let (status, request_id) = match &outcome.result {
             Ok(reply) => (Some(reply.status()), reply.request_id()),
-            Err(error) => (error.status(), error.request_id()),
+            Err(error) => (error.reply_status(), error.request_id()),
         };
         if let Some(status) = status {
             self.span.record("status", status);

@@ -335,7 +335,8 @@ impl Client {
             "/api/v2/public/session-token"
         };
         // Minting twice is harmless (Refold reuses a valid token), so it is idempotent.
-        let request = self.prepare(Method::POST, &[path], Some(body), true, Needs::Org)?;
+        let mut request = self.prepare(Method::POST, &[path], Some(body), true, Needs::Org)?;
+        request.mints_session_token = true;
         let reply = self.send(&request, scope).await?;
         let minted: MintReply = decode_json(&reply)?;
         Ok(minted.into_token(linked_account_id))
@@ -363,6 +364,7 @@ impl Client {
             headers: Cow::Owned(headers),
             body: None,
             idempotent: true,
+            mints_session_token: false,
         };
         let scope = CallScope::new(self.shared.timeout, span);
         let result = self.send(&request, &scope).await;
@@ -422,6 +424,7 @@ impl Client {
             headers,
             body,
             idempotent,
+            mints_session_token: false,
         })
     }
 
@@ -466,6 +469,7 @@ impl Client {
             headers: Cow::Owned(headers),
             body,
             idempotent,
+            mints_session_token: false,
         };
         match self.send(&request, scope).await {
             Err(error) if error.status() == Some(401) => {

@@ -37,7 +37,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
 };
 pub use client::Client;
-pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass};
+pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass, TimeoutError, TransportError};
 pub use execute::Execute;
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use rate_limit::RateLimit;

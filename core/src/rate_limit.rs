@@ -107,11 +107,7 @@ impl Limiter {
                 Err(not_until) => not_until.wait_time_from(self.clock.now()),
             };
             if Instant::now() + wait > deadline {
-                return Err(Error::Timeout {
-                    elapsed: started.elapsed(),
-                    may_have_sent: false,
-                    idempotent,
-                });
+                return Err(Error::timeout(started.elapsed(), false, idempotent));
             }
             tokio::time::sleep(wait.max(Duration::from_micros(100))).await;
         }

@@ -142,11 +142,7 @@ where
     loop {
         let result = match tokio::time::timeout_at(deadline, attempt(number)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                elapsed: started.elapsed(),
-                may_have_sent: true,
-                idempotent,
-            }),
+            Err(_) => Err(Error::timeout(started.elapsed(), true, idempotent)),
         };
         let error = match result {
             Ok(value) => {
@@ -157,7 +153,7 @@ where
             }
             Err(error) => error,
         };
-        let retryable = RetryPolicy::allows(error.retry_class(), idempotent) && !matches!(error, Error::Timeout { .. });
+        let retryable = RetryPolicy::allows(error.retry_class(), idempotent) && !matches!(error, Error::Timeout(_));
         if !retryable || number >= policy.max_attempts {
             return Outcome {
                 result: Err(error),
