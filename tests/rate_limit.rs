@@ -77,7 +77,7 @@ async fn default_client_limit_against_refolds_limit_lets_no_throttling_reach_the
         .unwrap();
     let client = builder_for(&emulator)
         .rate_limit(RateLimit::default())
-        .retry_policy(RetryPolicy::default().max_attempts(5))
+        .retry_policy(RetryPolicy::default().with_max_attempts(5))
         .build()
         .unwrap();
     let calls: Vec<_> = (0..40)

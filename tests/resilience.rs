@@ -587,7 +587,7 @@ async fn max_attempts_sets_how_many_times_a_read_is_tried() {
         emulator.inject_for("/execute", Fault::refold_error(503));
     }
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_attempts(5))
+        .retry_policy(fast_policy().with_max_attempts(5))
         .build()
         .unwrap();
     let error = client.execute(&read()).await.unwrap_err();
@@ -597,9 +597,9 @@ async fn max_attempts_sets_how_many_times_a_read_is_tried() {
 
 #[tokio::test]
 async fn max_attempts_zero_counts_as_one() {
-    assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
-    assert_eq!(RetryPolicy::none().attempts(), 1);
-    assert_eq!(RetryPolicy::default().attempts(), 3);
+    assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
+    assert_eq!(RetryPolicy::none().max_attempts(), 1);
+    assert_eq!(RetryPolicy::default().max_attempts(), 3);
 }
 
 #[tokio::test]
@@ -607,7 +607,7 @@ async fn retry_after_seconds_is_waited_before_the_next_attempt() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject_for("/execute", Fault::too_many_requests(1));
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_retry_after(Duration::from_secs(30)))
+        .retry_policy(fast_policy().with_max_retry_after(Duration::from_secs(30)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -632,7 +632,7 @@ async fn retry_after_http_date_is_waited_before_the_next_attempt() {
         },
     );
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_retry_after(Duration::from_secs(30)))
+        .retry_policy(fast_policy().with_max_retry_after(Duration::from_secs(30)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -665,9 +665,9 @@ async fn computed_backoff_is_capped_by_max_backoff() {
     let client = builder_for(&emulator)
         .retry_policy(
             RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_secs(3600))
-                .max_backoff(Duration::from_millis(5)),
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_secs(3600))
+                .with_max_backoff(Duration::from_millis(5)),
         )
         .build()
         .unwrap();
@@ -680,7 +680,7 @@ async fn no_retry_starts_when_its_pause_would_pass_the_deadline() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject_for("/execute", Fault::too_many_requests(10));
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_retry_after(Duration::from_secs(30)))
+        .retry_policy(fast_policy().with_max_retry_after(Duration::from_secs(30)))
         .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
@@ -707,7 +707,7 @@ async fn deadline_spans_all_attempts_of_a_read() {
     // Each attempt alone fits the timeout only if attempts do not share it; they do, and the
     // first slow attempt already uses it up.
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_attempts(10))
+        .retry_policy(fast_policy().with_max_attempts(10))
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

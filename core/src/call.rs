@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::Error;
-use crate::retry::Outcome;
+use crate::retry::{Outcome, RetryPolicy};
 
 /// The span every call runs in: one per call (not per attempt), fields filled in as the call
 /// ends. Holds no credential and no linked account id.
@@ -31,27 +31,31 @@ pub(crate) fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> 
 pub(crate) struct CallScope {
     pub(crate) started: Instant,
     pub(crate) deadline: Instant,
+    /// How the call's requests are retried: the client's policy or the call's own.
+    pub(crate) retry_policy: RetryPolicy,
     pub(crate) span: tracing::Span,
     attempts: AtomicU32,
 }
 
 impl CallScope {
-    pub(crate) fn new(timeout: Duration, span: tracing::Span) -> Self {
+    pub(crate) fn new(timeout: Duration, retry_policy: RetryPolicy, span: tracing::Span) -> Self {
         let started = Instant::now();
         CallScope {
             started,
             deadline: started + timeout,
+            retry_policy,
             span,
             attempts: AtomicU32::new(0),
         }
     }
 
     /// A scope for a request made on behalf of this call (a token mint): its own span and
-    /// attempt count, the same deadline.
+    /// attempt count, the same deadline and retry policy.
     pub(crate) fn child(&self, span: tracing::Span) -> Self {
         CallScope {
             started: Instant::now(),
             deadline: self.deadline,
+            retry_policy: self.retry_policy,
             span,
             attempts: AtomicU32::new(0),
         }

@@ -2,9 +2,10 @@
 //! everything here together with the `#[refold_action]` attribute.
 //!
 //! ```no_run
-//! use refold_core::Client;
+//! # extern crate refold_core as refold;
+//! use refold::Client;
 //!
-//! # async fn run() -> Result<(), refold_core::Error> {
+//! # async fn run() -> Result<(), refold::Error> {
 //! let client = Client::from_env()?;
 //! let reply = client
 //!     .execute_raw("hubspot", "create_contact", &serde_json::json!({ "email": "ada@example.com" }))
@@ -38,14 +39,15 @@ pub use builder::{
 };
 pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass, TimeoutError, TransportError};
-pub use execute::Execute;
+pub use execute::{Execute, ExecuteRaw};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use rate_limit::RateLimit;
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};
 pub use session::{RevokeOutcome, SessionToken};
+pub use builder::HttpClient;
 
-/// Secret types used in the public API (`SessionToken::token`), re-exported so callers need no
-/// direct `secrecy` dependency.
-pub use secrecy::{ExposeSecret, SecretString};
+/// The HTTP client crate refold is built on, re-exported so a client you build yourself for
+/// [`ClientBuilder::http_client`] is of the matching version: `refold::reqwest::Client::builder()`.
+pub use reqwest;

@@ -21,7 +21,8 @@ use crate::Error;
 /// The default is Refold's published figure, 20 requests per second with a burst of 5.
 ///
 /// ```
-/// use refold_core::{Client, RateLimit};
+/// # extern crate refold_core as refold;
+/// use refold::{Client, RateLimit};
 ///
 /// let client = Client::builder()
 ///     .api_key("tk_example")
@@ -29,7 +30,7 @@ use crate::Error;
 ///     .build()?;
 /// let strict = RateLimit::new(10, 1);
 /// assert_eq!(strict.per_second(), 10);
-/// # Ok::<(), refold_core::Error>(())
+/// # Ok::<(), refold::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
