@@ -54,7 +54,8 @@ pub const fn is_valid_identifier(value: &str) -> bool {
 ///
 /// assert!(validate_identifier("slug", "hubspot").is_ok());
 /// let err = validate_identifier("action id", "a/b").unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+/// assert!(matches!(err, refold::Error::InvalidRequest { .. }));
+/// assert_eq!(err.kind(), ErrorKind::Config);
 /// ```
 pub fn validate_identifier(what: &str, value: &str) -> Result<(), Error> {
     if is_valid_identifier(value) {

@@ -31,6 +31,7 @@ mod retry;
 mod schema;
 mod session;
 mod session_cache;
+mod thread_safety;
 mod transport;
 
 pub use action::Action;
