@@ -119,9 +119,9 @@ async fn connect_refused_is_retried_for_reads_and_writes_and_never_executed() {
         .unwrap();
 
     let read_error = client.execute(&read()).await.unwrap_err();
-    assert_class(&read_error, ErrorKind::Connect, RetryClass::Transient, false, true);
+    assert_class(&read_error, ErrorKind::Transport, RetryClass::Transient, false, true);
     let write_error = client.execute(&write()).await.unwrap_err();
-    assert_class(&write_error, ErrorKind::Connect, RetryClass::Transient, false, true);
+    assert_class(&write_error, ErrorKind::Transport, RetryClass::Transient, false, true);
 
     // Nothing listens, so the attempts are counted from the call spans.
     assert_eq!(
@@ -231,7 +231,7 @@ async fn write_is_not_retried_after_timeout() {
             client.execute(&write()).await.unwrap_err()
         };
         // The timeout covers the whole call, so no time is left for another attempt, read or write.
-        assert_class(&error, ErrorKind::Timeout, RetryClass::OutcomeUnknown, true, idempotent);
+        assert_class(&error, ErrorKind::Transport, RetryClass::OutcomeUnknown, true, idempotent);
         assert_eq!(execute_attempts(&emulator), 1);
         // Let the delayed request finish on the emulator's side before counting executions.
         tokio::time::sleep(DELAY + Duration::from_millis(300)).await;
@@ -249,7 +249,7 @@ async fn server_errors_with_json_bodies_retry_reads_but_not_writes() {
     for status in [500, 502, 503, 504] {
         let seen = call_with_faults(read(), every_attempt(Fault::refold_error(status))).await;
         let error = seen.error();
-        assert_class(error, ErrorKind::ServerError, RetryClass::OutcomeUnknown, true, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::OutcomeUnknown, true, true);
         assert_eq!(error.status(), Some(status));
         assert!(
             error.request_id().is_some(),
@@ -260,7 +260,7 @@ async fn server_errors_with_json_bodies_retry_reads_but_not_writes() {
         let seen = call_with_faults(write(), every_attempt(Fault::refold_error(status))).await;
         assert_class(
             seen.error(),
-            ErrorKind::ServerError,
+            ErrorKind::Refold,
             RetryClass::OutcomeUnknown,
             true,
             false,
@@ -275,7 +275,7 @@ async fn server_errors_with_html_or_empty_bodies_keep_the_status_and_the_first_b
         let page = format!("<html><body><h1>{status} Bad Gateway</h1></body></html>");
         let seen = call_with_faults(read(), every_attempt(Fault::html(status, page.clone()))).await;
         let error = seen.error();
-        assert_class(error, ErrorKind::ServerError, RetryClass::OutcomeUnknown, true, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::OutcomeUnknown, true, true);
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "read, status {status}");
         let Error::Api(api) = error else {
             panic!("expected Error::Api, got {error:?}")
@@ -291,7 +291,7 @@ async fn server_errors_with_html_or_empty_bodies_keep_the_status_and_the_first_b
         let seen = call_with_faults(write(), every_attempt(Fault::html(status, page))).await;
         assert_class(
             seen.error(),
-            ErrorKind::ServerError,
+            ErrorKind::Refold,
             RetryClass::OutcomeUnknown,
             true,
             false,
@@ -302,7 +302,7 @@ async fn server_errors_with_html_or_empty_bodies_keep_the_status_and_the_first_b
     let seen = call_with_faults(write(), every_attempt(Fault::empty(504))).await;
     assert_class(
         seen.error(),
-        ErrorKind::ServerError,
+        ErrorKind::Refold,
         RetryClass::OutcomeUnknown,
         true,
         false,
@@ -324,7 +324,7 @@ async fn throttled_429_with_retry_after_seconds_is_retried_for_writes_too() {
         ),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::RateLimited, RetryClass::Throttled, false, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::Throttled, false, true);
         assert_eq!(error.status(), Some(429));
         assert_eq!(error.retry_after(), Some(Duration::from_secs(1)), "{action}");
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "{action}");
@@ -343,7 +343,7 @@ async fn throttled_429_with_retry_after_http_date_is_retried_for_writes_too() {
         ("write", call_with_faults(write(), every_attempt(throttled())).await),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::RateLimited, RetryClass::Throttled, false, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::Throttled, false, true);
         // An HTTP date has whole seconds, and some time passed since it was written.
         let asked = error.retry_after().expect("the HTTP date is parsed");
         assert!(
@@ -367,7 +367,7 @@ async fn rate_limit_403_is_throttling_and_retried_for_writes_too() {
         ),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::RateLimited, RetryClass::Throttled, false, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::Throttled, false, true);
         assert_eq!(error.status(), Some(403));
         assert!(matches!(error, Error::Api(api) if api.is_rate_limited()));
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "{action}");
@@ -386,7 +386,7 @@ async fn auth_403_is_not_retried() {
         ("read", call_with_faults(read(), every_attempt(forbidden())).await),
         ("write", call_with_faults(write(), every_attempt(forbidden())).await),
     ] {
-        assert_class(seen.error(), ErrorKind::Auth, RetryClass::Auth, false, false);
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::Auth, false, false);
         assert_eq!(seen.error().status(), Some(403));
         assert_eq!((seen.attempts, seen.executed), (1, 0), "{action}");
     }
@@ -398,12 +398,12 @@ async fn unauthorized_401_is_not_retried() {
     let client = builder_for(&emulator).api_key("tk_wrong_key").build().unwrap();
 
     let error = client.execute(&read()).await.unwrap_err();
-    assert_class(&error, ErrorKind::Auth, RetryClass::Auth, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Auth, false, false);
     assert_eq!(error.status(), Some(401));
     assert_eq!(execute_attempts(&emulator), 1);
 
     let error = client.execute(&write()).await.unwrap_err();
-    assert_class(&error, ErrorKind::Auth, RetryClass::Auth, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Auth, false, false);
     assert_eq!(execute_attempts(&emulator), 2);
     assert_eq!(emulator.executions().len(), 0);
 
@@ -414,7 +414,7 @@ async fn unauthorized_401_is_not_retried() {
         )
     };
     let seen = call_with_faults(write(), every_attempt(unauthorized())).await;
-    assert_class(seen.error(), ErrorKind::Auth, RetryClass::Auth, false, false);
+    assert_class(seen.error(), ErrorKind::Refold, RetryClass::Auth, false, false);
     assert_eq!((seen.attempts, seen.executed), (1, 0));
 }
 
@@ -436,7 +436,7 @@ async fn bad_request_400_is_permanent_and_not_retried() {
         ("write", call_with_faults(write(), every_attempt(invalid())).await),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::Validation, RetryClass::Permanent, false, false);
+        assert_class(error, ErrorKind::Refold, RetryClass::Permanent, false, false);
         assert!(matches!(error, Error::Api(api) if api.error_code() == Some("VALIDATION_ERROR")));
         assert_eq!((seen.attempts, seen.executed), (1, 0), "{action}");
     }
@@ -448,7 +448,7 @@ async fn bad_request_400_is_permanent_and_not_retried() {
         .execute_raw("hubspot", "create_contact", &json!({ "firstname": "Ada" }))
         .await
         .unwrap_err();
-    assert_class(&error, ErrorKind::Validation, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
     assert_eq!((execute_attempts(&emulator), emulator.executions().len()), (1, 0));
 }
 
@@ -469,7 +469,7 @@ async fn not_found_404_is_permanent_and_not_retried() {
         ("read", call_with_faults(read(), every_attempt(missing())).await),
         ("write", call_with_faults(write(), every_attempt(missing())).await),
     ] {
-        assert_class(seen.error(), ErrorKind::NotFound, RetryClass::Permanent, false, false);
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::Permanent, false, false);
         assert_eq!((seen.attempts, seen.executed), (1, 0), "{action}");
     }
 
@@ -479,7 +479,7 @@ async fn not_found_404_is_permanent_and_not_retried() {
         .execute_raw_idempotent("hubspot", "no_such_action", &json!({}))
         .await
         .unwrap_err();
-    assert_class(&error, ErrorKind::NotFound, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
     assert_eq!(execute_attempts(&emulator), 1);
 }
 
@@ -490,7 +490,7 @@ async fn action_failed_is_not_retried_and_a_duplicate_did_not_execute_twice() {
     client.execute(&write()).await.expect("first create succeeds");
 
     let error = client.execute(&write()).await.unwrap_err();
-    assert_class(&error, ErrorKind::ActionFailed, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::App, RetryClass::Permanent, false, false);
     let Error::ActionFailed { http_status, .. } = &error else {
         panic!("{error:?}")
     };
@@ -513,7 +513,7 @@ async fn action_failed_is_not_retried_and_a_duplicate_did_not_execute_twice() {
         })
         .await
         .unwrap_err();
-    assert_class(&error, ErrorKind::ActionFailed, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::App, RetryClass::Permanent, false, false);
     assert_eq!(emulator.executed_count("hubspot", "get_contact"), 1);
 }
 
@@ -530,7 +530,7 @@ async fn truncated_json_is_a_decode_error_that_may_have_executed_and_is_not_retr
         ),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::Decode, RetryClass::Permanent, true, false);
+        assert_class(error, ErrorKind::Refold, RetryClass::Permanent, true, false);
         let Error::Decode(decode) = error else {
             panic!("{error:?}")
         };
@@ -575,7 +575,7 @@ async fn retry_policy_none_makes_a_single_attempt_even_when_throttled() {
         .build()
         .unwrap();
     let error = client.execute(&write()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::RateLimited);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     assert!(error.is_retryable(), "the caller may still retry it");
     assert_eq!(execute_attempts(&emulator), 1);
 }
@@ -591,7 +591,7 @@ async fn max_attempts_sets_how_many_times_a_read_is_tried() {
         .build()
         .unwrap();
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::ServerError);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     assert_eq!(execute_attempts(&emulator), 5);
 }
 
@@ -688,7 +688,7 @@ async fn no_retry_starts_when_its_pause_would_pass_the_deadline() {
     let error = client.execute(&write()).await.unwrap_err();
     assert_eq!(
         error.kind(),
-        ErrorKind::RateLimited,
+        ErrorKind::Refold,
         "the throttling itself is reported"
     );
     assert_eq!(execute_attempts(&emulator), 1);
@@ -712,7 +712,7 @@ async fn deadline_spans_all_attempts_of_a_read() {
         .build()
         .unwrap();
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert_eq!(error.kind(), ErrorKind::Transport);
     assert_eq!(execute_attempts(&emulator), 1);
 }
 
@@ -756,7 +756,7 @@ async fn redirect_to_another_origin_is_not_followed_and_names_the_location() {
             },
         );
         let error = client.execute(&write()).await.unwrap_err();
-        assert_class(&error, ErrorKind::Redirect, RetryClass::Permanent, false, false);
+        assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
         assert_eq!(error.status(), Some(status));
         let Error::Redirect { location: named, .. } = &error else {
             panic!("{error:?}")
@@ -781,25 +781,25 @@ async fn redirects_of_reads_and_session_token_calls_are_not_followed_either() {
     let client = client_for(&emulator);
     emulator.inject(redirect("/api/v2/integration-schema/hubspot/actions"));
     let error = client.list_actions("hubspot").await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     emulator.inject(redirect(
         "/api/v2/integration-schema/hubspot/actions/search_contacts/execute",
     ));
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     emulator.inject(redirect("/api/v2/public/session-token"));
     let error = client
         .mint_session_token(emulator.linked_account_id())
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     // A session-token client must not carry its Authorization header away either.
     let token = client.mint_session_token(emulator.linked_account_id()).await.unwrap();
     let session_client = Client::builder()
-        .session_token(refold::ExposeSecret::expose_secret(token.token()))
+        .session_token(token.expose_token())
         .base_url(emulator.base_url())
         .retry_policy(fast_policy())
         .build()
@@ -808,7 +808,7 @@ async fn redirects_of_reads_and_session_token_calls_are_not_followed_either() {
         "/api/v2/integration-schema/hubspot/actions/create_contact/execute",
     ));
     let error = session_client.execute(&write()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     assert_nothing_reached(&other);
 }
@@ -829,8 +829,8 @@ async fn reply_over_the_default_cap_is_an_error_and_is_not_buffered() {
 
     emulator.inject_for("/execute", Fault::LargeBody { bytes: 100 * MIB });
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::BodyTooLarge);
-    assert!(matches!(error, Error::BodyTooLarge { status: 200, limit } if limit == refold::DEFAULT_MAX_RESPONSE_BYTES));
+    assert_eq!(error.kind(), ErrorKind::Refold);
+    assert!(matches!(error, Error::BodyTooLarge { status: 200, limit, .. } if limit == refold::DEFAULT_MAX_RESPONSE_BYTES));
     assert_eq!(refold::DEFAULT_MAX_RESPONSE_BYTES, 32 * MIB);
     assert!(
         error.may_have_executed(),
@@ -863,7 +863,7 @@ async fn chunked_reply_over_the_cap_is_abandoned_while_streaming() {
     let peak_before = proc_status_kib("VmHWM");
     let error = client.execute(&read()).await.unwrap_err();
     assert!(
-        matches!(error, Error::BodyTooLarge { status: 200, limit } if limit == 4 * MIB),
+        matches!(error, Error::BodyTooLarge { status: 200, limit, .. } if limit == 4 * MIB),
         "{error:?}"
     );
     drop(client);
@@ -926,7 +926,7 @@ async fn a_reply_reached_through_a_followed_redirect_is_refused() {
 
     let error = client.execute(&write()).await.unwrap_err();
 
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     let Error::Redirect { location: named, .. } = &error else {
         panic!("{error:?}")
     };

@@ -173,7 +173,7 @@ async fn app_failure_comes_back_as_an_error() {
     .execute(&client)
     .await
     .expect_err("not found");
-    assert_eq!(error.kind(), ErrorKind::ActionFailed, "{error}");
+    assert_eq!(error.kind(), ErrorKind::App, "{error}");
 }
 
 /// Every serde option a user reaches for, honoured in the body the emulator receives.
