@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Canned, Stub, assert_error_is_clean, builder, client, fast_retries, only_request, token_client};
-use refold::{Client, Error, ErrorKind, NodeStatus, ParamType, RetryPolicy};
+use refold::{Client, Error, ErrorKind, NodeStatus, ParamType, RetryClass, RetryPolicy};
 use refold_emulator::{Emulator, Fault};
 use serde_json::json;
 
@@ -146,15 +146,34 @@ async fn an_unknown_action_is_not_found() {
 }
 
 #[tokio::test]
-async fn minting_for_an_unknown_linked_account_is_a_server_error_with_error_type() {
+async fn minting_for_an_unknown_linked_account_is_not_retried_and_says_to_create_it() {
     let emulator = Emulator::start().await.unwrap();
-    let client = builder(&emulator).retry_policy(RetryPolicy::none()).build().unwrap();
+    // Retries allowed: the mint is idempotent, yet this 500 must not be repeated.
+    let client = client(&emulator);
     let error = client.mint_session_token("stranger@example.com").await.unwrap_err();
     assert_refold_error(&error, 500, ErrorKind::Refold, "SERVER_ERROR", "not found");
     // The session-token endpoint names the class `error_type`, not `http_error_type`.
     assert_eq!(api(&error).error_type(), Some("INTERNAL_SERVER_ERROR"));
-    assert!(error.is_retryable(), "minting is idempotent, so a 500 may be retried");
-    assert_eq!(emulator.requests().len(), 1);
+    assert_eq!(error.retry_class(), RetryClass::Permanent, "not transient: retrying cannot help");
+    assert!(!error.is_retryable());
+    assert!(!error.may_have_executed());
+    assert_eq!(emulator.requests().len(), 1, "the refused mint was not retried");
+    let line = error.to_string();
+    assert!(line.contains("create it or link"), "{line}");
+    assert!(!line.contains("retry later"), "{line}");
+}
+
+#[tokio::test]
+async fn a_proxy_500_page_from_the_mint_is_still_an_unknown_outcome() {
+    let stub = Stub::start(Canned {
+        status: 500,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: b"<html>Internal Server Error</html>".to_vec(),
+    })
+    .await;
+    let error = stub.client().mint_session_token("ada@example.com").await.unwrap_err();
+    assert_eq!(error.retry_class(), RetryClass::OutcomeUnknown, "{error}");
+    assert!(error.to_string().contains("retry later"), "{error}");
 }
 
 #[tokio::test]
@@ -204,7 +223,7 @@ async fn truncated_json_in_a_200_is_a_decode_error_that_keeps_the_body() {
         .unwrap_err();
 
     assert_eq!(error.kind(), ErrorKind::Refold);
-    assert_eq!(error.status(), Some(200));
+    assert_eq!(error.status(), None, "Refold sent no error status");
     assert!(error.request_id().is_some());
     let Error::Decode(decode) = &error else {
         panic!("{error:?}")
@@ -271,7 +290,10 @@ async fn a_duplicate_email_is_action_failed_with_409_and_the_apps_data() {
     assert!(data["message"].as_str().unwrap().contains("already exists"));
     assert!(request_id.is_some());
     assert_eq!(error.kind(), ErrorKind::App);
-    assert_eq!(error.status(), Some(200), "Refold itself answered 200");
+    assert_eq!(error.status(), None, "Refold itself answered 200, not an error status");
+    assert_eq!(error.app_status(), Some(409));
+    assert!(error.is_conflict());
+    assert!(!error.is_not_found());
     assert!(!error.is_retryable());
     assert!(!error.may_have_executed(), "the app refused the write");
     let line = error.to_string();
@@ -568,7 +590,8 @@ async fn a_mint_reply_without_a_token_is_a_decode_error() {
     let stub = Stub::start(Canned::json(200, r#"{"ok":true}"#)).await;
     let error = stub.client().mint_session_token("ada@example.com").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Refold);
-    assert_eq!(error.status(), Some(200));
+    assert!(matches!(&error, Error::Decode(decode) if decode.status() == 200), "{error:?}");
+    assert_eq!(error.status(), None);
 }
 
 #[tokio::test]
