@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Canned, Stub, assert_error_is_clean, builder, client, fast_retries, only_request, token_client};
-use refold::{Client, Error, ErrorKind, NodeStatus, ParamType, RetryClass, RetryPolicy};
+use refold::{Client, Error, ErrorKind, NodeStatus, ParamType, RetryClass};
 use refold_emulator::{Emulator, Fault};
 use serde_json::json;
 
@@ -316,6 +316,139 @@ async fn getting_a_missing_contact_is_action_failed_with_404() {
     assert_eq!(data["category"], "OBJECT_NOT_FOUND");
     assert_eq!(error.kind(), ErrorKind::App);
     assert_eq!(emulator.requests().len(), 1, "ActionFailed is never retried");
+}
+
+#[tokio::test]
+async fn the_apps_404_is_not_found_and_refolds_own_404_is_not() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client(&emulator);
+    let missing = client
+        .execute_raw_idempotent("hubspot", "get_contact", &json!({ "email": "nobody@example.com" }))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.app_status(), Some(404));
+    assert!(missing.is_not_found());
+    assert!(!missing.is_conflict());
+    assert_eq!(missing.status(), None);
+
+    let unknown_action = client
+        .execute_raw_idempotent("hubspot", "get_contactt", &json!({ "email": "nobody@example.com" }))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_action.status(), Some(404));
+    assert_eq!(unknown_action.app_status(), None);
+    assert!(!unknown_action.is_not_found(), "a typo in the action id is not a missing record");
+}
+
+/// The pattern `Error::is_conflict`'s rustdoc shows, against the emulator.
+async fn create_or_fetch(client: &Client, email: &str) -> Result<serde_json::Value, Error> {
+    let params = json!({ "email": email });
+    match client.execute_raw("hubspot", "create_contact", &params).await {
+        Ok(created) => Ok(created.data),
+        Err(err) if err.is_conflict() => {
+            let existing = client
+                .execute_raw_idempotent("hubspot", "get_contact", &params)
+                .await?;
+            Ok(existing.data)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[tokio::test]
+async fn create_or_fetch_on_conflict_returns_the_same_record_twice() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client(&emulator);
+    let created = create_or_fetch(&client, "ada@example.com").await.unwrap();
+    let fetched = create_or_fetch(&client, "ada@example.com").await.unwrap();
+    assert_eq!(created["id"], fetched["id"], "{created} vs {fetched}");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 2);
+    assert_eq!(emulator.executed_count("hubspot", "get_contact"), 1);
+}
+
+#[tokio::test]
+async fn a_404_for_an_unknown_action_says_to_check_the_slug_and_id() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client(&emulator);
+    for error in [
+        client.execute_raw("hubspot", "launch_rocket", &json!({})).await.unwrap_err(),
+        client.list_actions("no_such_app").await.unwrap_err(),
+    ] {
+        let line = error.to_string();
+        assert!(line.contains("check the slug and action id"), "{line}");
+        assert!(!line.contains("base URL"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn a_404_for_a_route_refold_does_not_have_says_to_check_the_base_url() {
+    let emulator = Emulator::start().await.unwrap();
+    // A base URL with a path prefix the server does not serve.
+    let client = builder(&emulator)
+        .base_url(format!("{}/backend", emulator.base_url()))
+        .build()
+        .unwrap();
+    let error = client.list_actions("hubspot").await.unwrap_err();
+    assert_eq!(error.status(), Some(404));
+    let line = error.to_string();
+    assert!(line.contains("check the base URL"), "{line}");
+    assert!(!line.contains("slug"), "{line}");
+
+    // A proxy's or web server's own 404 page, not Refold's envelope.
+    let stub = Stub::start(Canned {
+        status: 404,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: b"<html><body>Cannot POST /api/v2/integration-schema/hubspot/actions/x/execute</body></html>".to_vec(),
+    })
+    .await;
+    let error = stub.client().execute_raw("hubspot", "x", &json!({})).await.unwrap_err();
+    assert!(error.to_string().contains("check the base URL"), "{error}");
+}
+
+/// REFOLD_API.md: Refold sends `SERVER_ERROR` as the `error_code` of its 401 and 404 replies.
+/// Both readings of the contract are checked on the same replies: the emulator's bytes, and
+/// what the SDK makes of them.
+#[tokio::test]
+async fn emulator_and_sdk_agree_that_401_and_404_carry_server_error() {
+    let emulator = Emulator::start().await.unwrap();
+    let http = refold::reqwest::Client::new();
+    let base = emulator.base_url();
+    let cases = [
+        (
+            http.get(format!("{base}/api/v2/integration-schema/hubspot/actions"))
+                .header("x-api-key", "tk_wrong_key")
+                .header("linked_account_id", emulator.linked_account_id()),
+            401,
+            "UNAUTHORIZED",
+        ),
+        (
+            http.get(format!("{base}/api/v2/integration-schema/hubspot/actions/launch_rocket"))
+                .header("x-api-key", emulator.api_key())
+                .header("linked_account_id", emulator.linked_account_id()),
+            404,
+            "NOT_FOUND",
+        ),
+    ];
+    for (request, status, error_type) in cases {
+        let reply = request.send().await.unwrap();
+        assert_eq!(reply.status().as_u16(), status);
+        let body: serde_json::Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+        assert_eq!(body["error_code"], "SERVER_ERROR", "the emulator's {status}: {body}");
+        assert_eq!(body["http_error_type"], error_type, "{body}");
+    }
+
+    let wrong_key = builder(&emulator).api_key("tk_wrong_key").build().unwrap();
+    let sdk_401 = wrong_key.list_actions("hubspot").await.unwrap_err();
+    let sdk_404 = client(&emulator)
+        .action_parameters("hubspot", "launch_rocket")
+        .await
+        .unwrap_err();
+    for (error, status, error_type) in [(sdk_401, 401, "UNAUTHORIZED"), (sdk_404, 404, "NOT_FOUND")] {
+        let api = api(&error);
+        assert_eq!(api.status(), status);
+        assert_eq!(api.error_code(), Some("SERVER_ERROR"), "the SDK's reading of the {status}");
+        assert_eq!(api.error_type(), Some(error_type));
+    }
 }
 
 // ---- tolerant decoding, against replies the emulator never sends ----

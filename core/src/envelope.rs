@@ -222,10 +222,11 @@ pub(crate) fn api_error(reply: &Reply, idempotent: bool, mints_session_token: bo
 
 /// Whether a 404's envelope says which of the slug or the action Refold does not know
 /// ("Integration slug not found", "Action not found for the specified slug and action_id").
-/// Any other 404 (an HTML page, a message about the path) means Refold has no such route.
+/// Any other 404 (an HTML page, a message naming the path, which holds `/actions` itself)
+/// means Refold has no such route.
 fn names_slug_or_action(fields: [&Option<String>; 2]) -> bool {
     fields.into_iter().flatten().any(|field| {
         let field = field.to_ascii_lowercase();
-        field.contains("slug") || field.contains("action")
+        field.contains("not found") && (field.contains("slug") || field.contains("action")) && !field.contains('/')
     })
 }
