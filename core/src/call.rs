@@ -13,10 +13,15 @@ use tokio::time::Instant;
 use crate::Error;
 use crate::retry::{Outcome, RetryPolicy};
 
+/// The target of every span and event of the client: documented (README "Observability") and
+/// independent of the module that emits it, so `RUST_LOG=refold=debug` keeps working.
+pub(crate) const TARGET: &str = "refold";
+
 /// The span every call runs in: one per call (not per attempt), fields filled in as the call
 /// ends. Holds no credential and no linked account id.
 pub(crate) fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> tracing::Span {
     tracing::debug_span!(
+        target: TARGET,
         "refold.call",
         endpoint,
         slug,
@@ -91,8 +96,10 @@ impl CallScope {
                 .record("elapsed_ms", self.started.elapsed().as_millis() as u64);
         }
         match error {
-            None => tracing::debug!(parent: &self.span, attempts, "refold call succeeded"),
-            Some(error) => tracing::debug!(parent: &self.span, attempts, error = %error, "refold call failed"),
+            None => tracing::debug!(target: TARGET, parent: &self.span, attempts, "refold call succeeded"),
+            Some(error) => {
+                tracing::debug!(target: TARGET, parent: &self.span, attempts, error = %error, "refold call failed")
+            }
         }
     }
 }

@@ -589,7 +589,8 @@ impl Client {
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
-        let mint_scope = scope.child(call_span("mint_session_token", "", ""));
+        // Created inside the call's span, so a trace shows the mint as part of the call.
+        let mint_scope = scope.child(scope.span.in_scope(|| call_span("mint_session_token", "", "")));
         // After a 401, Refold may still consider its current token valid and hand it back:
         // force a new one.
         let minted = self

@@ -189,7 +189,7 @@ where
                 attempts: number,
             };
         }
-        tracing::debug!(attempt = number, pause_ms = pause.as_millis() as u64, error = %error, "retrying refold call");
+        tracing::debug!(target: crate::call::TARGET, attempt = number, pause_ms = pause.as_millis() as u64, error = %error, "retrying refold call");
         tokio::time::sleep(pause).await;
         number += 1;
     }
