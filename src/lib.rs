@@ -22,6 +22,21 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Public dependencies
+//!
+//! Three crates appear in refold's API, each on purpose:
+//!
+//! - [`serde`] and [`serde_json`] (1.x): an [`Action`] is `Serialize`, its output
+//!   `DeserializeOwned`, and untyped replies are `serde_json::Value`.
+//! - [`reqwest`], re-exported as [`refold::reqwest`](crate::reqwest): bring your own HTTP client
+//!   through [`ClientBuilder::http_client`] and build it from the re-export, so the versions
+//!   always match. No variant of [`Error`] holds a `reqwest::Error`; a transport failure's
+//!   [`TransportError`] reaches it through `source()`.
+//!
+//! `secrecy` is used inside (keys and tokens are zeroed when dropped) but kept out of the API:
+//! being pre-1.0, each of its releases would otherwise be a breaking release of refold. A
+//! [`SessionToken`] is read with [`SessionToken::expose_token`].
 
 // The public surface, listed item by item so that nothing reaches it by accident: an item
 // added to refold-core is public here only once it is named below (and in

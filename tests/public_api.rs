@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{
     Attribute, Fields, ImplItem, Item, ItemEnum, ItemImpl, ItemStruct, ItemTrait, Meta, Signature, TraitItem, Type,
@@ -237,12 +238,13 @@ impl Surface {
         }
     }
 
-    /// The methods, constants or trait of one `impl` block of the exported type `path`.
-    fn implementation(&mut self, path: &str, item: &ItemImpl) {
+    /// The methods, constants or trait of one `impl` block of the exported type `path`; a
+    /// local `macro_rules!` invoked in the block (`macros`, by name) is expanded first.
+    fn implementation(&mut self, path: &str, item: &ItemImpl, macros: &BTreeMap<String, TokenStream>) {
         let self_type = text(&item.self_ty);
         let Some((trait_path, _)) = &item.trait_ else {
-            for impl_item in &item.items {
-                match impl_item {
+            for impl_item in expand_local_macros(&item.items, macros) {
+                match &impl_item {
                     ImplItem::Fn(f) if is_public(&f.vis) => {
                         self.function(&format!("{path}::{}", f.sig.ident), &f.attrs, &f.sig);
                     }
@@ -275,12 +277,52 @@ impl Surface {
     }
 }
 
+/// `items` with each invocation of a local, argument-less `macro_rules!` replaced by what it
+/// writes, so methods a macro defines are listed like the others.
+fn expand_local_macros(items: &[ImplItem], macros: &BTreeMap<String, TokenStream>) -> Vec<ImplItem> {
+    let mut out = Vec::new();
+    for item in items {
+        let ImplItem::Macro(invocation) = item else {
+            out.push(item.clone());
+            continue;
+        };
+        let name = text(&invocation.mac.path);
+        let body = macros
+            .get(&name)
+            .unwrap_or_else(|| panic!("`{name}!` in an impl block is not a local macro this test can expand"));
+        let block: ItemImpl = syn::parse2(quote::quote!(impl Expanded { #body }))
+            .unwrap_or_else(|e| panic!("`{name}!` does not expand to impl items: {e}"));
+        out.extend(block.items);
+    }
+    out
+}
+
+/// The expansion of each argument-less `macro_rules!` (`() => { … }`) defined in `items`.
+fn local_macros(items: &[Item]) -> BTreeMap<String, TokenStream> {
+    let mut macros = BTreeMap::new();
+    for item in items {
+        let Item::Macro(definition) = item else { continue };
+        let Some(name) = &definition.ident else { continue };
+        let mut tokens = definition.mac.tokens.clone().into_iter();
+        // `() => { body }`: the empty matcher, `=` `>`, then the body's group.
+        if let (Some(TokenTree::Group(matcher)), Some(_), Some(_), Some(TokenTree::Group(body))) =
+            (tokens.next(), tokens.next(), tokens.next(), tokens.next())
+        {
+            if matcher.stream().is_empty() {
+                macros.insert(name.to_string(), body.stream());
+            }
+        }
+    }
+    macros
+}
+
 /// The public items of the runtime crate, by name, and the `impl` blocks of its files.
 struct Runtime {
     /// Exported name → the module file that defines it, or `None` for a re-exported crate.
     exports: BTreeMap<String, Option<String>>,
     items: BTreeMap<String, Vec<Item>>,
     impls: Vec<ItemImpl>,
+    macros: BTreeMap<String, TokenStream>,
 }
 
 impl Runtime {
@@ -302,8 +344,11 @@ impl Runtime {
         }
         let mut items: BTreeMap<String, Vec<Item>> = BTreeMap::new();
         let mut impls = Vec::new();
+        let mut macros = BTreeMap::new();
         for module in modules {
-            for item in parse(&dir.join(format!("{module}.rs"))).items {
+            let file = parse(&dir.join(format!("{module}.rs")));
+            macros.extend(local_macros(&file.items));
+            for item in file.items {
                 if let Item::Impl(implementation) = item {
                     impls.push(implementation);
                 } else {
@@ -311,7 +356,12 @@ impl Runtime {
                 }
             }
         }
-        Runtime { exports, items, impls }
+        Runtime {
+            exports,
+            items,
+            impls,
+            macros,
+        }
     }
 
     /// The item `name` defined in `module`.
@@ -397,7 +447,7 @@ fn describe(surface: &mut Surface, runtime: &Runtime, module: &str, name: &str) 
     if matches!(runtime.find(module, name), Item::Struct(_) | Item::Enum(_)) {
         for implementation in &runtime.impls {
             if type_name(&implementation.self_ty).as_deref() == Some(name) {
-                surface.implementation(&path, implementation);
+                surface.implementation(&path, implementation, &runtime.macros);
             }
         }
     }
@@ -420,7 +470,7 @@ fn describe_private(surface: &mut Surface, file: &syn::File) {
             }
             Item::Impl(implementation) => {
                 if let Some(name) = type_name(&implementation.self_ty) {
-                    surface.implementation(&format!("refold::__private::{name}"), implementation);
+                    surface.implementation(&format!("refold::__private::{name}"), implementation, &BTreeMap::new());
                 }
             }
             _ => {}

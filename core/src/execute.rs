@@ -17,6 +17,35 @@ use crate::{Action, ActionResponse, Client, Error, RetryPolicy};
 /// action type.
 pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + Send + 'a>>;
 
+/// The per-call settings of a call future, one definition for [`Execute`] and [`ExecuteRaw`]
+/// (both keep their not-yet-started call in a `stage` field).
+macro_rules! call_settings {
+    () => {
+        /// Sets the whole-call timeout (retries and their pauses included) for this call only,
+        /// instead of the client's [`timeout`](crate::ClientBuilder::timeout).
+        ///
+        /// # Panics
+        ///
+        /// If the future was already polled: the call has started with the settings it had.
+        pub fn timeout(mut self, timeout: Duration) -> Self {
+            self.stage.options("timeout").timeout = Some(timeout);
+            self
+        }
+
+        /// Sets how this call is retried, instead of the client's
+        /// [`retry_policy`](crate::ClientBuilder::retry_policy). The safety rule for writes
+        /// holds whatever the policy says.
+        ///
+        /// # Panics
+        ///
+        /// If the future was already polled: the call has started with the settings it had.
+        pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+            self.stage.options("retry_policy").retry_policy = Some(policy);
+            self
+        }
+    };
+}
+
 /// The future of one typed action's call, returned by [`Client::execute`] and by the `execute`
 /// method `#[refold_action]` generates. Await it (it does nothing until polled); its output is
 /// the action's [`ActionResponse`] or an [`Error`].
@@ -72,28 +101,7 @@ impl<'a, A: Action> Execute<'a, A> {
         }
     }
 
-    /// Sets the whole-call timeout (retries and their pauses included) for this call only,
-    /// instead of the client's [`timeout`](crate::ClientBuilder::timeout).
-    ///
-    /// # Panics
-    ///
-    /// If the future was already polled: the call has started with the settings it had.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.stage.options("timeout").timeout = Some(timeout);
-        self
-    }
-
-    /// Sets how this call is retried, instead of the client's
-    /// [`retry_policy`](crate::ClientBuilder::retry_policy). The safety rule for writes holds
-    /// whatever the policy says.
-    ///
-    /// # Panics
-    ///
-    /// If the future was already polled: the call has started with the settings it had.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.stage.options("retry_policy").retry_policy = Some(policy);
-        self
-    }
+    call_settings!();
 }
 
 impl<A: Action> Future for Execute<'_, A> {
@@ -168,28 +176,7 @@ impl<'a> ExecuteRaw<'a> {
         }
     }
 
-    /// Sets the whole-call timeout (retries and their pauses included) for this call only,
-    /// instead of the client's [`timeout`](crate::ClientBuilder::timeout).
-    ///
-    /// # Panics
-    ///
-    /// If the future was already polled: the call has started with the settings it had.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.stage.options("timeout").timeout = Some(timeout);
-        self
-    }
-
-    /// Sets how this call is retried, instead of the client's
-    /// [`retry_policy`](crate::ClientBuilder::retry_policy). The safety rule for writes holds
-    /// whatever the policy says.
-    ///
-    /// # Panics
-    ///
-    /// If the future was already polled: the call has started with the settings it had.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.stage.options("retry_policy").retry_policy = Some(policy);
-        self
-    }
+    call_settings!();
 }
 
 impl Future for ExecuteRaw<'_> {
