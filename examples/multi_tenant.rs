@@ -82,7 +82,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         email: "ada@acme.example".into(),
     };
     match lookup.execute(&globex).await {
-        Err(err) if err.is_not_found() => println!("\nit@globex.example looking up ada@acme.example: not found (isolated, as expected)"),
+        Err(err) if err.is_not_found() => {
+            println!("\nit@globex.example looking up ada@acme.example: not found (isolated, as expected)")
+        }
         Ok(reply) => return Err(format!("tenant isolation broken: Globex read {}", reply.data).into()),
         Err(other) => return Err(other.into()),
     }

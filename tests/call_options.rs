@@ -30,8 +30,15 @@ async fn a_call_timeout_replaces_the_clients_for_that_call_only() {
         .timeout(Duration::from_millis(200))
         .await
         .unwrap_err();
-    assert!(matches!(&error, Error::Timeout(timeout) if timeout.may_have_sent()), "{error:?}");
-    assert!(started.elapsed() < Duration::from_millis(1200), "{:?}", started.elapsed());
+    assert!(
+        matches!(&error, Error::Timeout(timeout) if timeout.may_have_sent()),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        started.elapsed()
+    );
 
     // The next call has the client's 20 s again and outlasts the same delay.
     emulator.inject_for("/execute", Fault::Delay(Duration::from_millis(400)));
@@ -67,13 +74,20 @@ async fn a_call_retry_policy_replaces_the_clients_for_that_call_only() {
 
     emulator.inject_for("/execute", Fault::refold_error(503));
     client.execute(&search()).await.unwrap();
-    assert_eq!(execute_attempts(&emulator), 3, "the client's policy retried the next call");
+    assert_eq!(
+        execute_attempts(&emulator),
+        3,
+        "the client's policy retried the next call"
+    );
 }
 
 #[tokio::test]
 async fn a_raw_call_can_retry_more_than_its_client() {
     let emulator = Emulator::start().await.unwrap();
-    let client = builder_for(&emulator).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client = builder_for(&emulator)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
 
     emulator.inject_for("/execute", Fault::refold_error(503));
     let reply = client
@@ -122,9 +136,6 @@ async fn setting_an_option_after_the_first_poll_panics_with_a_message() {
     .await;
     let panic = catch_unwind(AssertUnwindSafe(move || drop(future.timeout(Duration::from_secs(1)))))
         .expect_err("a started call cannot change its timeout");
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .unwrap_or_default();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("before awaiting"), "{message}");
 }

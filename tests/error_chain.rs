@@ -65,10 +65,20 @@ async fn one_of_each(emulator: &Emulator) -> Vec<Error> {
 
     errors.push(Client::builder().build().unwrap_err());
     errors.push(client.execute_raw("Bad Slug", "x", &json!({})).await.unwrap_err());
-    errors.push(client.execute_raw("hubspot", "create_contact", &json!({})).await.unwrap_err());
+    errors.push(
+        client
+            .execute_raw("hubspot", "create_contact", &json!({}))
+            .await
+            .unwrap_err(),
+    );
 
     client.execute(&CreateContact::new("dup@example.com")).await.unwrap();
-    errors.push(client.execute(&CreateContact::new("dup@example.com")).await.unwrap_err());
+    errors.push(
+        client
+            .execute(&CreateContact::new("dup@example.com"))
+            .await
+            .unwrap_err(),
+    );
 
     errors.push(
         quick(&format!("http://127.0.0.1:{}", closed_port().await))
@@ -94,7 +104,12 @@ async fn one_of_each(emulator: &Emulator) -> Vec<Error> {
     );
 
     emulator.inject(Fault::TruncatedJson);
-    errors.push(client.execute(&CreateContact::new("cut@example.com")).await.unwrap_err());
+    errors.push(
+        client
+            .execute(&CreateContact::new("cut@example.com"))
+            .await
+            .unwrap_err(),
+    );
 
     emulator.inject(Fault::Redirect {
         status: 307,
@@ -116,7 +131,12 @@ async fn one_of_each(emulator: &Emulator) -> Vec<Error> {
         .retry_policy(refold::RetryPolicy::none())
         .build()
         .unwrap();
-    errors.push(unreachable.execute(&CreateContact::new("x@example.com")).await.unwrap_err());
+    errors.push(
+        unreachable
+            .execute(&CreateContact::new("x@example.com"))
+            .await
+            .unwrap_err(),
+    );
 
     emulator.inject(Fault::LargeBody { bytes: 4096 });
     errors.push(
@@ -150,7 +170,11 @@ async fn the_full_chain_of_every_variant_shows_each_cause_once() {
         "Timeout",
         "Transport",
     ];
-    assert_eq!(seen, expected.iter().map(|name| name.to_string()).collect(), "{errors:#?}");
+    assert_eq!(
+        seen,
+        expected.iter().map(|name| name.to_string()).collect(),
+        "{errors:#?}"
+    );
 
     for error in &errors {
         assert_each_cause_once(error);

@@ -154,7 +154,11 @@ async fn minting_for_an_unknown_linked_account_is_not_retried_and_says_to_create
     assert_refold_error(&error, 500, ErrorKind::Refold, "SERVER_ERROR", "not found");
     // The session-token endpoint names the class `error_type`, not `http_error_type`.
     assert_eq!(api(&error).error_type(), Some("INTERNAL_SERVER_ERROR"));
-    assert_eq!(error.retry_class(), RetryClass::Permanent, "not transient: retrying cannot help");
+    assert_eq!(
+        error.retry_class(),
+        RetryClass::Permanent,
+        "not transient: retrying cannot help"
+    );
     assert!(!error.is_retryable());
     assert!(!error.may_have_executed());
     assert_eq!(emulator.requests().len(), 1, "the refused mint was not retried");
@@ -337,7 +341,10 @@ async fn the_apps_404_is_not_found_and_refolds_own_404_is_not() {
         .unwrap_err();
     assert_eq!(unknown_action.status(), Some(404));
     assert_eq!(unknown_action.app_status(), None);
-    assert!(!unknown_action.is_not_found(), "a typo in the action id is not a missing record");
+    assert!(
+        !unknown_action.is_not_found(),
+        "a typo in the action id is not a missing record"
+    );
 }
 
 /// The pattern `Error::is_conflict`'s rustdoc shows, against the emulator.
@@ -346,9 +353,7 @@ async fn create_or_fetch(client: &Client, email: &str) -> Result<serde_json::Val
     match client.execute_raw("hubspot", "create_contact", &params).await {
         Ok(created) => Ok(created.data),
         Err(err) if err.is_conflict() => {
-            let existing = client
-                .execute_raw_idempotent("hubspot", "get_contact", &params)
-                .await?;
+            let existing = client.execute_raw_idempotent("hubspot", "get_contact", &params).await?;
             Ok(existing.data)
         }
         Err(err) => Err(err),
@@ -371,7 +376,10 @@ async fn a_404_for_an_unknown_action_says_to_check_the_slug_and_id() {
     let emulator = Emulator::start().await.unwrap();
     let client = client(&emulator);
     for error in [
-        client.execute_raw("hubspot", "launch_rocket", &json!({})).await.unwrap_err(),
+        client
+            .execute_raw("hubspot", "launch_rocket", &json!({}))
+            .await
+            .unwrap_err(),
         client.list_actions("no_such_app").await.unwrap_err(),
     ] {
         let line = error.to_string();
@@ -422,9 +430,11 @@ async fn emulator_and_sdk_agree_that_401_and_404_carry_server_error() {
             "UNAUTHORIZED",
         ),
         (
-            http.get(format!("{base}/api/v2/integration-schema/hubspot/actions/launch_rocket"))
-                .header("x-api-key", emulator.api_key())
-                .header("linked_account_id", emulator.linked_account_id()),
+            http.get(format!(
+                "{base}/api/v2/integration-schema/hubspot/actions/launch_rocket"
+            ))
+            .header("x-api-key", emulator.api_key())
+            .header("linked_account_id", emulator.linked_account_id()),
             404,
             "NOT_FOUND",
         ),
@@ -446,7 +456,11 @@ async fn emulator_and_sdk_agree_that_401_and_404_carry_server_error() {
     for (error, status, error_type) in [(sdk_401, 401, "UNAUTHORIZED"), (sdk_404, 404, "NOT_FOUND")] {
         let api = api(&error);
         assert_eq!(api.status(), status);
-        assert_eq!(api.error_code(), Some("SERVER_ERROR"), "the SDK's reading of the {status}");
+        assert_eq!(
+            api.error_code(),
+            Some("SERVER_ERROR"),
+            "the SDK's reading of the {status}"
+        );
         assert_eq!(api.error_type(), Some(error_type));
     }
 }
@@ -723,7 +737,10 @@ async fn a_mint_reply_without_a_token_is_a_decode_error() {
     let stub = Stub::start(Canned::json(200, r#"{"ok":true}"#)).await;
     let error = stub.client().mint_session_token("ada@example.com").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Refold);
-    assert!(matches!(&error, Error::Decode(decode) if decode.status() == 200), "{error:?}");
+    assert!(
+        matches!(&error, Error::Decode(decode) if decode.status() == 200),
+        "{error:?}"
+    );
     assert_eq!(error.status(), None);
 }
 

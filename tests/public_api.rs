@@ -171,7 +171,11 @@ impl Surface {
     }
 
     fn structure(&mut self, path: &str, item: &ItemStruct) {
-        self.add(format!("{}pub struct {path}{}", markers(&item.attrs), text(&item.generics)));
+        self.add(format!(
+            "{}pub struct {path}{}",
+            markers(&item.attrs),
+            text(&item.generics)
+        ));
         let mut private = false;
         for (index, field) in item.fields.iter().enumerate() {
             if !is_public(&field.vis) {
@@ -190,7 +194,11 @@ impl Surface {
     }
 
     fn enumeration(&mut self, path: &str, item: &ItemEnum) {
-        self.add(format!("{}pub enum {path}{}", markers(&item.attrs), text(&item.generics)));
+        self.add(format!(
+            "{}pub enum {path}{}",
+            markers(&item.attrs),
+            text(&item.generics)
+        ));
         for variant in &item.variants {
             self.add(format!(
                 "{}{path}::{}{}",
@@ -465,9 +473,11 @@ fn describe_private(surface: &mut Surface, file: &syn::File) {
             Item::Struct(item) if is_public(&item.vis) => {
                 surface.structure(&format!("refold::__private::{}", item.ident), item)
             }
-            Item::Fn(item) if is_public(&item.vis) => {
-                surface.function(&format!("refold::__private::{}", item.sig.ident), &item.attrs, &item.sig)
-            }
+            Item::Fn(item) if is_public(&item.vis) => surface.function(
+                &format!("refold::__private::{}", item.sig.ident),
+                &item.attrs,
+                &item.sig,
+            ),
             Item::Impl(implementation) => {
                 if let Some(name) = type_name(&implementation.self_ty) {
                     surface.implementation(&format!("refold::__private::{name}"), implementation, &BTreeMap::new());
@@ -544,7 +554,11 @@ fn the_public_api_matches_the_pinned_list() {
         "the public API changed.\n\nadded:\n{}\n\nremoved:\n{}\n\nIf the change is deliberate, run \
          `{BLESS}=1 cargo test --test public_api` and review the diff of {PINNED}.",
         added.iter().map(|l| format!("  + {l}")).collect::<Vec<_>>().join("\n"),
-        removed.iter().map(|l| format!("  - {l}")).collect::<Vec<_>>().join("\n"),
+        removed
+            .iter()
+            .map(|l| format!("  - {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
     );
 }
 

@@ -231,7 +231,13 @@ async fn write_is_not_retried_after_timeout() {
             client.execute(&write()).await.unwrap_err()
         };
         // The timeout covers the whole call, so no time is left for another attempt, read or write.
-        assert_class(&error, ErrorKind::Transport, RetryClass::OutcomeUnknown, true, idempotent);
+        assert_class(
+            &error,
+            ErrorKind::Transport,
+            RetryClass::OutcomeUnknown,
+            true,
+            idempotent,
+        );
         assert_eq!(execute_attempts(&emulator), 1);
         // Let the delayed request finish on the emulator's side before counting executions.
         tokio::time::sleep(DELAY + Duration::from_millis(300)).await;
@@ -258,13 +264,7 @@ async fn server_errors_with_json_bodies_retry_reads_but_not_writes() {
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "read, status {status}");
 
         let seen = call_with_faults(write(), every_attempt(Fault::refold_error(status))).await;
-        assert_class(
-            seen.error(),
-            ErrorKind::Refold,
-            RetryClass::OutcomeUnknown,
-            true,
-            false,
-        );
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::OutcomeUnknown, true, false);
         assert_eq!((seen.attempts, seen.executed), (1, 0), "write, status {status}");
     }
 }
@@ -289,24 +289,12 @@ async fn server_errors_with_html_or_empty_bodies_keep_the_status_and_the_first_b
         assert!(error.to_string().contains(&status.to_string()), "{error}");
 
         let seen = call_with_faults(write(), every_attempt(Fault::html(status, page))).await;
-        assert_class(
-            seen.error(),
-            ErrorKind::Refold,
-            RetryClass::OutcomeUnknown,
-            true,
-            false,
-        );
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::OutcomeUnknown, true, false);
         assert_eq!((seen.attempts, seen.executed), (1, 0), "write, status {status}");
     }
 
     let seen = call_with_faults(write(), every_attempt(Fault::empty(504))).await;
-    assert_class(
-        seen.error(),
-        ErrorKind::Refold,
-        RetryClass::OutcomeUnknown,
-        true,
-        false,
-    );
+    assert_class(seen.error(), ErrorKind::Refold, RetryClass::OutcomeUnknown, true, false);
     assert_eq!(seen.error().status(), Some(504));
     assert_eq!((seen.attempts, seen.executed), (1, 0));
 }
@@ -686,11 +674,7 @@ async fn no_retry_starts_when_its_pause_would_pass_the_deadline() {
         .unwrap();
     let started = Instant::now();
     let error = client.execute(&write()).await.unwrap_err();
-    assert_eq!(
-        error.kind(),
-        ErrorKind::Refold,
-        "the throttling itself is reported"
-    );
+    assert_eq!(error.kind(), ErrorKind::Refold, "the throttling itself is reported");
     assert_eq!(execute_attempts(&emulator), 1);
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -830,7 +814,9 @@ async fn reply_over_the_default_cap_is_an_error_and_is_not_buffered() {
     emulator.inject_for("/execute", Fault::LargeBody { bytes: 100 * MIB });
     let error = client.execute(&read()).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Refold);
-    assert!(matches!(error, Error::BodyTooLarge { status: 200, limit, .. } if limit == refold::DEFAULT_MAX_RESPONSE_BYTES));
+    assert!(
+        matches!(error, Error::BodyTooLarge { status: 200, limit, .. } if limit == refold::DEFAULT_MAX_RESPONSE_BYTES)
+    );
     assert_eq!(refold::DEFAULT_MAX_RESPONSE_BYTES, 32 * MIB);
     assert!(
         error.may_have_executed(),

@@ -142,10 +142,7 @@ async fn an_api_key_headers_cannot_carry_is_refused_at_build() {
             .linked_account_id("ada@example.com")
             .build()
             .unwrap_err();
-        assert!(
-            error.kind() == ErrorKind::Config,
-            "{error:?}"
-        );
+        assert!(error.kind() == ErrorKind::Config, "{error:?}");
         if !key.is_empty() {
             assert_error_is_clean(&error, &[key, "tk_secret", "secret"]);
         }
@@ -156,10 +153,7 @@ async fn an_api_key_headers_cannot_carry_is_refused_at_build() {
 async fn a_session_token_headers_cannot_carry_is_refused_at_build() {
     for token in BAD_HEADER_VALUES {
         let error = Client::builder().session_token(*token).build().unwrap_err();
-        assert!(
-            error.kind() == ErrorKind::Config,
-            "{error:?}"
-        );
+        assert!(error.kind() == ErrorKind::Config, "{error:?}");
         if !token.is_empty() {
             assert_error_is_clean(&error, &[token, "secret"]);
         }
@@ -178,10 +172,7 @@ async fn a_linked_account_id_headers_cannot_carry_is_refused_at_build() {
     ] {
         let result = Client::builder().api_key("tk_key").linked_account_id(id).build();
         let error = result.unwrap_err();
-        assert!(
-            error.kind() == ErrorKind::Config,
-            "{id:?}: {error:?}"
-        );
+        assert!(error.kind() == ErrorKind::Config, "{id:?}: {error:?}");
         assert_error_is_clean(&error, &["tk_key"]);
     }
 }
@@ -427,10 +418,7 @@ async fn a_minted_session_token_never_shows_itself() {
         .unwrap();
     let secret = token.expose_token().to_owned();
     let refresh = token.expose_refresh_token().unwrap().to_owned();
-    for text in [
-        format!("{token:?}"),
-        format!("{token:#?}"),
-    ] {
+    for text in [format!("{token:?}"), format!("{token:#?}")] {
         assert_no_secret(&text, &[&secret, &refresh, KEY]);
     }
     assert!(format!("{token:?}").contains(emulator.linked_account_id()));

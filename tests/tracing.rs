@@ -7,7 +7,7 @@
 
 mod support;
 
-use refold::{Client};
+use refold::Client;
 use refold_emulator::{Emulator, Fault};
 use support::{CreateContact, Logs, SearchContacts, builder_for, capture_logs, client_for, fast_policy, field};
 
@@ -156,7 +156,9 @@ async fn session_tokens_never_appear_in_logs() {
         .unwrap_err();
 
     assert_secret_absent(&logs, token.expose_token());
-    let refresh = token.expose_refresh_token().expect("the emulator sends a refresh token");
+    let refresh = token
+        .expose_refresh_token()
+        .expect("the emulator sends a refresh token");
     assert_secret_absent(&logs, refresh);
     assert_secret_absent(&logs, emulator.api_key());
     assert!(!format!("{token:?} {session:?}").contains(token.expose_token()));

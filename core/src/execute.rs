@@ -233,7 +233,9 @@ impl<'a, S> Stage<'a, S> {
     fn options(&mut self, setting: &str) -> &mut CallOptions {
         match self {
             Stage::Start(_, options) => options,
-            _ => panic!("`{setting}` was set on a refold call future after it was first polled; set it before awaiting"),
+            _ => {
+                panic!("`{setting}` was set on a refold call future after it was first polled; set it before awaiting")
+            }
         }
     }
 

@@ -35,6 +35,7 @@ mod thread_safety;
 mod transport;
 
 pub use action::Action;
+pub use builder::HttpClient;
 pub use builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
 };
@@ -47,7 +48,6 @@ pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};
 pub use session::{RevokeOutcome, SessionToken};
-pub use builder::HttpClient;
 
 /// The HTTP client crate refold is built on, re-exported so a client you build yourself for
 /// [`ClientBuilder::http_client`] is of the matching version: `refold::reqwest::Client::builder()`.

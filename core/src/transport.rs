@@ -150,10 +150,7 @@ async fn read_capped(mut response: Response, status: u16, limit: u64, idempotent
         Some(length) if length > limit => return Err(too_large()),
         // hyper never yields more than a declared length, so the cap already holds.
         Some(_) => {
-            return response
-                .bytes()
-                .await
-                .map_err(|source| body_error(source, idempotent));
+            return response.bytes().await.map_err(|source| body_error(source, idempotent));
         }
         None => {}
     }
