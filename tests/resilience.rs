@@ -741,10 +741,16 @@ async fn redirect_to_another_origin_is_not_followed_and_names_the_location() {
         );
         let error = client.execute(&write()).await.unwrap_err();
         assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
-        assert_eq!(error.status(), Some(status));
-        let Error::Redirect { location: named, .. } = &error else {
+        assert_eq!(error.status(), None, "a redirect is not an error status");
+        let Error::Redirect {
+            location: named,
+            status: redirected,
+            ..
+        } = &error
+        else {
             panic!("{error:?}")
         };
+        assert_eq!(*redirected, status);
         assert_eq!(named.as_deref(), Some(location.as_str()));
         assert!(error.to_string().contains(&location), "{error}");
     }

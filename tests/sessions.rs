@@ -328,7 +328,7 @@ async fn a_failed_mint_says_the_call_was_never_sent() {
         "a 503 from the mint cannot have run the write"
     );
     assert!(error.is_retryable(), "nothing was sent, so trying again is safe");
-    assert!(error.to_string().contains("nothing was sent"), "{error}");
+    assert!(error.to_string().contains("the call was not sent"), "{error}");
     assert!(executes(&emulator).is_empty());
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
 }

@@ -1,5 +1,6 @@
 //! The runtime of the Refold SDK. Use it through the `refold` crate, which re-exports
-//! everything here together with the `#[refold_action]` attribute.
+//! everything here, item by item, together with the `#[refold_action]` attribute; the examples
+//! here use the `refold::` paths you write in your code.
 //!
 //! ```no_run
 //! # extern crate refold_core as refold;
@@ -35,9 +36,9 @@ mod thread_safety;
 mod transport;
 
 pub use action::Action;
-pub use builder::HttpClient;
 pub use builder::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient,
+    env,
 };
 pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass, TimeoutError, TransportError};
