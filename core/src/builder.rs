@@ -24,18 +24,29 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default cap on a reply body.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// The HTTP client [`ClientBuilder::http_client`] takes: reqwest's `Client`, of the version
-/// re-exported as [`refold::reqwest`](crate::reqwest).
+/// An HTTP client of your own for [`ClientBuilder::http_client`]: a `reqwest::Client` built
+/// from the re-exported `refold::reqwest`, so its version always matches refold's.
+///
+/// A named wrapper rather than `reqwest::Client` itself, so the builder's signature reads
+/// `impl Into<HttpClient>` and never shows a bare `Client` that is really reqwest's; any
+/// `refold::reqwest::Client` converts into it.
 ///
 /// ```
 /// # extern crate refold_core as refold;
-/// let http: refold::HttpClient = refold::reqwest::Client::builder()
+/// let http = refold::reqwest::Client::builder()
 ///     .redirect(refold::reqwest::redirect::Policy::none())
 ///     .build()?;
 /// let client = refold::Client::builder().api_key("tk_example").http_client(http).build()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type HttpClient = reqwest::Client;
+#[derive(Clone, Debug)]
+pub struct HttpClient(reqwest::Client);
+
+impl From<reqwest::Client> for HttpClient {
+    fn from(client: reqwest::Client) -> Self {
+        HttpClient(client)
+    }
+}
 
 /// The environment variables [`Client::from_env`] reads.
 pub mod env {
@@ -216,17 +227,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses your own [`reqwest::Client`](crate::reqwest::Client) (proxies, TLS roots, pool
-    /// settings); build it with the re-exported [`refold::reqwest`](crate::reqwest) so the
-    /// versions match.
+    /// Uses your own HTTP client (proxies, TLS roots, pool settings): a `reqwest::Client`
+    /// built from the re-exported `refold::reqwest`, so the versions match (see
+    /// [`HttpClient`]).
     ///
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: a client that follows
     /// redirects could carry the `x-api-key` header to another origin (reqwest strips only
     /// `Authorization` and cookies when it follows one). The default client never follows
     /// redirects; with yours, a reply that arrives from a URL other than the one requested is
     /// refused as [`Error::Redirect`], but by then the request has been sent on.
-    pub fn http_client(mut self, client: HttpClient) -> Self {
-        self.http_client = Some(client);
+    pub fn http_client(mut self, client: impl Into<HttpClient>) -> Self {
+        self.http_client = Some(client.into().0);
         self
     }
 

@@ -9,8 +9,8 @@
 
 use crate::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, Client, ClientBuilder, DecodeError, Error,
-    ErrorKind, Execute, ExecuteRaw, NodeStatus, ParamType, RateLimit, RetryClass, RetryPolicy, RevokeOutcome,
-    SessionToken, TimeoutError, TransportError,
+    ErrorKind, Execute, ExecuteRaw, HttpClient, NodeStatus, ParamType, RateLimit, RetryClass, RetryPolicy,
+    RevokeOutcome, SessionToken, TimeoutError, TransportError,
 };
 
 fn send_sync_static<T: Send + Sync + 'static>() {}
@@ -33,6 +33,7 @@ impl Action for Probe {
 fn types_are_send_sync_static() {
     send_sync_static::<Client>();
     send_sync_static::<ClientBuilder>();
+    send_sync_static::<HttpClient>();
     send_sync_static::<Error>();
     send_sync_static::<ApiError>();
     send_sync_static::<DecodeError>();
