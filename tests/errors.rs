@@ -169,12 +169,7 @@ async fn minting_for_an_unknown_linked_account_is_not_retried_and_says_to_create
 
 #[tokio::test]
 async fn a_proxy_500_page_from_the_mint_is_still_an_unknown_outcome() {
-    let stub = Stub::start(Canned {
-        status: 500,
-        headers: vec![("content-type".into(), "text/html".into())],
-        body: b"<html>Internal Server Error</html>".to_vec(),
-    })
-    .await;
+    let stub = Stub::start(Canned::html(500, "<html>Internal Server Error</html>")).await;
     let error = stub.client().mint_session_token("ada@example.com").await.unwrap_err();
     assert_eq!(error.retry_class(), RetryClass::OutcomeUnknown, "{error}");
     assert!(error.to_string().contains("retry later"), "{error}");
@@ -403,12 +398,8 @@ async fn a_404_for_a_route_refold_does_not_have_says_to_check_the_base_url() {
     assert!(!line.contains("slug"), "{line}");
 
     // A proxy's or web server's own 404 page, not Refold's envelope.
-    let stub = Stub::start(Canned {
-        status: 404,
-        headers: vec![("content-type".into(), "text/html".into())],
-        body: b"<html><body>Cannot POST /api/v2/integration-schema/hubspot/actions/x/execute</body></html>".to_vec(),
-    })
-    .await;
+    let page = "<html><body>Cannot POST /api/v2/integration-schema/hubspot/actions/x/execute</body></html>";
+    let stub = Stub::start(Canned::html(404, page)).await;
     let error = stub.client().execute_raw("hubspot", "x", &json!({})).await.unwrap_err();
     assert!(error.to_string().contains("check the base URL"), "{error}");
 }

@@ -119,6 +119,15 @@ impl Canned {
         }
     }
 
+    /// An HTML page, as a proxy or a web server answers for itself.
+    pub fn html(status: u16, body: &str) -> Canned {
+        Canned {
+            status,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Canned {
         self.headers.push((name.into(), value.into()));
