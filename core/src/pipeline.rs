@@ -11,6 +11,7 @@
 //!    HTTP exchange (`transport.rs`) and reads the reply's status (`envelope.rs`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use reqwest::Method;
@@ -125,14 +126,30 @@ impl Client {
             Credentials::Handle(needs) => self.auth.managed_account(needs),
             Credentials::ManagedToken(_) | Credentials::Token(_) => None,
         };
-        let Some(account) = managed else {
-            return self.send_built(&spec, scope).await;
-        };
-        // Managed session tokens: send with the cached token; on a 401 the token was expired or
-        // revoked behind our back, so mint a new one once and try again, then give up. Minting
-        // shares the call's deadline.
-        let slot = self.shared.sessions.slot(&account.id);
-        let token = self.managed_token(&slot, &account.id, false, scope).await?;
+        match managed {
+            // Built and sent here rather than through `send_built`: every call takes this
+            // branch, and each nested future is one more copy of the call's state.
+            None => {
+                let request = self.build_request(&spec)?;
+                self.send(&request, spec.mints_session_token, scope).await
+            }
+            // Boxed: the mints it may make would otherwise grow every call's future, managed
+            // or not, and the future is moved as a whole.
+            Some(account) => Box::pin(self.with_managed_token(spec, &account.id, scope)).await,
+        }
+    }
+
+    /// Managed session tokens: sends with the account's cached token; on a 401 the token was
+    /// expired or revoked behind our back, so mints a new one once and tries again, then gives
+    /// up. Minting shares the call's deadline.
+    async fn with_managed_token(
+        &self,
+        spec: RequestSpec<'_>,
+        account: &Arc<str>,
+        scope: &CallScope,
+    ) -> Result<Reply, Error> {
+        let slot = self.shared.sessions.slot(account);
+        let token = self.managed_token(&slot, account, false, scope).await?;
         let with_token = |header| RequestSpec {
             method: spec.method.clone(),
             body: spec.body.clone(),
@@ -142,7 +159,7 @@ impl Client {
         match self.send_built(&with_token(&token.header), scope).await {
             Err(error) if error.status() == Some(401) => {
                 slot.invalidate(&token.header);
-                let fresh = self.managed_token(&slot, &account.id, true, scope).await?;
+                let fresh = self.managed_token(&slot, account, true, scope).await?;
                 self.send_built(&with_token(&fresh.header), scope).await
             }
             other => other,
