@@ -67,17 +67,15 @@ pub fn fast_policy() -> RetryPolicy {
         .with_max_retry_after(Duration::from_millis(20))
 }
 
-/// A builder for the emulator's key and default linked account, with the fast policy and a
-/// timeout that ends a hung test instead of letting it run for the default minute.
+/// [`builder`] with the fast policy and a timeout that ends a hung test instead of letting it
+/// run for the default minute.
 pub fn builder_for(emulator: &Emulator) -> ClientBuilder {
-    Client::builder()
-        .api_key(emulator.api_key())
-        .linked_account_id(emulator.linked_account_id())
-        .base_url(emulator.base_url())
+    builder(emulator)
         .retry_policy(fast_policy())
         .timeout(Duration::from_secs(20))
 }
 
+/// An API-key client from [`builder_for`].
 pub fn client_for(emulator: &Emulator) -> Client {
     builder_for(emulator).build().expect("client for the emulator")
 }
