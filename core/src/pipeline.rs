@@ -121,7 +121,7 @@ impl Client {
 
     /// Sends the request `spec` describes within `scope`, with a managed session token when
     /// this handle's credentials call for one.
-    pub(crate) async fn request_within(&self, spec: RequestSpec<'_>, scope: &CallScope) -> Result<Reply, Error> {
+    async fn request_within(&self, spec: RequestSpec<'_>, scope: &CallScope) -> Result<Reply, Error> {
         let managed = match spec.credentials {
             Credentials::Handle(needs) => self.auth.managed_account(needs),
             Credentials::ManagedToken(_) | Credentials::Token(_) => None,
