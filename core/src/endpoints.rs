@@ -21,7 +21,7 @@ use crate::{Action, ActionParameter, ActionSummary, Client, Error};
 impl Client {
     /// Executes a typed action; what `#[refold_action]`'s `execute` calls.
     ///
-    /// Retries follow the client's [`RetryPolicy`] and the action's
+    /// Retries follow the client's [`RetryPolicy`](crate::RetryPolicy) and the action's
     /// [`IDEMPOTENT`](Action::IDEMPOTENT) flag. A reply whose `node_status` is not `Success`
     /// is [`Error::ActionFailed`]. Top-level fields of the action that are `None` are left out
     /// of the body (see [`Action`]); [`Client::execute_raw`] sends its parameters exactly as they
