@@ -216,17 +216,15 @@ impl Client {
     /// with the handle's fixed credentials borrows the handle's prebuilt headers.
     pub(crate) fn build_request(&self, spec: &RequestSpec<'_>) -> Result<Request<'_>, Error> {
         let has_body = spec.body.is_some();
-        let headers = match spec.credentials {
-            Credentials::Handle(Needs::LinkedAccount) if has_body && self.action_headers.is_some() => {
-                Cow::Borrowed(self.action_headers.as_deref().expect("checked just above"))
-            }
-            Credentials::Handle(needs) => Cow::Owned(self.fixed_headers(has_body, needs)?),
-            Credentials::ManagedToken(authorization) => {
+        let headers = match (spec.credentials, self.action_headers.as_deref()) {
+            (Credentials::Handle(Needs::LinkedAccount), Some(prebuilt)) if has_body => Cow::Borrowed(prebuilt),
+            (Credentials::Handle(needs), _) => Cow::Owned(self.fixed_headers(has_body, needs)?),
+            (Credentials::ManagedToken(authorization), _) => {
                 let mut headers = self.base_headers(has_body);
                 headers.insert(header::AUTHORIZATION, authorization.clone());
                 Cow::Owned(headers)
             }
-            Credentials::Token(token) => {
+            (Credentials::Token(token), _) => {
                 let mut headers = self.base_headers(has_body);
                 headers.insert(header::AUTHORIZATION, bearer_header(token)?);
                 Cow::Owned(headers)
