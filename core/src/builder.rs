@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use crate::Error;
 use crate::auth::{Auth, LinkedAccount};
 use crate::client::{Client, Shared};
-use crate::rate_limit::{LocalLimiter, Limiter, RateLimit};
+use crate::rate_limit::{Limiter, LocalLimiter, RateLimit};
 use crate::retry::RetryPolicy;
 use crate::session_cache::SessionCache;
 
@@ -370,11 +370,7 @@ impl ClientBuilder {
     /// [`RateLimit`], or a Redis URL that does not parse; [`Error::InvalidRequest`] for an API
     /// key or linked account id HTTP headers cannot carry.
     pub fn build(self) -> Result<Client, Error> {
-        let limiter = self
-            .rate_limit
-            .map(LocalLimiter::new)
-            .transpose()?
-            .map(Limiter::Local);
+        let limiter = self.rate_limit.map(LocalLimiter::new).transpose()?.map(Limiter::Local);
         #[cfg(feature = "redis")]
         let limiter = self.redis.limiter(
             self.rate_limit,

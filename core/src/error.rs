@@ -260,7 +260,9 @@ impl fmt::Display for RateLimiterError {
 
 impl std::error::Error for RateLimiterError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner.as_deref().map(|inner| inner as &(dyn std::error::Error + 'static))
+        self.inner
+            .as_deref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static))
     }
 }
 

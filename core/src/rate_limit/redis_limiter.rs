@@ -27,6 +27,9 @@ use crate::error::RateLimiterError;
 /// short enough that an outage delays a call only a little.
 pub(crate) const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
+/// The stage of a [`RateLimiterError`] when [`REDIS_TIMEOUT`] ran out.
+const NO_ANSWER: &str = "waiting for Redis, which did not answer within 250 ms";
+
 /// While falling back, how long calls use the in-process limiter before one tries Redis again,
 /// so an outage does not cost every call a failed exchange.
 const PROBE_EVERY: Duration = Duration::from_millis(500);
@@ -157,7 +160,9 @@ impl RedisLimiter {
         let exchange = async {
             let connection = self
                 .connection
-                .get_or_try_init(|| async { ConnectionManager::new_lazy_with_config(self.client.clone(), manager_config()) })
+                .get_or_try_init(|| async {
+                    ConnectionManager::new_lazy_with_config(self.client.clone(), manager_config())
+                })
                 .await?;
             self.script
                 .key(self.key(account))
@@ -177,7 +182,9 @@ impl RedisLimiter {
                 })
             }
             Ok(Err(error)) => {
-                let stage = if error.is_io_error() || error.is_connection_refusal() || error.is_timeout() {
+                let stage = if error.is_timeout() {
+                    NO_ANSWER
+                } else if error.is_io_error() || error.is_connection_refusal() {
                     "reaching Redis"
                 } else {
                     "running the rate-limit script on Redis"
@@ -185,10 +192,7 @@ impl RedisLimiter {
                 Err(Failure::Redis(RateLimiterError::new(stage, Some(Box::new(error)))))
             }
             Err(_) if give_up == deadline => Err(Failure::Deadline),
-            Err(_) => Err(Failure::Redis(RateLimiterError::new(
-                "waiting for Redis, which did not answer within 250 ms",
-                None,
-            ))),
+            Err(_) => Err(Failure::Redis(RateLimiterError::new(NO_ANSWER, None))),
         }
     }
 
