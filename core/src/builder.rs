@@ -297,7 +297,9 @@ impl ClientBuilder {
     /// `redis+unix:///path`); Redis 5 or later. Nothing connects in `build()`: the connection
     /// opens on the first call, is shared by every handle of the client, and reopens on its own
     /// after a failure. Each acquisition is one round trip running a Lua script (GCRA, on Redis's
-    /// clock, so the replicas' clocks need not agree). Keys are SHA-256 digests of the
+    /// clock, so the replicas' clocks need not agree). One slot of the burst is kept in reserve
+    /// (bursts of `burst - 1` at once, when the burst is above 1) to absorb the network jitter
+    /// between the replicas and Refold; the sustained rate is the full quota. Keys are SHA-256 digests of the
     /// credential and the linked account (neither is stored) and expire once the account is
     /// idle. When Redis is down or slow (no answer within 250 ms), calls fall back to the
     /// in-process limiter or fail, as [`ClientBuilder::on_unavailable`] says.

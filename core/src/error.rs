@@ -227,8 +227,8 @@ impl std::error::Error for TransportError {
 /// [`Error::RateLimiterUnavailable`].
 ///
 /// Opaque on purpose, so refold's public API does not change with the Redis client's error
-/// type. Its `Display` names what failed; [`source()`](std::error::Error::source) is the Redis
-/// client's own error when there is one (none when Redis did not answer in time).
+/// type. Its `Display` names what failed; [`source()`](std::error::Error::source) carries the
+/// Redis client's own error message when there is one (none when Redis did not answer in time).
 ///
 /// ```no_run
 /// # extern crate refold_core as refold;

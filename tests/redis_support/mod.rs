@@ -66,7 +66,16 @@ impl RedisServer {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "already running");
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .current_dir(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -75,7 +84,10 @@ impl RedisServer {
         self.child = Some(child);
         let started = Instant::now();
         while self.command(&["PING"]).as_deref() != Some("+PONG") {
-            assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not come up");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not come up"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

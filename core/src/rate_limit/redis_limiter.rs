@@ -82,7 +82,7 @@ impl RedisSettings {
             script: redis::Script::new(include_str!("gcra.lua")),
             // Rounded up, so the shared rate never exceeds the quota.
             interval_us: 1_000_000u64.div_ceil(u64::from(limit.per_second())),
-            burst: u64::from(limit.burst()),
+            burst_at_once: u64::from(limit.burst().saturating_sub(1).max(1)),
             key_hasher,
             fallback,
             on_unavailable: self.on_unavailable,
@@ -97,7 +97,11 @@ pub(crate) struct RedisLimiter {
     connection: OnceCell<ConnectionManager>,
     script: redis::Script,
     interval_us: u64,
-    burst: u64,
+    /// The burst less one slot kept in reserve (when the burst allows it): the replicas' calls
+    /// reach Refold with varying delays, and without that slack a call that arrives a little
+    /// early finds Refold's own bucket (the same quota) empty. The sustained rate is the
+    /// quota's either way.
+    burst_at_once: u64,
     /// SHA-256 already fed with the domain and the credential; each key adds the account.
     key_hasher: Sha256,
     /// The same quota in-process, for [`OnUnavailable::FallBackToLocal`].
@@ -167,7 +171,7 @@ impl RedisLimiter {
             self.script
                 .key(self.key(account))
                 .arg(self.interval_us)
-                .arg(self.interval_us * self.burst)
+                .arg(self.interval_us * self.burst_at_once)
                 .arg(max_wait_us)
                 .invoke_async::<(i64, i64)>(&mut connection.clone())
                 .await
@@ -189,7 +193,10 @@ impl RedisLimiter {
                 } else {
                     "running the rate-limit script on Redis"
                 };
-                Err(Failure::Redis(RateLimiterError::new(stage, Some(Box::new(error)))))
+                Err(Failure::Redis(RateLimiterError::new(
+                    stage,
+                    Some(Box::new(RedisCause(error))),
+                )))
             }
             Err(_) if give_up == deadline => Err(Failure::Deadline),
             Err(_) => Err(Failure::Redis(RateLimiterError::new(NO_ANSWER, None))),
@@ -211,6 +218,25 @@ impl RedisLimiter {
             key.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
         }
         key
+    }
+}
+
+/// The Redis client's error as a cause. The Redis client repeats an I/O error's text in its own
+/// `Display` and returns it again as `source()`; the chain of causes shows each once, so the
+/// repeat is left out.
+#[derive(Debug)]
+struct RedisCause(redis::RedisError);
+
+impl std::fmt::Display for RedisCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for RedisCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let own = self.0.to_string();
+        std::error::Error::source(&self.0).filter(|cause| !own.contains(&cause.to_string()))
     }
 }
 
