@@ -39,6 +39,11 @@ fn main() {
         worker();
         return;
     }
+    // Like libtest: a name filter that does not match this test skips it.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
+    if !filters.is_empty() && !filters.iter().any(|filter| "redis_fleet".contains(filter.as_str())) {
+        return;
+    }
     let Some(redis) = RedisServer::start("redis_fleet") else {
         return;
     };

@@ -281,7 +281,9 @@ impl ClientBuilder {
     /// Limits the request rate per linked account on the client side: a call waits for its
     /// slot instead of drawing a 429 (retries take slots too). Off by default;
     /// [`RateLimit::default`] matches Refold's published 20 requests/s with a burst of 5.
-    /// Buckets of idle accounts are dropped, so memory follows the active accounts.
+    /// Buckets of idle accounts are dropped, so memory follows the active accounts. The buckets
+    /// are this process's own; to share the quota between replicas, add
+    /// `redis_rate_limit` (feature `redis`).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self

@@ -35,7 +35,16 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("refold-bench-redis-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut redis = match Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .current_dir(&dir)
         .stdout(Stdio::null())
         .spawn()
@@ -46,7 +55,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let figures = runtime.block_on(measure(port, rounds, calls));
     let _ = redis.kill();
     let _ = redis.wait();
@@ -89,8 +101,15 @@ async fn measure(redis_port: u16, rounds: usize, calls: usize) -> [f64; 3] {
     ];
     // Wait for Redis, then warm every client (connections, the script cache).
     let started = Instant::now();
-    while clients[2].execute_raw("hubspot", "get_contact", &json!({})).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not come up");
+    while clients[2]
+        .execute_raw("hubspot", "get_contact", &json!({}))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "redis-server did not come up"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for client in &clients {
