@@ -41,14 +41,12 @@
 // The public surface, listed item by item so that nothing reaches it by accident: an item
 // added to refold-core is public here only once it is named below (and in
 // tests/public-api.txt, which `tests/public_api.rs` compares with what this list exports).
-#[cfg(feature = "redis")]
-pub use refold_core::OnUnavailable;
 pub use refold_core::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute,
-    ExecuteRaw, HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, ParamType, RateLimit, RateLimiterError, RetryClass,
-    RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env, is_valid_identifier, reqwest,
-    validate_identifier,
+    ExecuteRaw, HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnUnavailable, ParamType, RateLimit, RateLimiterError,
+    RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env, is_valid_identifier,
+    reqwest, validate_identifier,
 };
 pub use refold_macros::refold_action;
 

@@ -146,7 +146,7 @@ pub enum Error {
     },
 
     /// The shared rate limiter's Redis could not be reached or did not answer in time, and the
-    /// client is set to fail closed (`OnUnavailable::FailClosed`, feature `redis`), so
+    /// client is set to fail closed ([`OnUnavailable::FailClosed`](crate::OnUnavailable::FailClosed)), so
     /// the call was not sent. `source` says what failed (its own `source()` is the Redis
     /// client's error, when there is one). Retrying later is safe.
     #[error(

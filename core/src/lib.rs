@@ -44,9 +44,7 @@ pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, RetryClass, TimeoutError, TransportError};
 pub use execute::{Execute, ExecuteRaw};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
-#[cfg(feature = "redis")]
-pub use rate_limit::OnUnavailable;
-pub use rate_limit::RateLimit;
+pub use rate_limit::{OnUnavailable, RateLimit};
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};

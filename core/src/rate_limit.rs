@@ -70,23 +70,21 @@ impl Default for RateLimit {
 }
 
 /// What the shared rate limiter does while its Redis cannot be reached (refused, reset, or no
-/// answer within a short timeout). Set with
-/// [`ClientBuilder::on_unavailable`](crate::ClientBuilder::on_unavailable); feature `redis`.
+/// answer within a short timeout). Set with `ClientBuilder::on_unavailable`, which comes with
+/// the `redis` feature, as does the shared limiter itself; without it this type has no use.
 ///
 /// ```
 /// # extern crate refold_core as refold;
-/// use refold::{Client, OnUnavailable, RateLimit};
+/// use refold::OnUnavailable;
 ///
-/// let client = Client::builder()
-///     .api_key("tk_example")
-///     .rate_limit(RateLimit::new(50, 5))
-///     .redis_rate_limit("redis://redis.internal.example:6379")
-///     .on_unavailable(OnUnavailable::FailClosed)
-///     .build()?;
-/// assert_eq!(OnUnavailable::default(), OnUnavailable::FallBackToLocal);
-/// # Ok::<(), refold::Error>(())
+/// fn describe(policy: OnUnavailable) -> &'static str {
+///     match policy {
+///         OnUnavailable::FailClosed => "calls fail, nothing is sent",
+///         _ => "calls go on, limited per process",
+///     }
+/// }
+/// assert_eq!(describe(OnUnavailable::default()), "calls go on, limited per process");
 /// ```
-#[cfg(feature = "redis")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OnUnavailable {
