@@ -162,6 +162,10 @@ async fn an_outage_falls_back_to_the_local_limiter_logged_once_and_sharing_resum
     );
     assert_eq!(logs.text().matches("Redis answers again").count(), 2, "{}", logs.text());
     assert!(!redis.keys("refold:rate-limit:*").is_empty());
+    assert!(
+        !logs.text().contains(API_KEY),
+        "the API key appears in the outage's log lines"
+    );
 }
 
 #[tokio::test]
