@@ -37,7 +37,9 @@ pub mod __private {
     pub use serde_json;
 
     pub use core::option::Option;
-    pub use core::primitive::{bool, str};
+    pub use core::primitive::{bool, str, u8};
+    // For the constant that makes Cargo track a schema snapshot (see the attribute's docs).
+    pub use core::{include_bytes, option_env};
     pub use core::result::Result;
 
     /// The fields of a struct being serialized, for the `impl Serialize` that `__refold_action!`

@@ -161,6 +161,24 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
     }
 }
 
+/// Makes Cargo rebuild the crate when the snapshot the struct was checked against changes, or
+/// when `REFOLD_SCHEMA_DIR` does: rustc lists the files `include_bytes!` reads and the variables
+/// `option_env!` reads in the crate's dep-info, which Cargo watches. (A procedural macro has no
+/// stable way of its own to declare them.)
+pub(crate) fn track_snapshot(attr: &Attr, input: &Input, file: &str) -> TokenStream {
+    let private = {
+        let root = attr.root();
+        quote!(#root::__private)
+    };
+    let cfgs = input.cfgs();
+    let env = refold_snapshot::SCHEMA_DIR_ENV;
+    quote! {
+        #(#cfgs)*
+        const _: (&[#private::u8], #private::Option<&#private::str>) =
+            (#private::include_bytes!(#file), #private::option_env!(#env));
+    }
+}
+
 /// The item's generics, plus — when it has any — the bounds that make `impl Action` hold:
 /// `Self: Serialize` (serde's derive bounds each type parameter) and `Output: DeserializeOwned`
 /// (the output type may use the parameters).

@@ -3,10 +3,17 @@
 
 mod ast;
 mod attr;
+mod conform;
 mod ctxt;
 mod expand;
 mod fallback;
+mod rename;
+mod schema;
+mod serde_attrs;
+mod suggest;
+mod types;
 mod valid;
+mod wire;
 
 use proc_macro::TokenStream;
 
@@ -255,13 +262,18 @@ fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenSt
     };
     let input = ast::Input::from_syn(&derive_input, &item);
     valid::check(&cx, &attr, &input);
+    let snapshot = valid::check_schema(&cx, &attr, &input);
     match cx.check() {
         Ok(()) => {
             let consts = expand::Consts {
                 slug: attr.slug.clone().expect("checked by valid.rs"),
                 id: attr.id.clone().expect("checked by valid.rs"),
             };
-            expand::expand(&attr, &input, &consts)
+            let mut expanded = expand::expand(&attr, &input, &consts);
+            if let Some(snapshot) = snapshot {
+                expanded.extend(expand::track_snapshot(&attr, &input, &snapshot.file));
+            }
+            expanded
         }
         Err(errors) => fallback::expand(&attr, &input, errors),
     }

@@ -1,0 +1,225 @@
+//! Checks a struct against its action's schema snapshot: every field sent is a parameter, every
+//! required parameter has a field that is always sent, and each field's type can be the
+//! parameter's type.
+
+use std::collections::HashSet;
+
+use quote::ToTokens;
+use refold_snapshot::{ParamType, Parameter, Snapshot};
+use syn::{GenericArgument, PathArguments, Type};
+
+use crate::ast::{Input, is_option};
+use crate::ctxt::Ctxt;
+use crate::suggest::{closest, quoted_list};
+use crate::types::{JsonKind, json_kind};
+use crate::wire::{self, NameFrom, Role, WireField};
+
+/// Records in `cx` every way `input` does not fit `snapshot`.
+pub(crate) fn check(cx: &Ctxt, input: &Input, snapshot: &Snapshot) {
+    // What serde sends is out of the macro's sight (see `wire::read`): nothing to compare.
+    let Some(wire) = wire::read(input) else {
+        return;
+    };
+    let action = format!("{}/{}", snapshot.slug, snapshot.action_id);
+    let sent: Vec<&WireField> = wire.fields.iter().filter(|field| field.role == Role::Parameter).collect();
+    let tag = wire.tag.as_ref().map(|lit| lit.value());
+    let covered: HashSet<&str> = sent
+        .iter()
+        .map(|field| field.name.as_str())
+        .chain(tag.as_deref())
+        .filter(|name| snapshot.parameter(name).is_some())
+        .collect();
+
+    // Required parameters already named by an error about a mistyped field, so the one mistake
+    // does not also show as "missing".
+    let mut suggested = HashSet::new();
+    for field in &sent {
+        match snapshot.parameter(&field.name) {
+            Some(parameter) => check_type(cx, input, field, parameter, &action),
+            None => {
+                let uncovered = snapshot
+                    .parameters
+                    .iter()
+                    .map(|parameter| parameter.name.as_str())
+                    .filter(|name| !covered.contains(name));
+                let guess = closest(&field.name, uncovered);
+                suggested.extend(guess);
+                unknown_field(cx, field, guess, snapshot, &action);
+            }
+        }
+    }
+    if let (Some(lit), Some(name)) = (&wire.tag, &tag) {
+        if snapshot.parameter(name).is_none() {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "`#[serde(tag = \"{name}\")]` sends `{name}`, which is not a parameter of \
+                     `{action}`; {}",
+                    parameter_list(snapshot)
+                ),
+            );
+        }
+    }
+
+    // A flattened value, or a field whose serde attributes depend on the configuration, may
+    // send any parameter: no parameter can be called missing.
+    let open = wire
+        .fields
+        .iter()
+        .any(|field| matches!(field.role, Role::Flattened | Role::Conditional));
+    if open {
+        return;
+    }
+    for parameter in snapshot.parameters.iter().filter(|parameter| parameter.required) {
+        if covered.contains(parameter.name.as_str()) || suggested.contains(parameter.name.as_str()) {
+            continue;
+        }
+        let skipped = wire
+            .fields
+            .iter()
+            .find(|field| field.role == Role::Skipped && field.name == parameter.name)
+            .map(|field| format!(" (the field `{}` is `#[serde(skip)]`, so it is never sent)", field.ident))
+            .unwrap_or_default();
+        let label = match &parameter.label {
+            Some(label) => format!(" ({label:?})"),
+            None => String::new(),
+        };
+        cx.error_spanned_by(
+            &input.item.ident,
+            format!(
+                "missing the required parameter `{name}`{label} of `{action}`{skipped}: add a field \
+                 `pub {name}: {ty}`{other}",
+                name = parameter.name,
+                ty = example_type(&parameter.param_type),
+                other = if parameter.param_type == ParamType::Number { " (or another number type)" } else { "" },
+            ),
+        );
+    }
+}
+
+fn unknown_field(cx: &Ctxt, field: &WireField, guess: Option<&str>, snapshot: &Snapshot, action: &str) {
+    let name = &field.name;
+    let written = match &field.name_from {
+        NameFrom::Ident => format!("`{name}`"),
+        NameFrom::Rename(_) => format!("`{name}` (from `rename`)"),
+        NameFrom::RenameAll(rule) => format!(
+            "`{name}` (the field `{}` under `rename_all = {:?}`)",
+            field.ident,
+            rule.value()
+        ),
+    };
+    let hint = match guess {
+        Some(guess) => format!(
+            "did you mean `{guess}`? (rename the field, or add `#[serde(rename = \"{guess}\")]`) "
+        ),
+        None => String::new(),
+    };
+    cx.syn_error(syn::Error::new(
+        field.name_from.span(field.ident),
+        format!(
+            "{written} is not a parameter of `{action}`: {hint}{}",
+            parameter_list(snapshot)
+        ),
+    ));
+}
+
+/// Checks that the field may leave out neither a required parameter nor carry a type that can
+/// never be the parameter's.
+fn check_type(cx: &Ctxt, input: &Input, field: &WireField, parameter: &Parameter, action: &str) {
+    let name = &parameter.name;
+    if parameter.required && is_option(field.ty) {
+        let inner = option_inner(field.ty).map_or_else(|| "T".to_owned(), type_text);
+        cx.error_spanned_by(
+            field.ty,
+            format!(
+                "`{name}` is a required parameter of `{action}`, but an `Option` field leaves it \
+                 out of the request when it is `None`: declare the field as `{inner}`"
+            ),
+        );
+    }
+    if field.own_serializer {
+        return;
+    }
+    let expected = match parameter.param_type {
+        ParamType::Text | ParamType::Password => JsonKind::String,
+        ParamType::Number => JsonKind::Number,
+        ParamType::Boolean => JsonKind::Boolean,
+        // `json` takes any value; a type this version does not know is not judged.
+        _ => return,
+    };
+    let generics: Vec<&syn::Ident> = input.item.generics.type_params().map(|param| &param.ident).collect();
+    let found = json_kind(field.ty, &generics);
+    if found == expected || found == JsonKind::Unknown {
+        return;
+    }
+    cx.error_spanned_by(
+        field.ty,
+        format!(
+            "`{name}` is a `{}` parameter of `{action}`, but `{}` is sent as {}: use {}",
+            parameter.param_type,
+            type_text(field.ty),
+            found.describe(),
+            match parameter.param_type {
+                ParamType::Number => "a number type such as `i64`, `u32` or `f64`",
+                ParamType::Boolean => "`bool`",
+                _ => "`String` (or `&str`)",
+            },
+        ),
+    );
+}
+
+/// A Rust type that sends a value of `param_type`, for messages.
+fn example_type(param_type: &ParamType) -> &'static str {
+    match param_type {
+        ParamType::Text | ParamType::Password => "String",
+        ParamType::Number => "i64",
+        ParamType::Boolean => "bool",
+        _ => "serde_json::Value",
+    }
+}
+
+/// A type as a person writes it: `Vec<u8>`, not `Vec < u8 >`.
+fn type_text(ty: &Type) -> String {
+    let text = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut previous = ' ';
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied().unwrap_or(' ');
+        let glue = c == ' '
+            && (matches!(previous, '<' | '&' | ':' | '(' | '[' | '\'')
+                || matches!(next, '<' | '>' | ',' | ':' | ')' | ']' | ';'));
+        if !glue {
+            out.push(c);
+        }
+        previous = c;
+    }
+    out
+}
+
+fn parameter_list(snapshot: &Snapshot) -> String {
+    if snapshot.parameters.is_empty() {
+        return "it takes no parameters".to_owned();
+    }
+    format!(
+        "the parameters are {}",
+        quoted_list(snapshot.parameters.iter().map(|parameter| parameter.name.as_str()))
+    )
+}
+
+/// The `T` of a type spelled `Option<T>`.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let ty = match ty {
+        Type::Group(group) => &group.elem,
+        Type::Paren(paren) => &paren.elem,
+        ty => ty,
+    };
+    let Type::Path(path) = ty else { return None };
+    let PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
