@@ -108,11 +108,15 @@ fn unknown_field(cx: &Ctxt, field: &WireField, guess: Option<&str>, snapshot: &S
             rule.value()
         ),
     };
-    let hint = match guess {
-        Some(guess) => format!(
-            "did you mean `{guess}`? (rename the field, or add `#[serde(rename = \"{guess}\")]`) "
+    let hint = match (guess, &field.name_from) {
+        (None, _) => String::new(),
+        (Some(guess), NameFrom::Ident) => format!(
+            "did you mean `{guess}`? (rename the field, or add `#[serde(rename = \"{guess}\")]` to it); "
         ),
-        None => String::new(),
+        (Some(guess), NameFrom::Rename(_)) => format!("did you mean `{guess}`? (write `rename = \"{guess}\"`); "),
+        (Some(guess), NameFrom::RenameAll(_)) => {
+            format!("did you mean `{guess}`? (add `#[serde(rename = \"{guess}\")]` to the field); ")
+        }
     };
     cx.syn_error(syn::Error::new(
         field.name_from.span(field.ident),
@@ -201,10 +205,11 @@ fn parameter_list(snapshot: &Snapshot) -> String {
     if snapshot.parameters.is_empty() {
         return "it takes no parameters".to_owned();
     }
-    format!(
-        "the parameters are {}",
-        quoted_list(snapshot.parameters.iter().map(|parameter| parameter.name.as_str()))
-    )
+    let names = quoted_list(snapshot.parameters.iter().map(|parameter| parameter.name.as_str()));
+    match snapshot.parameters.len() {
+        1 => format!("its only parameter is {names}"),
+        _ => format!("its parameters are {names}"),
+    }
 }
 
 /// The `T` of a type spelled `Option<T>`.
