@@ -39,8 +39,8 @@ pub mod __private {
     pub use core::option::Option;
     pub use core::primitive::{bool, str, u8};
     // For the constant that makes Cargo track a schema snapshot (see the attribute's docs).
-    pub use core::{include_bytes, option_env};
     pub use core::result::Result;
+    pub use core::{include_bytes, option_env};
 
     /// The fields of a struct being serialized, for the `impl Serialize` that `__refold_action!`
     /// writes: one short method call per field instead of a path to serde's trait method.

@@ -161,9 +161,7 @@ fn flag(input: ParseStream, key: Ident, default: &str) -> syn::Result<Ident> {
     if input.peek(Token![=]) {
         let value = take_to_comma(input);
         let message = if value.to_string().ends_with("false") {
-            format!(
-                "`{key}` is a flag and takes no value; leave it out instead of writing `= false` ({default})"
-            )
+            format!("`{key}` is a flag and takes no value; leave it out instead of writing `= false` ({default})")
         } else {
             format!("`{key}` is a flag and takes no value; write `{key}` alone")
         };
@@ -356,6 +354,9 @@ mod tests {
 
     #[test]
     fn key_list_reads_as_a_sentence() {
-        assert_eq!(key_list(), "`slug`, `id`, `output`, `idempotent`, `unchecked` and `crate`");
+        assert_eq!(
+            key_list(),
+            "`slug`, `id`, `output`, `idempotent`, `unchecked` and `crate`"
+        );
     }
 }

@@ -21,7 +21,11 @@ pub(crate) fn check(cx: &Ctxt, input: &Input, snapshot: &Snapshot) {
         return;
     };
     let action = format!("{}/{}", snapshot.slug, snapshot.action_id);
-    let sent: Vec<&WireField> = wire.fields.iter().filter(|field| field.role == Role::Parameter).collect();
+    let sent: Vec<&WireField> = wire
+        .fields
+        .iter()
+        .filter(|field| field.role == Role::Parameter)
+        .collect();
     let tag = wire.tag.as_ref().map(|lit| lit.value());
     let covered: HashSet<&str> = sent
         .iter()
@@ -78,7 +82,12 @@ pub(crate) fn check(cx: &Ctxt, input: &Input, snapshot: &Snapshot) {
             .fields
             .iter()
             .find(|field| field.role == Role::Skipped && field.name == parameter.name)
-            .map(|field| format!(" (the field `{}` is `#[serde(skip)]`, so it is never sent)", field.ident))
+            .map(|field| {
+                format!(
+                    " (the field `{}` is `#[serde(skip)]`, so it is never sent)",
+                    field.ident
+                )
+            })
             .unwrap_or_default();
         let label = match &parameter.label {
             Some(label) => format!(" ({label:?})"),
@@ -91,7 +100,11 @@ pub(crate) fn check(cx: &Ctxt, input: &Input, snapshot: &Snapshot) {
                  `pub {name}: {ty}`{other}",
                 name = parameter.name,
                 ty = example_type(&parameter.param_type),
-                other = if parameter.param_type == ParamType::Number { " (or another number type)" } else { "" },
+                other = if parameter.param_type == ParamType::Number {
+                    " (or another number type)"
+                } else {
+                    ""
+                },
             ),
         );
     }
@@ -110,9 +123,9 @@ fn unknown_field(cx: &Ctxt, field: &WireField, guess: Option<&str>, snapshot: &S
     };
     let hint = match (guess, &field.name_from) {
         (None, _) => String::new(),
-        (Some(guess), NameFrom::Ident) => format!(
-            "did you mean `{guess}`? (rename the field, or add `#[serde(rename = \"{guess}\")]` to it); "
-        ),
+        (Some(guess), NameFrom::Ident) => {
+            format!("did you mean `{guess}`? (rename the field, or add `#[serde(rename = \"{guess}\")]` to it); ")
+        }
         (Some(guess), NameFrom::Rename(_)) => format!("did you mean `{guess}`? (write `rename = \"{guess}\"`); "),
         (Some(guess), NameFrom::RenameAll(_)) => {
             format!("did you mean `{guess}`? (add `#[serde(rename = \"{guess}\")]` to the field); ")

@@ -240,11 +240,16 @@ use proc_macro::TokenStream;
 ///
 #[proc_macro_attribute]
 pub fn refold_action(args: TokenStream, item: TokenStream) -> TokenStream {
-    refold_action_impl(args.into(), item.into()).into()
+    refold_action_impl(args.into(), item.into(), &schema::Location::from_env()).into()
 }
 
-/// Parse → validate → expand, with every error found on the way reported together.
-fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+/// Parse → validate (against the snapshot found at `location` too) → expand, with every error
+/// found on the way reported together.
+fn refold_action_impl(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+    location: &schema::Location,
+) -> proc_macro2::TokenStream {
     let cx = ctxt::Ctxt::new();
     let attr = attr::parse(&cx, args);
     let derive_input = match syn::parse2::<syn::DeriveInput>(item.clone()) {
@@ -262,7 +267,7 @@ fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenSt
     };
     let input = ast::Input::from_syn(&derive_input, &item);
     valid::check(&cx, &attr, &input);
-    let snapshot = valid::check_schema(&cx, &attr, &input);
+    let snapshot = valid::check_schema(&cx, &attr, &input, location);
     match cx.check() {
         Ok(()) => {
             let consts = expand::Consts {
@@ -285,6 +290,19 @@ mod tests {
     use quote::quote;
 
     use super::refold_action_impl;
+    use crate::schema::Location;
+
+    /// The expansion with no snapshot directory.
+    fn unchecked_impl(args: TokenStream, item: TokenStream) -> TokenStream {
+        refold_action_impl(
+            args,
+            item,
+            &Location {
+                dir: None,
+                explicit: false,
+            },
+        )
+    }
 
     /// Every identifier in `tokens`, groups included.
     fn idents(tokens: TokenStream) -> Vec<String> {
@@ -299,7 +317,7 @@ mod tests {
     }
 
     fn expand(args: TokenStream, item: TokenStream) -> String {
-        refold_action_impl(args, item).to_string()
+        unchecked_impl(args, item).to_string()
     }
 
     #[test]
@@ -322,7 +340,7 @@ mod tests {
             assert!(expanded.contains(needle), "{needle} not in {expanded}");
         }
 
-        let renamed = refold_action_impl(
+        let renamed = unchecked_impl(
             quote!(crate = "my_refold", slug = "hubspot", id = "create_contact"),
             item.clone(),
         );
@@ -355,10 +373,7 @@ mod tests {
         ] {
             assert!(expanded.contains(needle), "{needle} not in {expanded}");
         }
-        let names = idents(refold_action_impl(
-            quote!(slug = "hubspot", id = "create_contact"),
-            item,
-        ));
+        let names = idents(unchecked_impl(quote!(slug = "hubspot", id = "create_contact"), item));
         for root in ["std", "core", "alloc"] {
             assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
         }
@@ -394,5 +409,95 @@ mod tests {
         assert!(expanded.contains("pub struct CreateContact"));
         assert!(expanded.contains(":: refold :: __private :: __refold_action !"));
         assert!(expanded.contains("slug : \"\" , id : \"create_contact\""));
+    }
+
+    /// A snapshot directory with `hubspot/get_contact`, removed on drop.
+    struct SchemaDir(std::path::PathBuf);
+
+    impl SchemaDir {
+        fn new(name: &str) -> Self {
+            let root = std::env::temp_dir().join(format!("refold-macros-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            let snapshot = refold_snapshot::Snapshot::new("hubspot", "get_contact").with_parameters(vec![
+                refold_snapshot::Parameter::new("email", refold_snapshot::ParamType::Text).with_required(true),
+            ]);
+            refold_snapshot::SnapshotDir::new(&root)
+                .write(&snapshot)
+                .expect("the snapshot is written");
+            SchemaDir(root)
+        }
+
+        fn location(&self) -> Location {
+            Location {
+                dir: Some(self.0.clone()),
+                explicit: false,
+            }
+        }
+    }
+
+    impl Drop for SchemaDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_checked_struct_makes_cargo_track_its_snapshot_and_the_variable() {
+        let dir = SchemaDir::new("track");
+        let item = quote!(
+            pub struct GetContact {
+                pub email: String,
+            }
+        );
+        let args = quote!(slug = "hubspot", id = "get_contact");
+        let expanded = refold_action_impl(args.clone(), item.clone(), &dir.location());
+        let file = dir.0.join("hubspot").join("get_contact.json");
+        let text = expanded.to_string();
+        let include = format!(
+            ":: refold :: __private :: include_bytes ! ({:?})",
+            file.to_str().unwrap()
+        );
+        assert!(text.contains(&include), "{include} not in {text}");
+        assert!(
+            text.contains(":: refold :: __private :: option_env ! (\"REFOLD_SCHEMA_DIR\")"),
+            "{text}"
+        );
+        assert!(!text.contains("compile_error"), "{text}");
+        let names = idents(expanded);
+        for root in ["std", "core", "alloc"] {
+            assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
+        }
+
+        // Without checking, nothing is tracked, and the rest of the expansion is the same.
+        let unchecked = refold_action_impl(
+            quote!(slug = "hubspot", id = "get_contact", unchecked),
+            item.clone(),
+            &dir.location(),
+        )
+        .to_string();
+        assert!(!unchecked.contains("include_bytes"), "{unchecked}");
+        assert_eq!(unchecked_impl(args, item).to_string(), unchecked);
+        assert!(text.starts_with(&unchecked), "{text}");
+    }
+
+    #[test]
+    fn a_struct_that_does_not_fit_its_snapshot_gets_the_fallback_expansion() {
+        let dir = SchemaDir::new("fallback");
+        let expanded = refold_action_impl(
+            quote!(slug = "hubspot", id = "get_contact"),
+            quote!(
+                pub struct GetContact {
+                    pub mail: String,
+                }
+            ),
+            &dir.location(),
+        )
+        .to_string();
+        assert!(expanded.starts_with(":: core :: compile_error !"), "{expanded}");
+        assert!(expanded.contains("did you mean `email`?"), "{expanded}");
+        assert!(
+            expanded.contains("slug : \"hubspot\" , id : \"get_contact\""),
+            "{expanded}"
+        );
     }
 }

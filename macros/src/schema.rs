@@ -21,14 +21,32 @@ pub(crate) struct Found {
     pub(crate) file: String,
 }
 
+/// Where the snapshots are, as the environment of this compilation says.
+pub(crate) struct Location {
+    /// The directory; `None` when there is none (nothing is checked).
+    pub(crate) dir: Option<PathBuf>,
+    /// The directory was named by `REFOLD_SCHEMA_DIR`, so it must exist.
+    pub(crate) explicit: bool,
+}
+
+impl Location {
+    /// `REFOLD_SCHEMA_DIR`, else the nearest `.refold/` above `CARGO_MANIFEST_DIR` (which Cargo
+    /// sets for rustc, and so for the macro).
+    pub(crate) fn from_env() -> Self {
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok());
+        Location {
+            dir: manifest_dir.as_deref().and_then(find_schema_dir),
+            explicit: std::env::var_os(SCHEMA_DIR_ENV).is_some_and(|value| !value.is_empty()),
+        }
+    }
+}
+
 /// The snapshot of `slug/id`: `None` when there is no snapshot directory (nothing to check), or
 /// when a problem was recorded in `cx` (no snapshot in the directory, an unreadable one, …).
-pub(crate) fn lookup(cx: &Ctxt, slug: &LitStr, id: &LitStr) -> Option<Found> {
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())?;
-    let dir = find_schema_dir(&manifest_dir)?;
-    let explicit = std::env::var_os(SCHEMA_DIR_ENV).is_some_and(|value| !value.is_empty());
+pub(crate) fn lookup(cx: &Ctxt, location: &Location, slug: &LitStr, id: &LitStr) -> Option<Found> {
+    let dir = location.dir.as_ref()?;
     let (slug_value, id_value) = (slug.value(), id.value());
     let Some(dir_text) = dir.to_str() else {
         cx.error_spanned_by(
@@ -42,7 +60,7 @@ pub(crate) fn lookup(cx: &Ctxt, slug: &LitStr, id: &LitStr) -> Option<Found> {
         );
         return None;
     };
-    if explicit && !dir.is_dir() {
+    if location.explicit && !dir.is_dir() {
         cx.error_spanned_by(
             slug,
             format!(
@@ -111,5 +129,8 @@ fn missing(cx: &Ctxt, snapshots: &SnapshotDir, dir: &str, slug: &LitStr, id: &Li
 
 /// The snapshot file exists but cannot be used. The error names the file.
 fn unreadable(cx: &Ctxt, id: &LitStr, error: &SnapshotError) {
-    cx.error_spanned_by(id, format!("cannot check this struct against its schema snapshot: {error}"));
+    cx.error_spanned_by(
+        id,
+        format!("cannot check this struct against its schema snapshot: {error}"),
+    );
 }

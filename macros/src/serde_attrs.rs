@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn conditional_serde_attributes_are_seen() {
-        let attrs: [Attribute; 2] = [parse_quote!(#[cfg_attr(test, serde(rename = "x"))]), parse_quote!(#[doc = "d"])];
+        let attrs: [Attribute; 2] = [
+            parse_quote!(#[cfg_attr(test, serde(rename = "x"))]),
+            parse_quote!(#[doc = "d"]),
+        ];
         assert!(has_conditional_serde(&attrs));
         let attrs: [Attribute; 1] = [parse_quote!(#[cfg_attr(test, derive(Debug))])];
         assert!(!has_conditional_serde(&attrs));

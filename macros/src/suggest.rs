@@ -6,7 +6,11 @@
 /// (`owner_id` for `hubspot_owner_id`). Ties go to the first candidate.
 pub(crate) fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str> + Clone) -> Option<&'c str> {
     let folded = fold(name);
-    if let Some(same) = candidates.clone().into_iter().find(|candidate| fold(candidate) == folded) {
+    if let Some(same) = candidates
+        .clone()
+        .into_iter()
+        .find(|candidate| fold(candidate) == folded)
+    {
         return Some(same);
     }
     let lower = name.to_ascii_lowercase();
@@ -23,7 +27,9 @@ pub(crate) fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c s
     if folded.len() < 4 {
         return None;
     }
-    let mut containing = candidates.into_iter().filter(|candidate| fold(candidate).contains(&folded));
+    let mut containing = candidates
+        .into_iter()
+        .filter(|candidate| fold(candidate).contains(&folded));
     match (containing.next(), containing.next()) {
         (Some(only), None) => Some(only),
         _ => None,
@@ -67,7 +73,13 @@ pub(crate) fn quoted_list<'n>(names: impl IntoIterator<Item = &'n str>) -> Strin
 mod tests {
     use super::*;
 
-    const CONTACT: [&str; 5] = ["firstname", "lastname", "email", "hubspot_owner_id", "additional_fields"];
+    const CONTACT: [&str; 5] = [
+        "firstname",
+        "lastname",
+        "email",
+        "hubspot_owner_id",
+        "additional_fields",
+    ];
 
     #[test]
     fn closest_parameter() {

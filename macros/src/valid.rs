@@ -4,9 +4,9 @@ use syn::LitStr;
 
 use crate::ast::{Input, Shape};
 use crate::attr::Attr;
-use crate::ctxt::Ctxt;
-use crate::schema::{self, Found};
 use crate::conform;
+use crate::ctxt::Ctxt;
+use crate::schema::{self, Found, Location};
 
 /// The longest slug or action id Refold accepts.
 ///
@@ -40,7 +40,7 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr, input: &Input) {
 /// the struct is not marked `unchecked`; returns the snapshot it was checked against. Skipped when
 /// the slug, id or shape is already wrong: those errors come first, and a snapshot lookup with a
 /// bad name would only add noise.
-pub(crate) fn check_schema(cx: &Ctxt, attr: &Attr, input: &Input) -> Option<Found> {
+pub(crate) fn check_schema(cx: &Ctxt, attr: &Attr, input: &Input, location: &Location) -> Option<Found> {
     if attr.unchecked.is_some() || !matches!(input.shape, Shape::Named(_) | Shape::Unit) {
         return None;
     }
@@ -48,7 +48,7 @@ pub(crate) fn check_schema(cx: &Ctxt, attr: &Attr, input: &Input) -> Option<Foun
     if !is_valid_identifier(&slug.value()) || !is_valid_identifier(&id.value()) {
         return None;
     }
-    let found = schema::lookup(cx, slug, id)?;
+    let found = schema::lookup(cx, location, slug, id)?;
     conform::check(cx, input, &found.snapshot);
     Some(found)
 }

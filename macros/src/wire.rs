@@ -89,7 +89,12 @@ pub(crate) fn read<'a>(input: &'a Input) -> Option<Wire<'a>> {
     }
     let fields = match &input.shape {
         Shape::Named(fields) => fields,
-        Shape::Unit => return Some(Wire { fields: Vec::new(), tag }),
+        Shape::Unit => {
+            return Some(Wire {
+                fields: Vec::new(),
+                tag,
+            });
+        }
         Shape::Tuple(_) | Shape::Enum(_) | Shape::Union(_) => return None,
     };
     let mut wire = Vec::with_capacity(fields.len());
@@ -188,11 +193,36 @@ mod tests {
     #[test]
     fn what_serde_sends_otherwise_is_not_guessed() {
         let opaque: [DeriveInput; 5] = [
-            parse_quote!(#[serde(transparent)] struct A { a: String }),
-            parse_quote!(#[serde(into = "B")] struct A { a: String }),
-            parse_quote!(#[serde(rename_all = "Camel")] struct A { a: String }),
-            parse_quote!(#[cfg_attr(test, serde(rename_all = "camelCase"))] struct A { a: String }),
-            parse_quote!(struct A { #[serde(rename = 5)] a: String }),
+            parse_quote!(
+                #[serde(transparent)]
+                struct A {
+                    a: String,
+                }
+            ),
+            parse_quote!(
+                #[serde(into = "B")]
+                struct A {
+                    a: String,
+                }
+            ),
+            parse_quote!(
+                #[serde(rename_all = "Camel")]
+                struct A {
+                    a: String,
+                }
+            ),
+            parse_quote!(
+                #[cfg_attr(test, serde(rename_all = "camelCase"))]
+                struct A {
+                    a: String,
+                }
+            ),
+            parse_quote!(
+                struct A {
+                    #[serde(rename = 5)]
+                    a: String,
+                }
+            ),
         ];
         for item in opaque {
             assert!(names(item).is_none());
