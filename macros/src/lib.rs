@@ -53,6 +53,7 @@ use proc_macro::TokenStream;
 ///     id = "create_contact",     // required: the action
 ///     output = HubSpotContact,   // optional: the type `data` decodes into; default serde_json::Value
 ///     idempotent,                // optional flag: the action is safe to retry
+///     unchecked,                 // optional flag: don't check against the schema snapshot
 ///     crate = "::my_refold",     // optional: the path of this crate when it is renamed
 /// )]
 /// ```
@@ -71,6 +72,9 @@ use proc_macro::TokenStream;
 ///   `search_*` and `list_*`. It sets `Action::IDEMPOTENT`, which lets the client retry the call
 ///   after a failure that leaves the outcome unknown (a timeout, a dropped connection, a 5xx).
 ///   Leave it out for writes: a create whose reply was lost must not run twice.
+/// - **`unchecked`** skips the check of the struct against its action's schema snapshot (see
+///   [Schema checking](#schema-checking)), for an action without a snapshot yet or a schema known
+///   to be wrong. It changes nothing else.
 /// - **`crate = "path"`** is needed only when the `refold` dependency is renamed (`my_refold = {
 ///   package = "refold", … }` in Cargo.toml) or re-exported by another crate: the generated code
 ///   then names the runtime through `path` instead of `::refold`.
@@ -218,13 +222,65 @@ use proc_macro::TokenStream;
 /// assert_eq!(GetContact::ACTION_ID, "get_contact");
 /// ```
 ///
+/// # Schema checking
+///
+/// When the crate has schema snapshots (`refold prepare` writes one file per action,
+/// `.refold/<slug>/<action_id>.json`, to be committed), the attribute checks the struct against
+/// its action's snapshot while it compiles. It reads the one file; the build never uses the
+/// network.
+///
+/// - **Where.** The directory named by `REFOLD_SCHEMA_DIR` (relative to the crate's directory),
+///   else the nearest `.refold/` at or above the crate's directory (`CARGO_MANIFEST_DIR`), so one
+///   `.refold/` at a workspace's root serves all its crates. With neither, nothing is checked. A
+///   `REFOLD_SCHEMA_DIR` that is not a directory is an error.
+/// - **A snapshot for every action.** With a snapshot directory, an action without a snapshot
+///   is an error on `id` (on `slug` when the app has none) that says to run `refold prepare`, or
+///   to mark the struct `unchecked`.
+/// - **Every field sent is a parameter**, under the name serde sends it by: after
+///   `#[serde(rename = "…")]` (or `rename(serialize = "…")`) and the struct's `rename_all` (with
+///   serde's rules), `r#` dropped. A `#[serde(tag = "…")]` key must be a parameter too. The error
+///   points at the field, or at its `rename` literal, suggests the nearest parameter and lists
+///   them all.
+/// - **Every required parameter has a field that is always sent.** A missing one is an error on
+///   the struct's name, with the parameter's name and label; one declared `Option<_>` (left out
+///   when `None`) is an error on the field's type.
+/// - **A field's type can be its parameter's type**: `text` and `password` take strings
+///   (`String`, `&str`, `char`, `Cow<str>`, …), `number` the integer and float types, `boolean` a
+///   `bool`; `json`, and types the snapshot format does not know, take anything. Types are judged
+///   by their spelling, through `Option`, references, `Box`, `Rc`, `Arc` and `Cow`; anything the
+///   macro cannot see into passes: your own types, aliases, generic parameters,
+///   `serde_json::Value`, and fields with `with`, `serialize_with` or serde_with's `serde_as`.
+/// - **serde decides what is sent.** `#[serde(skip)]` and `skip_serializing` fields are never
+///   sent, so never checked. A `#[serde(flatten)]` field is not a parameter itself and may carry
+///   any parameter, so a struct with one gets no "missing required parameter" error (its other
+///   fields are checked as usual); so does a field with a `#[cfg_attr(…, serde(…))]`, whose name
+///   depends on the configuration (it is not checked itself). With `#[serde(transparent)]`,
+///   `into` or `remote`, or a `#[cfg_attr(…, serde(…))]` on the struct, another shape is sent and
+///   only the snapshot's presence is checked.
+/// - **A snapshot that cannot be used** — not valid JSON, a missing or unknown field, contents of
+///   another action, or a newer format than this version reads — is an error naming the file.
+///
+/// ```text
+/// error: `first_name` is not a parameter of `hubspot/create_contact`: did you mean `firstname`? (rename the field, or add `#[serde(rename = "firstname")]` to it); its parameters are `firstname`, `lastname`, `email`, `phone`, `company`, `website`, `jobtitle`, `hubspot_owner_id`, `associations` and `additional_fields`
+///  --> src/main.rs:8:9
+///   |
+/// 8 |     pub first_name: Option<String>,
+///   |         ^^^^^^^^^^
+/// ```
+///
+/// A checked struct's expansion includes the snapshot file (`include_bytes!`) and reads
+/// `REFOLD_SCHEMA_DIR` (`option_env!`) in a constant, so Cargo rebuilds the crate when either
+/// changes. Cargo does not notice a snapshot directory appearing where there was none: after the
+/// first `refold prepare`, run `cargo clean -p <crate>` once.
+///
 /// # Errors
 ///
 /// Every mistake is a compile error that points at the offending token and says what to write
 /// instead, and all of them are reported in the same build: a missing `slug` or `id`, an unknown
 /// key (with the list of known ones), a duplicate key, a value that is not a string literal, an
-/// empty or badly formed slug or id, an `output` that is not a type, `idempotent = …` with a
-/// value, and an enum, union or tuple struct in place of a struct:
+/// empty or badly formed slug or id, an `output` that is not a type, `idempotent = …` or
+/// `unchecked = …` with a value, an enum, union or tuple struct in place of a struct, and each
+/// way the struct does not fit its schema snapshot (see [Schema checking](#schema-checking)):
 ///
 /// ```compile_fail
 /// use refold::refold_action;
