@@ -71,7 +71,7 @@ pub(crate) fn lookup(cx: &Ctxt, location: &Location, slug: &LitStr, id: &LitStr)
         );
         return None;
     }
-    let snapshots = SnapshotDir::new(&dir);
+    let snapshots = SnapshotDir::new(dir);
     match snapshots.read(&slug_value, &id_value) {
         Ok(Some(snapshot)) => {
             let file = snapshots.path_of(&slug_value, &id_value).ok()?;

@@ -76,10 +76,11 @@ pub(crate) fn read<'a>(input: &'a Input) -> Option<Wire<'a>> {
     for item in serde_attrs::items(attrs)? {
         match item.key.to_string().as_str() {
             "transparent" | "into" | "remote" => return None,
-            "rename_all" => match serde_attrs::serialize_str(item.value.as_ref())? {
-                Some(lit) => rename_all = Some((RenameRule::from_name(&lit.value())?, lit)),
-                None => {}
-            },
+            "rename_all" => {
+                if let Some(lit) = serde_attrs::serialize_str(item.value.as_ref())? {
+                    rename_all = Some((RenameRule::from_name(&lit.value())?, lit));
+                }
+            }
             "tag" => match item.value {
                 Some(Value::Str(lit)) => tag = Some(lit),
                 _ => return None,
