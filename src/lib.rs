@@ -37,9 +37,10 @@ pub mod __private {
     pub use serde_json;
 
     pub use core::option::Option;
-    pub use core::primitive::{bool, str, u8};
-    // For the constant that makes Cargo track a schema snapshot (see the attribute's docs).
+    pub use core::primitive::{bool, str};
     pub use core::result::Result;
+
+    // For the statements that make Cargo track a schema snapshot (see `__refold_action!`).
     pub use core::{include_bytes, option_env};
 
     /// The fields of a struct being serialized, for the `impl Serialize` that `__refold_action!`

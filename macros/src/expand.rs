@@ -23,10 +23,12 @@ pub(crate) struct Consts {
     pub(crate) id: LitStr,
 }
 
-/// Expands a valid attribute on a named-field or unit struct.
-pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts) -> TokenStream {
+/// Expands a valid attribute on a named-field or unit struct. `snapshot` is the absolute path of
+/// the schema snapshot the struct was checked against, if it was: the expansion makes Cargo
+/// rebuild the crate when that file, or `REFOLD_SCHEMA_DIR`, changes (see `__refold_action!`).
+pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts, snapshot: Option<&str>) -> TokenStream {
     let (item, serialize) = item_and_serialize(attr, input);
-    let impls = impls(attr, input, consts, serialize);
+    let impls = impls(attr, input, consts, serialize, snapshot);
     quote!(#item #impls)
 }
 
@@ -120,7 +122,13 @@ fn plain_serialize(input: &Input) -> TokenStream {
 
 /// The invocation of the runtime's `__refold_action!` that writes `impl Action`, the inherent
 /// `execute` and, as `serialize` says (see [`item_and_serialize`]), `impl Serialize`.
-pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: TokenStream) -> TokenStream {
+pub(crate) fn impls(
+    attr: &Attr,
+    input: &Input,
+    consts: &Consts,
+    serialize: TokenStream,
+    snapshot: Option<&str>,
+) -> TokenStream {
     let root = attr.root();
     let private = quote!(#root::__private);
     let ident = &input.item.ident;
@@ -144,6 +152,7 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
         slug.value(),
     );
     let cfgs = input.cfgs();
+    let snapshot = snapshot.map(|file| quote!(, snapshot: #file));
     quote! {
         #(#cfgs)*
         #private::__refold_action! {
@@ -156,26 +165,9 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
             idempotent: #idempotent,
             output: #output,
             doc: #doc,
-            serialize: #serialize,
+            serialize: #serialize
+            #snapshot
         }
-    }
-}
-
-/// Makes Cargo rebuild the crate when the snapshot the struct was checked against changes, or
-/// when `REFOLD_SCHEMA_DIR` does: rustc lists the files `include_bytes!` reads and the variables
-/// `option_env!` reads in the crate's dep-info, which Cargo watches. (A procedural macro has no
-/// stable way of its own to declare them.)
-pub(crate) fn track_snapshot(attr: &Attr, input: &Input, file: &str) -> TokenStream {
-    let private = {
-        let root = attr.root();
-        quote!(#root::__private)
-    };
-    let cfgs = input.cfgs();
-    let env = refold_snapshot::SCHEMA_DIR_ENV;
-    quote! {
-        #(#cfgs)*
-        const _: (&[#private::u8], #private::Option<&#private::str>) =
-            (#private::include_bytes!(#file), #private::option_env!(#env));
     }
 }
 

@@ -330,11 +330,12 @@ fn refold_action_impl(
                 slug: attr.slug.clone().expect("checked by valid.rs"),
                 id: attr.id.clone().expect("checked by valid.rs"),
             };
-            let mut expanded = expand::expand(&attr, &input, &consts);
-            if let Some(snapshot) = snapshot {
-                expanded.extend(expand::track_snapshot(&attr, &input, &snapshot.file));
-            }
-            expanded
+            expand::expand(
+                &attr,
+                &input,
+                &consts,
+                snapshot.as_ref().map(|found| found.file.as_str()),
+            )
         }
         Err(errors) => fallback::expand(&attr, &input, errors),
     }
@@ -498,7 +499,7 @@ mod tests {
     }
 
     #[test]
-    fn a_checked_struct_makes_cargo_track_its_snapshot_and_the_variable() {
+    fn a_checked_struct_hands_its_snapshot_to_the_runtime_macro_to_track() {
         let dir = SchemaDir::new("track");
         let item = quote!(
             pub struct GetContact {
@@ -509,31 +510,27 @@ mod tests {
         let expanded = refold_action_impl(args.clone(), item.clone(), &dir.location());
         let file = dir.0.join("hubspot").join("get_contact.json");
         let text = expanded.to_string();
-        let include = format!(
-            ":: refold :: __private :: include_bytes ! ({:?})",
-            file.to_str().unwrap()
-        );
-        assert!(text.contains(&include), "{include} not in {text}");
-        assert!(
-            text.contains(":: refold :: __private :: option_env ! (\"REFOLD_SCHEMA_DIR\")"),
-            "{text}"
-        );
+        let snapshot = format!(", snapshot : {:?} }}", file.to_str().unwrap());
+        assert!(text.ends_with(&snapshot), "{snapshot} not at the end of {text}");
         assert!(!text.contains("compile_error"), "{text}");
         let names = idents(expanded);
         for root in ["std", "core", "alloc"] {
             assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
         }
 
-        // Without checking, nothing is tracked, and the rest of the expansion is the same.
+        // Without checking, no snapshot is handed on, and the rest of the expansion is the same.
         let unchecked = refold_action_impl(
             quote!(slug = "hubspot", id = "get_contact", unchecked),
             item.clone(),
             &dir.location(),
         )
         .to_string();
-        assert!(!unchecked.contains("include_bytes"), "{unchecked}");
+        assert!(!unchecked.contains("snapshot :"), "{unchecked}");
         assert_eq!(unchecked_impl(args, item).to_string(), unchecked);
-        assert!(text.starts_with(&unchecked), "{text}");
+        assert_eq!(
+            text.replace(&format!(" , snapshot : {:?}", file.to_str().unwrap()), ""),
+            unchecked
+        );
     }
 
     #[test]
