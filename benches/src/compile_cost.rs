@@ -155,6 +155,9 @@ const CRATE_PREFIX: &str = "compile_cost_";
 /// Where the wrapper leaves callgrind's output, when measuring instructions.
 const CALLGRIND_DIR_ENV: &str = "REFOLD_BENCH_CALLGRIND_DIR";
 
+/// The crate the wrapper runs under callgrind; every other rustc runs directly.
+const CALLGRIND_CRATE_ENV: &str = "REFOLD_BENCH_CALLGRIND_CRATE";
+
 /// How to measure.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -166,6 +169,8 @@ pub struct Settings {
     /// callgrind (the `compare` binary, which calls [`run_as_rustc_wrapper`] first thing), or
     /// `None` to measure time only.
     pub callgrind_wrapper: Option<PathBuf>,
+    /// The shapes to measure ([`Shape::ALL`] for the report's table).
+    pub shapes: Vec<Shape>,
 }
 
 /// Generates the crates in `work_dir` and measures `settings.rounds` builds of each. `repo_root`
@@ -181,7 +186,8 @@ pub fn measure(cargo: &Path, work_dir: &Path, repo_root: &Path, settings: &Setti
     // Dependencies first, every crate's (they have the same ones).
     builder.build(&["--workspace"], None)?;
     let mut cost = CompileCost {
-        pairs: Shape::ALL
+        pairs: settings
+            .shapes
             .iter()
             .map(|&shape| PairCost {
                 shape,
@@ -386,19 +392,20 @@ fn read_instructions(file: &Path) -> io::Result<u64> {
 }
 
 /// When this process was started by cargo as `RUSTC_WRAPPER` for a callgrind measurement, runs
-/// the rustc it was given — under callgrind for the generated crates, directly for their
-/// dependencies — and returns the exit code to end with; else `None`. Call it first thing in `main`.
+/// the rustc it was given — under callgrind for the generated crate being measured, directly for
+/// everything else — and returns the exit code to end with; else `None`. Call it first thing in `main`.
 pub fn run_as_rustc_wrapper() -> Option<i32> {
     let out_dir = PathBuf::from(std::env::var_os(CALLGRIND_DIR_ENV)?);
     let mut args = std::env::args_os().skip(1);
     let rustc = args.next()?;
     let args: Vec<OsString> = args.collect();
+    let measured = std::env::var(CALLGRIND_CRATE_ENV).unwrap_or_default();
     let crate_name = args
         .iter()
         .position(|arg| arg == "--crate-name")
         .and_then(|at| args.get(at + 1))
         .and_then(|name| name.to_str())
-        .filter(|name| name.starts_with(CRATE_PREFIX));
+        .filter(|name| name.starts_with(CRATE_PREFIX) && *name == measured);
     // `rustc -vV` and the like (cargo asks through the wrapper too) have no crate name.
     let status = match crate_name {
         Some(name) => Command::new("valgrind")

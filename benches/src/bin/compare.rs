@@ -8,7 +8,9 @@
 //! Options: `--quick`, `--no-compile` (skip the compile-cost builds), `--only-compile`,
 //! `--rss-calls N`, `--compile-structs N` (default 200), `--compile-rounds N` (default 7) and
 //! `--callgrind` (the compile-cost builds also count rustc's instructions under valgrind's
-//! callgrind; use with `--compile-rounds 1`, since the counts do not vary).
+//! callgrind; use with `--compile-rounds 1`, since the counts do not vary) and
+//! `--compile-checked-only` (only the plain and the schema-checked shapes, e.g. for
+//! `--compile-structs 1000`).
 //! The servers (the fixed-reply server and the emulator) run in child processes (this binary
 //! started again with `--serve fixed|emulator`), so CPU time, allocations and memory measured
 //! here are the client's alone. The table is also written to
@@ -45,6 +47,7 @@ struct Config {
     compile_structs: usize,
     compile_rounds: usize,
     callgrind: bool,
+    compile_shapes: Vec<compile_cost::Shape>,
 }
 
 impl Config {
@@ -61,6 +64,7 @@ impl Config {
             compile_structs: 200,
             compile_rounds: 7,
             callgrind: false,
+            compile_shapes: compile_cost::Shape::ALL.to_vec(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -86,9 +90,12 @@ impl Config {
                     config.compile_rounds = args.next().and_then(|n| n.parse().ok()).expect("--compile-rounds N");
                 }
                 "--callgrind" => config.callgrind = true,
+                "--compile-checked-only" => {
+                    config.compile_shapes = vec![compile_cost::Shape::Plain, compile_cost::Shape::Checked];
+                }
                 other => panic!(
                     "unknown argument {other:?}; expected --quick, --no-compile, --only-compile, --rss-calls N, \
-                     --compile-structs N, --compile-rounds N or --callgrind"
+                     --compile-structs N, --compile-rounds N, --callgrind or --compile-checked-only"
                 ),
             }
         }
@@ -149,6 +156,7 @@ fn main() {
             callgrind_wrapper: config
                 .callgrind
                 .then(|| std::env::current_exe().expect("this binary's path")),
+            shapes: config.compile_shapes.clone(),
         };
         match compile_cost::measure(
             &cargo,
