@@ -176,7 +176,8 @@ pub struct Settings {
 /// Generates the crates in `work_dir` and measures `settings.rounds` builds of each. `repo_root`
 /// is this repository (the facade package and its `Cargo.lock`).
 pub fn measure(cargo: &Path, work_dir: &Path, repo_root: &Path, settings: &Settings) -> io::Result<CompileCost> {
-    generate(work_dir, repo_root, settings.structs)?;
+    generate(work_dir, repo_root, settings.structs)
+        .map_err(|error| io::Error::other(format!("generating the crates in {}: {error}", work_dir.display())))?;
     let builder = Builder {
         cargo,
         work_dir,
@@ -224,6 +225,7 @@ fn generate(work_dir: &Path, repo_root: &Path, structs: usize) -> io::Result<()>
         .iter()
         .flat_map(|&shape| [crate_name(shape, true), crate_name(shape, false)])
         .collect();
+    names.sort();
     names.dedup();
     let members = names
         .iter()
@@ -356,7 +358,8 @@ impl Builder<'_> {
             std::fs::create_dir_all(&callgrind_dir)?;
             command
                 .env("RUSTC_WRAPPER", wrapper)
-                .env(CALLGRIND_DIR_ENV, &callgrind_dir);
+                .env(CALLGRIND_DIR_ENV, &callgrind_dir)
+                .env(CALLGRIND_CRATE_ENV, measured.unwrap_or(""));
         }
         let cpu_before = children_cpu_time();
         let started = Instant::now();
@@ -383,7 +386,8 @@ impl Builder<'_> {
 
 /// The total instructions in a callgrind output file (its `summary:` line), which is removed.
 fn read_instructions(file: &Path) -> io::Result<u64> {
-    let text = std::fs::read_to_string(file)?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| io::Error::other(format!("no callgrind output {}: {error}", file.display())))?;
     std::fs::remove_file(file)?;
     text.lines()
         .find_map(|line| line.strip_prefix("summary:"))
