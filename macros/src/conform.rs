@@ -10,6 +10,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 use crate::ast::{Input, is_option};
 use crate::ctxt::Ctxt;
+use crate::rename::RenameRule;
 use crate::suggest::{closest, quoted_list};
 use crate::types::{JsonKind, json_kind};
 use crate::wire::{self, NameFrom, Role, WireField};
@@ -97,8 +98,9 @@ pub(crate) fn check(cx: &Ctxt, input: &Input, snapshot: &Snapshot) {
             &input.item.ident,
             format!(
                 "missing the required parameter `{name}`{label} of `{action}`{skipped}: add a field \
-                 `pub {name}: {ty}`{other}",
+                 `{field}: {ty}`{other}",
                 name = parameter.name,
+                field = field_for(&parameter.name, wire.rename_all),
                 ty = example_type(&parameter.param_type),
                 other = if parameter.param_type == ParamType::Number {
                     " (or another number type)"
@@ -185,6 +187,52 @@ fn check_type(cx: &Ctxt, input: &Input, field: &WireField, parameter: &Parameter
     );
 }
 
+/// The field to declare for the parameter `name`, under the struct's `rename_all` rule: `pub
+/// email`, `pub r#type`, or with a `rename` when no snake_case name gives `name`
+/// (`#[serde(rename = "e-mail")] pub e_mail`).
+fn field_for(name: &str, rule: Option<RenameRule>) -> String {
+    let snake = snake_case(name);
+    let sent = rule.map_or_else(|| snake.clone(), |rule| rule.apply_to_field(&snake));
+    let ident = if is_keyword(&snake) {
+        format!("r#{snake}")
+    } else {
+        snake.clone()
+    };
+    if sent == name && syn::parse_str::<syn::Ident>(&ident).is_ok() {
+        format!("pub {ident}")
+    } else {
+        format!("#[serde(rename = \"{name}\")] pub {ident}")
+    }
+}
+
+/// `NumberOfEmployees` → `number_of_employees`, `e-mail` → `e_mail`, `1st` → `_1st`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() || c == '_' {
+            out.push(c);
+        } else {
+            out.push('_');
+        }
+        previous = Some(c);
+    }
+    if !out.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Keywords a field can only be written as with `r#`.
+fn is_keyword(name: &str) -> bool {
+    syn::parse_str::<syn::Ident>(name).is_err() && syn::parse_str::<syn::Ident>(&format!("r#{name}")).is_ok()
+}
+
 /// A Rust type that sends a value of `param_type`, for messages.
 fn example_type(param_type: &ParamType) -> &'static str {
     match param_type {
@@ -240,4 +288,28 @@ fn option_inner(ty: &Type) -> Option<&Type> {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggested_fields_send_the_parameter() {
+        let pascal = RenameRule::from_name("PascalCase");
+        assert_eq!(field_for("email", None), "pub email");
+        assert_eq!(field_for("type", None), "pub r#type");
+        assert_eq!(field_for("Name", pascal), "pub name");
+        assert_eq!(field_for("NumberOfEmployees", pascal), "pub number_of_employees");
+        assert_eq!(
+            field_for("additional_fields", pascal),
+            "#[serde(rename = \"additional_fields\")] pub additional_fields"
+        );
+        assert_eq!(
+            field_for("LastName", None),
+            "#[serde(rename = \"LastName\")] pub last_name"
+        );
+        assert_eq!(field_for("e-mail", None), "#[serde(rename = \"e-mail\")] pub e_mail");
+        assert_eq!(field_for("1st", None), "#[serde(rename = \"1st\")] pub _1st");
+    }
 }

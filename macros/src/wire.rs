@@ -14,6 +14,8 @@ pub(crate) struct Wire<'a> {
     pub(crate) fields: Vec<WireField<'a>>,
     /// `#[serde(tag = "…")]`: serde adds this key, holding the struct's name.
     pub(crate) tag: Option<LitStr>,
+    /// The struct's `rename_all` rule.
+    pub(crate) rename_all: Option<RenameRule>,
 }
 
 /// One field, as serde sends it.
@@ -94,6 +96,7 @@ pub(crate) fn read<'a>(input: &'a Input) -> Option<Wire<'a>> {
             return Some(Wire {
                 fields: Vec::new(),
                 tag,
+                rename_all: rename_all.map(|(rule, _)| rule),
             });
         }
         Shape::Tuple(_) | Shape::Enum(_) | Shape::Union(_) => return None,
@@ -135,7 +138,11 @@ pub(crate) fn read<'a>(input: &'a Input) -> Option<Wire<'a>> {
             own_serializer,
         });
     }
-    Some(Wire { fields: wire, tag })
+    Some(Wire {
+        fields: wire,
+        tag,
+        rename_all: rename_all.map(|(rule, _)| rule),
+    })
 }
 
 #[cfg(test)]

@@ -16,4 +16,18 @@ pub struct Skipped {
     pub email: String,
 }
 
+// The field suggested sends the parameter's name under the struct's `rename_all`, or carries a
+// `rename` when no snake_case name would.
+#[refold_action(slug = "salesforce", id = "create_account")]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateAccount {
+    pub phone: Option<String>,
+}
+
+#[refold_action(slug = "salesforce", id = "create_account")]
+pub struct CreateAccountRenamed {
+    #[serde(rename = "Phone")]
+    pub phone: Option<String>,
+}
+
 fn main() {}
