@@ -24,7 +24,7 @@ use crate::schema::BareOrWrapped;
 use crate::session::{MintReply, RevokeOutcome, SessionToken};
 use crate::session_cache::{CachedToken, SessionCache, Slot};
 use crate::transport::{self, Reply, Request};
-use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error};
+use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error, RequestPreview};
 
 /// A Refold API client: cheap to clone (`Arc` inside), `Send + Sync`, one connection pool.
 ///
@@ -235,6 +235,67 @@ impl Client {
     ) -> Result<ActionResponse<serde_json::Value>, Error> {
         validate_action(slug, action_id)?;
         self.execute_checked(slug, action_id, raw_body(params)?, true).await
+    }
+
+    /// The request [`Client::execute_raw`] would send for these arguments, built by the same
+    /// code and sent nowhere: for dry runs. See [`RequestPreview`] for what it shows.
+    ///
+    /// # Errors
+    ///
+    /// The errors [`Client::execute_raw`] would return before sending: [`Error::InvalidRequest`]
+    /// for a bad slug, action id or linked account id, or parameters that are not a JSON
+    /// object; [`Error::Config`] when the credentials cannot make this call.
+    pub fn preview_execute_raw<P: Serialize + ?Sized>(
+        &self,
+        slug: &str,
+        action_id: &str,
+        params: &P,
+    ) -> Result<RequestPreview, Error> {
+        validate_action(slug, action_id)?;
+        let body = raw_body(params)?;
+        let path = execute_path(slug, action_id);
+        let mut headers = Vec::new();
+        let request = match self.auth.managed_account(Needs::LinkedAccount) {
+            None => self.prepare(Method::POST, &path, Some(body), false, Needs::LinkedAccount)?,
+            Some(_) => {
+                let request = Request {
+                    method: Method::POST,
+                    url: self.url(&path),
+                    headers: Cow::Owned(self.base_headers(true)),
+                    body: Some(body),
+                    idempotent: false,
+                };
+                headers.push((
+                    header::AUTHORIZATION.as_str().to_owned(),
+                    "<redacted: a session token minted when the call is made>".to_owned(),
+                ));
+                request
+            }
+        };
+        let mut shown: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let text = if value.is_sensitive() || *name == header::AUTHORIZATION {
+                    crate::preview::REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), text)
+            })
+            .collect();
+        shown.append(&mut headers);
+        let body = request.body.unwrap_or_default();
+        if let Some(host) = request.url.split("://").nth(1).and_then(|rest| rest.split('/').next()) {
+            shown.push((header::HOST.as_str().to_owned(), host.to_owned()));
+        }
+        shown.push((header::CONTENT_LENGTH.as_str().to_owned(), body.len().to_string()));
+        Ok(RequestPreview {
+            method: "POST",
+            url: request.url,
+            headers: shown,
+            body,
+        })
     }
 
     /// Executes an action whose slug and action id have been checked.
