@@ -65,7 +65,8 @@ pub fn file(snapshots: &[Snapshot], options: &Options) -> String {
     let file: syn::File = syn::parse2(tokens).unwrap_or_else(|err| panic!("generated code does not parse: {err}"));
     let mut text = header(&snapshots, options);
     text.push('\n');
-    text.push_str(&prettyplease::unparse(&file));
+    // prettyplease puts items right after one another; a blank line between them reads better.
+    text.push_str(&prettyplease::unparse(&file).replace("\n}\n/", "\n}\n\n/"));
     text
 }
 
@@ -131,10 +132,12 @@ fn item(snapshot: &Snapshot, name: &StructName, idempotent: bool) -> TokenStream
     doc.push(String::new());
     doc.push(format!("The action `{}/{}`.", snapshot.slug, snapshot.action_id));
     if let Some(verb) = read {
+        doc.push(String::new());
         doc.push(format!(
-            "`idempotent` because the action id starts with `{verb}_`, a read: the client may retry it \
-             after a timeout, a dropped connection or a 5xx (`refold codegen --no-idempotent` leaves it out)."
+            "`idempotent` because the action id starts with `{verb}_`, a read: the client may retry"
         ));
+        doc.push("it after a timeout, a dropped connection or a 5xx. `refold codegen --no-idempotent`".to_owned());
+        doc.push("leaves the flag out.".to_owned());
     }
     if let Some(taken) = &name.collided {
         doc.push(format!(
