@@ -240,7 +240,9 @@ async fn write_is_not_retried_after_timeout() {
         } else {
             "create_contact"
         };
-        assert!(emulator.executed_count("hubspot", action) <= 1);
+        // The request reached the emulator whole, so it ran although the client gave up: that
+        // is why the error says the outcome is unknown.
+        assert_eq!(emulator.executed_count("hubspot", action), 1);
     }
 }
 

@@ -1,4 +1,4 @@
-//! The [`Client`] and its [`ClientBuilder`]: configuration, endpoints and the call pipeline.
+//! The [`Client`] handle, its endpoints and the call pipeline; configuration is in `builder.rs`.
 
 use std::borrow::Cow;
 use std::fmt;

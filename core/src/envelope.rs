@@ -96,6 +96,14 @@ pub(crate) fn decode_action<T: DeserializeOwned>(reply: Reply) -> Result<ActionR
     }
     // Anything else (an app failure, a `data` that does not fit, a missing or null `data`)
     // is read again, leaving `data` raw, so the error says exactly what came back.
+    decode_action_in_two_passes(reply)
+}
+
+/// The general reading of an execute reply, for every reply the one-pass reading in
+/// [`decode_action`] does not take: the envelope with `data` left raw, then `data` decoded on
+/// its own. The test `one_pass_decoding_agrees_with_two_passes` checks that both readings give
+/// the same result wherever the one-pass one applies.
+fn decode_action_in_two_passes<T: DeserializeOwned>(reply: Reply) -> Result<ActionResponse<T>, Error> {
     let envelope: RawEnvelope<'_> = serde_json::from_slice(&reply.body).map_err(|e| decode_error(&reply, e))?;
     let node_status = envelope
         .node_status
@@ -209,4 +217,160 @@ pub(crate) fn api_error(reply: &Reply, idempotent: bool) -> Error {
         body_snippet: (!readable).then(|| snippet(&reply.body)),
         idempotent,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::fmt::Debug;
+
+    use bytes::Bytes;
+    use serde::Serialize;
+    use serde_json::Value;
+
+    use super::*;
+
+    fn reply(body: &str) -> Reply {
+        Reply {
+            status: 200,
+            content_type: None,
+            request_id: Some("req-differential".to_owned()),
+            retry_after: None,
+            body: Bytes::from(body.to_owned()),
+        }
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Contact {
+        id: String,
+        properties: BTreeMap<String, Value>,
+    }
+
+    /// A seeded execute reply body: the envelope's fields in any order, each in one of the forms
+    /// Refold's documents allow or that a broken reply could hold, sometimes with extra fields,
+    /// a duplicated field, or not an envelope at all.
+    fn envelope(rng: &mut fastrand::Rng) -> String {
+        const DATA: &[&str] = &[
+            r#"{"id":"1001","properties":{"email":"ada@example.com","firstname":null}}"#,
+            r#"{ "properties" : { } , "id" : "7" , "extra" : [1, 2.5e3, "\u00e9"] }"#,
+            r#"{"id":1001,"properties":{}}"#,
+            r#"{"id":"1001"}"#,
+            r#"[{"id":"1"},{"id":"2"}]"#,
+            r#""a string""#,
+            "42",
+            "-0.0",
+            "1e400",
+            "18446744073709551616",
+            "true",
+            "null",
+            "{}",
+        ];
+        const NODE_STATUS: &[&str] = &[
+            r#""Success""#,
+            r#""Failed""#,
+            r#""Errored""#,
+            r#""Paused""#,
+            r#""success""#,
+            r#""Succ\u0065ss""#,
+            "null",
+            "3",
+        ];
+        const HTTP_STATUS: &[&str] = &[
+            "200",
+            "201",
+            r#""409""#,
+            r#"" 204 ""#,
+            "null",
+            "70000",
+            "-1",
+            "2.5",
+            "{}",
+            r#""abc""#,
+            "[200]",
+        ];
+        if rng.u8(..20) == 0 {
+            return rng
+                .choice(["", "[]", "null", r#"{"data":"#, "<html>502</html>", r#"{"data":{}}x"#])
+                .unwrap()
+                .to_owned();
+        }
+        let mut fields = Vec::new();
+        if rng.u8(..6) != 0 {
+            // Half the time a contact, which most output types here decode.
+            let data = if rng.bool() {
+                DATA[rng.usize(..2)]
+            } else {
+                rng.choice(DATA).unwrap()
+            };
+            fields.push(format!(r#""data":{data}"#));
+        }
+        if rng.u8(..4) != 0 {
+            let status = if rng.bool() {
+                NODE_STATUS[0]
+            } else {
+                rng.choice(NODE_STATUS).unwrap()
+            };
+            fields.push(format!(r#""node_status":{status}"#));
+        }
+        if rng.u8(..4) != 0 {
+            fields.push(format!(r#""http_status":{}"#, rng.choice(HTTP_STATUS).unwrap()));
+        }
+        if rng.u8(..4) == 0 {
+            fields.push(r#""request_id":"r-1","extra":{"data":null}"#.to_owned());
+        }
+        if rng.u8(..15) == 0 && !fields.is_empty() {
+            let again = fields[rng.usize(..fields.len())].clone();
+            fields.push(again);
+        }
+        rng.shuffle(&mut fields);
+        let space = if rng.bool() { " " } else { "" };
+        format!("{space}{{{space}{}{space}}}{space}", fields.join(&format!(",{space}")))
+    }
+
+    /// Both readings of `body`, in a form that can be compared: the response, or the error's
+    /// debug text (which holds its kind, status, snippet and serde_json's message).
+    fn both<T: DeserializeOwned + Debug + PartialEq>(body: &str) -> [Result<ActionResponse<T>, String>; 2] {
+        [
+            decode_action::<T>(reply(body)).map_err(|error| format!("{error:?}")),
+            decode_action_in_two_passes::<T>(reply(body)).map_err(|error| format!("{error:?}")),
+        ]
+    }
+
+    /// Checks that both readings agree; returns whether the one-pass reading is the one that
+    /// answered (a successful reply whose `data` fits `T`).
+    fn agree<T: DeserializeOwned + Debug + PartialEq>(body: &str) -> bool {
+        let [one_pass, two_passes] = both::<T>(body);
+        assert_eq!(one_pass, two_passes, "{} from {body}", std::any::type_name::<T>());
+        matches!(
+            serde_json::from_str::<TypedEnvelope<'_, T>>(body),
+            Ok(TypedEnvelope { data: Some(_), ref node_status, .. })
+                if node_status.as_deref().is_none_or(|status| status == "Success")
+        )
+    }
+
+    #[test]
+    fn one_pass_decoding_agrees_with_two_passes() {
+        const BODIES: usize = 3_000;
+        let mut rng = fastrand::Rng::with_seed(0x0e_2e_10_9e);
+        let mut one_pass = 0;
+        for _ in 0..BODIES {
+            let body = envelope(&mut rng);
+            let took_one_pass = [
+                agree::<Value>(&body),
+                agree::<Contact>(&body),
+                agree::<Option<Contact>>(&body),
+                agree::<Vec<Value>>(&body),
+                agree::<String>(&body),
+                agree::<u64>(&body),
+                agree::<f64>(&body),
+            ];
+            one_pass += took_one_pass.into_iter().filter(|taken| *taken).count();
+        }
+        // The seed exercises both readings: the one-pass one and the fallback.
+        let compared = 7 * BODIES;
+        assert!(
+            one_pass > compared / 10 && compared - one_pass > compared / 10,
+            "{one_pass} of {compared}"
+        );
+    }
 }

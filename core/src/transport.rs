@@ -26,7 +26,8 @@ pub(crate) struct Request<'a> {
     pub(crate) idempotent: bool,
 }
 
-/// A 2xx reply, fully read.
+/// A reply that is not a redirect, read in full within the size cap. [`send_once`] returns the
+/// 2xx ones and turns the others into errors.
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,

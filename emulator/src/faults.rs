@@ -50,7 +50,10 @@ pub enum Fault {
         /// A `Retry-After` header.
         retry_after: Option<RetryAfter>,
     },
-    /// Sleep, then handle the request normally.
+    /// Read the body, wait this long, then handle the request normally: the action runs. It
+    /// runs even when the client stops waiting during the delay (a timeout) and closes the
+    /// connection, as on a real server that received the whole request, so a client's timeout
+    /// leaves a write that has executed (see [`Emulator::executed_count`](crate::Emulator::executed_count)).
     Delay(Duration),
     /// Close the TCP connection without reading the request body or replying; the action does
     /// not run. The request is recorded with an empty body.

@@ -119,22 +119,15 @@ async fn handle(
     };
     record(&shared, &parts, &bytes);
 
-    let injected = match &fault {
-        Some(Fault::Delay(duration)) => {
-            tokio::time::sleep(*duration).await;
-            None
-        }
-        Some(fault) => faults::reply(fault, &request_id),
-        None => None,
-    };
+    let injected = fault.as_ref().and_then(|fault| faults::reply(fault, &request_id));
     let response = match injected {
         Some(response) => response,
         None => {
             parts.extensions.insert(request_id.clone());
             let request = Request::from_parts(parts, Body::from(bytes));
-            match router.oneshot(request).await {
-                Ok(response) => response,
-                Err(never) => match never {},
+            match fault {
+                Some(Fault::Delay(delay)) => route_after(delay, router, request, &request_id).await,
+                _ => route(router, request).await,
             }
         }
     };
@@ -183,6 +176,32 @@ impl RequestLog {
             self.request_id,
             elapsed.as_secs_f64() * 1000.0
         );
+    }
+}
+
+async fn route(router: Router, request: Request<Body>) -> Response {
+    match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// Handles a request after `delay`, on a task of its own. The whole request has arrived, so, as
+/// on a real server, it is handled even when the client stops waiting during the delay and
+/// closes the connection: that drops this future (hyper drops the handler of a closed
+/// connection), not the task. A write whose client timed out has then still executed.
+async fn route_after(delay: Duration, router: Router, request: Request<Body>, request_id: &RequestId) -> Response {
+    let handled = tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        route(router, request).await
+    });
+    match handled.await {
+        Ok(response) => response,
+        // A panic in a handler goes where it would have gone without the task: up through the
+        // connection.
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Only a runtime shutting down cancels the task.
+        Err(_) => ApiError::internal("the emulator is shutting down").into_response(request_id),
     }
 }
 

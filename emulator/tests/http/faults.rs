@@ -99,6 +99,42 @@ async fn delay_fault_delays_then_handles_normally() {
     assert_eq!(h.emulator.executed_count("hubspot", "create_contact"), 1);
 }
 
+/// A client that gives up while the emulator waits has still sent the whole request: the action
+/// runs, as it would on a real server, so the write "may have executed" from the client's side.
+#[tokio::test]
+async fn delay_fault_still_runs_the_action_when_the_client_times_out() {
+    const DELAY: Duration = Duration::from_millis(400);
+    let h = Harness::new().await;
+    h.emulator.inject(Fault::Delay(DELAY));
+    let started = Instant::now();
+    let error = h
+        .execute_request("hubspot", "create_contact", &contact())
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await
+        .expect_err("the reply comes after the client's timeout");
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < DELAY, "the client gave up before the delay ended");
+
+    // The emulator finishes the request on its own after the delay; wait for it, within bounds.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.emulator.executed_count("hubspot", "create_contact") == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        h.emulator.executed_count("hubspot", "create_contact"),
+        1,
+        "the delayed write ran although its client had gone"
+    );
+    let stored = h.execute("hubspot", "get_contact", contact()).await;
+    assert_eq!(
+        stored.json()["data"]["properties"]["email"],
+        "ada@example.com",
+        "{:?}",
+        stored.json()
+    );
+}
+
 #[tokio::test]
 async fn drop_before_body_closes_the_connection_without_running() {
     let h = Harness::new().await;
