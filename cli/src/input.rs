@@ -169,7 +169,7 @@ fn unknown(schema: &Snapshot, name: &str) -> String {
     let guess = schema
         .parameters
         .iter()
-        .map(|p| (strsim::levenshtein(name, &p.name), &p.name))
+        .map(|p| (strsim::osa_distance(name, &p.name), &p.name))
         .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))

@@ -1,0 +1,95 @@
+//! The generated structs, compiled with schema checking on, executed against the emulator.
+
+use refold::Client;
+use refold_cli_generated::{hubspot, salesforce};
+use refold_emulator::Emulator;
+
+async fn client(emulator: &Emulator) -> Client {
+    Client::builder()
+        .base_url(emulator.base_url())
+        .api_key(emulator.api_key())
+        .linked_account_id(emulator.linked_account_id())
+        .build()
+        .expect("the emulator's credentials make a client")
+}
+
+#[tokio::test]
+async fn generated_hubspot_structs_create_then_read_a_contact() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client(&emulator).await;
+
+    let created = hubspot::CreateContact {
+        email: "ada@example.com".into(),
+        firstname: Some("Ada".into()),
+        lastname: None,
+        phone: None,
+        company: None,
+        website: None,
+        jobtitle: None,
+        hubspot_owner_id: None,
+        associations: None,
+        additional_fields: Some(serde_json::json!({ "lifecyclestage": "lead" })),
+    }
+    .execute(&client)
+    .await
+    .unwrap();
+    assert_eq!(created.http_status, Some(201));
+    assert_eq!(created.data["properties"]["firstname"], "Ada");
+
+    let found = hubspot::SearchContacts {
+        query: Some("ada".into()),
+        limit: Some(5.into()),
+    }
+    .execute(&client)
+    .await
+    .unwrap();
+    assert_eq!(found.data["total"], 1);
+    assert_eq!(found.data["results"][0]["id"], created.data["id"]);
+
+    // The body the emulator received: None fields left out, the number sent as a number.
+    let searched = emulator
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|request| request.path.ends_with("/search_contacts/execute"))
+        .expect("the search reached the emulator");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&searched.body).unwrap(),
+        serde_json::json!({ "query": "ada", "limit": 5 })
+    );
+}
+
+#[tokio::test]
+async fn generated_salesforce_struct_sends_the_wire_names() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client(&emulator).await;
+
+    let account = salesforce::CreateAccount {
+        name: "Acme".into(),
+        r#type: Some("Customer".into()),
+        number_of_employees: Some(serde_json::Number::from(12_345_678_901_234_567_u64)),
+        phone: None,
+        website: None,
+        industry: None,
+        billing_city: None,
+        billing_country: None,
+        description: None,
+        additional_fields: None,
+    }
+    .execute(&client)
+    .await
+    .unwrap();
+    assert_eq!(account.data["success"], true);
+
+    let sent = emulator
+        .requests()
+        .into_iter()
+        .find(|request| request.path.ends_with("/create_account/execute"))
+        .expect("the create reached the emulator");
+    assert_eq!(
+        std::str::from_utf8(&sent.body).unwrap(),
+        r#"{"Name":"Acme","Type":"Customer","NumberOfEmployees":12345678901234567}"#
+    );
+    assert!(<salesforce::GetAccounts as refold::Action>::IDEMPOTENT, "a read is idempotent");
+    assert!(!<salesforce::CreateAccount as refold::Action>::IDEMPOTENT, "a write is not");
+}
