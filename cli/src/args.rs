@@ -56,7 +56,7 @@ pub enum Command {
     Codegen(CodegenArgs),
 
     /// Run an action and print its `data` as JSON.
-    #[command(long_about = EXEC_ABOUT, after_help = EXEC_EXAMPLES)]
+    #[command(long_about = EXEC_ABOUT, after_help = EXEC_AFTER_HELP.as_str())]
     Exec(ExecArgs),
 
     /// Serve a local Refold emulator until Ctrl-C.
@@ -138,6 +138,11 @@ Examples:
   refold exec hubspot search_contacts query=ada limit=5 --idempotent | jq '.results[].id'
   echo '{\"email\": \"ada@example.com\"}' | refold exec hubspot get_contact --json -
   refold exec hubspot create_deal dealname=Renewal amount=1200 --dry-run";
+
+/// The footer of `refold exec --help`: examples, then the exit codes, which scripts running
+/// actions branch on.
+static EXEC_AFTER_HELP: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{EXEC_EXAMPLES}\n\n{}", crate::exit::help_table()));
 
 /// How to reach Refold; credentials themselves come only from the environment.
 #[derive(Debug, Args)]

@@ -226,10 +226,19 @@ fn help_version_and_usage_errors() {
     let text = stdout(&help);
     assert!(text.contains("Exit codes:"), "{text}");
     assert!(text.contains(" 1  `prepare --check`"), "{text}");
-    for command in ["actions", "params", "prepare", "emulator"] {
+    for command in ["actions", "params", "prepare", "codegen", "exec", "emulator"] {
         let help = refold(&here.0, None, &[command, "--help"]);
         assert_exit(&help, 0);
         assert!(stdout(&help).contains("Examples:"), "{command}: {}", stdout(&help));
+    }
+    let exec_help = stdout(&refold(&here.0, None, &["exec", "--help"]));
+    for line in [
+        "10  exec: the app reported the action failed",
+        "11  exec: throttled",
+        "12  exec: outcome unknown, the action may have run",
+        "13  exec: parameters refused, nothing ran",
+    ] {
+        assert_contains(&exec_help, line);
     }
     let version = refold(&here.0, None, &["--version"]);
     assert_exit(&version, 0);
