@@ -102,7 +102,9 @@ impl Exit {
             Exit::OutcomeUnknown => {
                 "exec: outcome unknown, the action may have run: timeout or dropped connection after sending, 5xx"
             }
-            Exit::Refused => "exec: parameters refused, nothing ran: unknown, missing or mistyped (checked before sending), or a 400",
+            Exit::Refused => {
+                "exec: parameters refused, nothing ran: unknown, missing or mistyped (checked before sending), or a 400"
+            }
         }
     }
 

@@ -225,7 +225,11 @@ fn doc_attrs(lines: &[String]) -> Vec<TokenStream> {
     lines
         .iter()
         .map(|line| {
-            let text = if line.is_empty() { String::new() } else { format!(" {line}") };
+            let text = if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            };
             let text = Literal::string(&text);
             quote!(#[doc = #text])
         })
@@ -346,10 +350,9 @@ const CANNOT_BE_RAW: &[&str] = &["self", "super", "crate", "Self"];
 fn is_keyword(word: &str) -> bool {
     const KEYWORDS: &[&str] = &[
         "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-        "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-        "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while",
-        "abstract", "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized",
-        "virtual", "yield",
+        "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+        "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+        "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
     ];
     KEYWORDS.contains(&word)
 }
@@ -362,7 +365,13 @@ mod tests {
         let parameters: Vec<Parameter> = wire.iter().map(|name| Parameter::new(*name, ParamType::Text)).collect();
         field_names(&parameters)
             .into_iter()
-            .map(|name| if name.raw { format!("r#{}", name.text) } else { name.text })
+            .map(|name| {
+                if name.raw {
+                    format!("r#{}", name.text)
+                } else {
+                    name.text
+                }
+            })
             .collect()
     }
 
@@ -410,7 +419,10 @@ mod tests {
             names(&["Email", "email", "E-mail", "email_2"]),
             ["email_3", "email", "e_mail", "email_2"]
         );
-        assert_eq!(names(&["FirstName", "first_name", "firstName"]), ["first_name_2", "first_name", "first_name_3"]);
+        assert_eq!(
+            names(&["FirstName", "first_name", "firstName"]),
+            ["first_name_2", "first_name", "first_name_3"]
+        );
         let parameters = vec![
             Parameter::new("Email", ParamType::Text),
             Parameter::new("email", ParamType::Text),
@@ -426,7 +438,16 @@ mod tests {
             .collect();
         let refs: Vec<&Snapshot> = snapshots.iter().collect();
         let idents: Vec<String> = struct_names(&refs).into_iter().map(|name| name.ident).collect();
-        assert_eq!(idents, ["GetContact", "GetContact2", "StringAction", "Action2faSetup", "SelfAction"]);
+        assert_eq!(
+            idents,
+            [
+                "GetContact",
+                "GetContact2",
+                "StringAction",
+                "Action2faSetup",
+                "SelfAction"
+            ]
+        );
     }
 
     #[test]

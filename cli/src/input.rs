@@ -32,7 +32,11 @@ pub fn split_pair(arg: &str) -> Result<(&str, &str), CliError> {
 /// [`Exit::Usage`] for a malformed or repeated pair. [`Exit::Refused`] listing every parameter
 /// the schema does not have, every required one that is missing and every value of the wrong
 /// type, with the schema's parameters.
-pub fn parameters(schema: Option<&Snapshot>, base: Map<String, Value>, pairs: &[String]) -> Result<Map<String, Value>, CliError> {
+pub fn parameters(
+    schema: Option<&Snapshot>,
+    base: Map<String, Value>,
+    pairs: &[String],
+) -> Result<Map<String, Value>, CliError> {
     let mut seen = BTreeSet::new();
     let mut split = Vec::new();
     for arg in pairs {
@@ -174,7 +178,10 @@ fn unknown(schema: &Snapshot, name: &str) -> String {
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
         .unwrap_or_default();
-    format!("`{name}` is not a parameter of `{}/{}`{guess}", schema.slug, schema.action_id)
+    format!(
+        "`{name}` is not a parameter of `{}/{}`{guess}",
+        schema.slug, schema.action_id
+    )
 }
 
 /// The schema's parameters, for messages: `email (text, required), limit (number)`.
@@ -210,7 +217,9 @@ mod tests {
 
     fn schema() -> Snapshot {
         Snapshot::new("hubspot", "create_deal").with_parameters(vec![
-            Parameter::new("dealname", ParamType::Text).with_required(true).with_label("Deal Name"),
+            Parameter::new("dealname", ParamType::Text)
+                .with_required(true)
+                .with_label("Deal Name"),
             Parameter::new("amount", ParamType::Number),
             Parameter::new("closed", ParamType::Boolean),
             Parameter::new("associations", ParamType::Json),
@@ -244,7 +253,10 @@ mod tests {
 
     #[test]
     fn pairs_override_the_json_object() {
-        let base = json!({ "dealname": "From file", "amount": 5 }).as_object().unwrap().clone();
+        let base = json!({ "dealname": "From file", "amount": 5 })
+            .as_object()
+            .unwrap()
+            .clone();
         let params = parameters(Some(&schema()), base, &pairs(&["dealname=From pair"])).unwrap();
         assert_eq!(params["dealname"], "From pair");
         assert_eq!(params["amount"], 5);
@@ -253,7 +265,12 @@ mod tests {
     #[test]
     fn every_problem_is_listed_with_the_valid_parameters() {
         let base = json!({ "closed": "yes" }).as_object().unwrap().clone();
-        let err = parameters(Some(&schema()), base, &pairs(&["dealnme=x", "amount=ten", "associations={"])).unwrap_err();
+        let err = parameters(
+            Some(&schema()),
+            base,
+            &pairs(&["dealnme=x", "amount=ten", "associations={"]),
+        )
+        .unwrap_err();
         assert_eq!(err.exit(), Exit::Refused);
         let text = err.to_string();
         for expected in [
@@ -271,8 +288,14 @@ mod tests {
 
     #[test]
     fn malformed_and_repeated_pairs_are_usage_errors() {
-        assert_eq!(parameters(None, Map::new(), &pairs(&["email"])).unwrap_err().exit(), Exit::Usage);
-        assert_eq!(parameters(None, Map::new(), &pairs(&["=x"])).unwrap_err().exit(), Exit::Usage);
+        assert_eq!(
+            parameters(None, Map::new(), &pairs(&["email"])).unwrap_err().exit(),
+            Exit::Usage
+        );
+        assert_eq!(
+            parameters(None, Map::new(), &pairs(&["=x"])).unwrap_err().exit(),
+            Exit::Usage
+        );
         let twice = parameters(None, Map::new(), &pairs(&["a=1", "a=2"])).unwrap_err();
         assert_eq!(twice.exit(), Exit::Usage);
         assert!(twice.to_string().contains("`a` is given twice"), "{twice}");

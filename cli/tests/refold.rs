@@ -747,7 +747,10 @@ async fn codegen_names_types_flags_and_errors() {
     let all = refold(&here.0, None, &["codegen", "acme", "--no-idempotent"]);
     assert_exit(&all, 0);
     let code = stdout(&all);
-    assert_contains(&code, "#[refold::refold_action(slug = \"acme\", id = \"cancel_order\")]\n");
+    assert_contains(
+        &code,
+        "#[refold::refold_action(slug = \"acme\", id = \"cancel_order\")]\n",
+    );
     assert_contains(&code, "pub struct CancelOrder {}\n");
     assert!(!code.contains("idempotent)]"), "{code}");
     assert!(
@@ -771,14 +774,31 @@ async fn codegen_names_types_flags_and_errors() {
     assert_exit(&refold(&here.0, None, &["codegen", "Acme!"]), 2);
 
     // --fetch reads the live schemas: the same structs as from the snapshots `prepare` writes.
-    let fetched = refold(&nowhere.0, Some(&emulator), &["codegen", "hubspot", "get_contact", "--fetch"]);
+    let fetched = refold(
+        &nowhere.0,
+        Some(&emulator),
+        &["codegen", "hubspot", "get_contact", "--fetch"],
+    );
     assert_exit(&fetched, 0);
-    assert_contains(&stdout(&fetched), "From the live schemas of Refold's parameters endpoint");
+    assert_contains(
+        &stdout(&fetched),
+        "From the live schemas of Refold's parameters endpoint",
+    );
     let golden = std::fs::read_to_string(generated_crate().join("src/hubspot.rs")).unwrap();
-    let body = |code: &str| code[code.find("/// Get Contact\n").unwrap()..].split("\n}\n").next().unwrap().to_owned();
+    let body = |code: &str| {
+        code[code.find("/// Get Contact\n").unwrap()..]
+            .split("\n}\n")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
     assert_eq!(body(&stdout(&fetched)), body(&golden));
     assert_exit(
-        &refold(&nowhere.0, Some(&emulator), &["codegen", "hubspot", "launch_rocket", "--fetch"]),
+        &refold(
+            &nowhere.0,
+            Some(&emulator),
+            &["codegen", "hubspot", "launch_rocket", "--fetch"],
+        ),
         5,
     );
 }
@@ -804,26 +824,42 @@ fn executes(emulator: &Emulator) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_prints_data_then_a_duplicate_is_a_failed_action() {
     let emulator = Emulator::start().await.unwrap();
-    let created = exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com", "firstname=Ada"]);
+    let created = exec(
+        &emulator,
+        &["hubspot", "create_contact", "email=ada@example.com", "firstname=Ada"],
+    );
     assert_exit(&created, 0);
     let data: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
     assert_eq!(data["properties"]["email"], "ada@example.com");
     assert_eq!(data["properties"]["firstname"], "Ada");
-    assert!(stdout(&created).starts_with("{\n  \""), "pretty JSON: {}", stdout(&created));
-    assert_contains(&stderr(&created), "hubspot/create_contact: Success, app status 201, request id ");
+    assert!(
+        stdout(&created).starts_with("{\n  \""),
+        "pretty JSON: {}",
+        stdout(&created)
+    );
+    assert_contains(
+        &stderr(&created),
+        "hubspot/create_contact: Success, app status 201, request id ",
+    );
 
     let duplicate = exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]);
     assert_exit(&duplicate, 10);
     assert!(stdout(&duplicate).is_empty(), "{}", stdout(&duplicate));
     let message = stderr(&duplicate);
-    assert_contains(&message, "error: running `hubspot/create_contact`: the app reported Failed with app status 409");
+    assert_contains(
+        &message,
+        "error: running `hubspot/create_contact`: the app reported Failed with app status 409",
+    );
     assert_contains(&message, "request id ");
     assert_contains(&message, "the app's reply: ");
     assert_contains(&message, "Contact already exists");
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 2);
 
     // A read with a number, and the JSON object from stdin, pairs overriding it.
-    let found = exec(&emulator, &["hubspot", "search_contacts", "query=ada", "limit=5", "--idempotent"]);
+    let found = exec(
+        &emulator,
+        &["hubspot", "search_contacts", "query=ada", "limit=5", "--idempotent"],
+    );
     assert_exit(&found, 0);
     let page: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
     assert_eq!(page["total"], 1);
@@ -855,7 +891,13 @@ async fn exec_dry_run_prints_the_request_and_sends_nothing() {
     let emulator = Emulator::start().await.unwrap();
     let output = exec(
         &emulator,
-        &["hubspot", "create_deal", "dealname=Renewal", "amount=1200.5", "--dry-run"],
+        &[
+            "hubspot",
+            "create_deal",
+            "dealname=Renewal",
+            "amount=1200.5",
+            "--dry-run",
+        ],
     );
     assert_exit(&output, 0);
     let text = stdout(&output);
@@ -897,11 +939,17 @@ async fn exec_refuses_bad_parameters_before_sending() {
     }
     let number = exec(&emulator, &["hubspot", "search_contacts", "limit=ten"]);
     assert_exit(&number, 13);
-    assert_contains(&stderr(&number), "`limit` is a number parameter, and \"ten\" is not a JSON number");
+    assert_contains(
+        &stderr(&number),
+        "`limit` is a number parameter, and \"ten\" is not a JSON number",
+    );
     assert_eq!(executes(&emulator), 0, "nothing was sent");
 
     // Refold's own refusal (a 400) has the same code; --no-schema skips the local check.
-    let refused = exec(&emulator, &["hubspot", "create_contact", "firstname=Ada", "--no-schema"]);
+    let refused = exec(
+        &emulator,
+        &["hubspot", "create_contact", "firstname=Ada", "--no-schema"],
+    );
     assert_exit(&refused, 13);
     assert_contains(&stderr(&refused), "Refold answered 400");
     assert_contains(&stderr(&refused), "request id");
@@ -909,10 +957,9 @@ async fn exec_refuses_bad_parameters_before_sending() {
     // From a snapshot: checked without asking Refold.
     let package = TempDir::new("exec-snapshot");
     SnapshotDir::new(package.0.join(".refold"))
-        .write(
-            &Snapshot::new("hubspot", "get_contact")
-                .with_parameters(vec![Parameter::new("contact_email", ParamType::Text).with_required(true)]),
-        )
+        .write(&Snapshot::new("hubspot", "get_contact").with_parameters(vec![
+            Parameter::new("contact_email", ParamType::Text).with_required(true),
+        ]))
         .unwrap();
     let before = emulator.requests().len();
     let stale = refold(
@@ -933,7 +980,14 @@ async fn exec_exit_codes_follow_the_error_kind() {
 
     assert_exit(&exec(&emulator, &["hubspot", "get_contact", "email"]), 2);
     assert_exit(&exec(&emulator, &["hub spot", "get_contact"]), 2);
-    assert_exit(&refold(&here.0, None, &["exec", "hubspot", "get_contact", "email=a@example.com"]), 3);
+    assert_exit(
+        &refold(
+            &here.0,
+            None,
+            &["exec", "hubspot", "get_contact", "email=a@example.com"],
+        ),
+        3,
+    );
     let wrong_key = command(&here.0, Some((&base_url, "tk_wrong", emulator.linked_account_id())))
         .args(["exec", "hubspot", "get_contact", "email=a@example.com"])
         .output()
@@ -950,17 +1004,34 @@ async fn exec_exit_codes_follow_the_error_kind() {
     assert_exit(&bad_json, 6);
     assert_contains(&stderr(&bad_json), "--json not-json.json: not valid JSON");
     assert_exit(
-        &refold(&here.0, Some(&emulator), &["exec", "hubspot", "get_contact", "--json", "absent.json"]),
+        &refold(
+            &here.0,
+            Some(&emulator),
+            &["exec", "hubspot", "get_contact", "--json", "absent.json"],
+        ),
         9,
     );
     let unreachable = command(&here.0, Some(("http://127.0.0.1:9", "tk_x", "a@example.com")))
-        .args(["exec", "hubspot", "get_contact", "email=a@example.com", "--timeout", "5"])
+        .args([
+            "exec",
+            "hubspot",
+            "get_contact",
+            "email=a@example.com",
+            "--timeout",
+            "5",
+        ])
         .output()
         .unwrap();
     assert_exit(&unreachable, 8);
 
-    assert_exit(&exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]), 0);
-    assert_exit(&exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]), 10);
+    assert_exit(
+        &exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]),
+        0,
+    );
+    assert_exit(
+        &exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]),
+        10,
+    );
 
     for _ in 0..3 {
         emulator.inject_for("/execute", Fault::too_many_requests(0));
@@ -976,7 +1047,10 @@ async fn exec_exit_codes_follow_the_error_kind() {
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 3, "it did run");
     emulator.inject_for("/execute", Fault::DropAfterExecute);
     assert_exit(
-        &exec(&emulator, &["hubspot", "get_contact", "email=grace@example.com", "--idempotent"]),
+        &exec(
+            &emulator,
+            &["hubspot", "get_contact", "email=grace@example.com", "--idempotent"],
+        ),
         0,
     );
     emulator.inject_for("/execute", Fault::refold_error(503));

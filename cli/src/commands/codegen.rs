@@ -13,7 +13,8 @@ use crate::generate::{self, Options, Source};
 use crate::project::shown;
 
 pub async fn run(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
-    for (what, value) in std::iter::once(("slug", &args.slug)).chain(args.action_ids.iter().map(|id| ("action id", id))) {
+    for (what, value) in std::iter::once(("slug", &args.slug)).chain(args.action_ids.iter().map(|id| ("action id", id)))
+    {
         refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
     }
     let cwd = super::current_dir()?;
@@ -31,7 +32,10 @@ pub async fn run(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Re
             )
         })?;
         let shown_dir = shown(&dir, &cwd);
-        (stored(args, &SnapshotDir::new(&dir), &shown_dir)?, Source::Dir(shown_dir))
+        (
+            stored(args, &SnapshotDir::new(&dir), &shown_dir)?,
+            Source::Dir(shown_dir),
+        )
     };
     let options = Options {
         command: command_line(args),
@@ -105,10 +109,12 @@ async fn fetched(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Re
     let targets: Vec<(String, String)> = ids.into_iter().map(|id| (args.slug.clone(), id)).collect();
     let summaries = BTreeMap::from([(args.slug.clone(), list)]);
     let mut snapshots = Vec::new();
-    for ((slug, action_id), live) in targets.iter().zip(fetch::snapshots(&client, &targets, &summaries, 8).await) {
-        let snapshot = live.map_err(|err| {
-            CliError::client(format_args!("fetching the parameters of `{slug}/{action_id}`"), &err)
-        })?;
+    for ((slug, action_id), live) in targets
+        .iter()
+        .zip(fetch::snapshots(&client, &targets, &summaries, 8).await)
+    {
+        let snapshot = live
+            .map_err(|err| CliError::client(format_args!("fetching the parameters of `{slug}/{action_id}`"), &err))?;
         snapshots.push(snapshot);
     }
     Ok(snapshots)
@@ -131,7 +137,8 @@ fn command_line(args: &CodegenArgs) -> String {
 }
 
 fn write(path: &Path, text: &str, structs: usize) -> Result<(), CliError> {
-    let io = |err: std::io::Error| CliError::new(Exit::Io, format!("{}: could not write the file: {err}", path.display()));
+    let io =
+        |err: std::io::Error| CliError::new(Exit::Io, format!("{}: could not write the file: {err}", path.display()));
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

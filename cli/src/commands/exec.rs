@@ -42,8 +42,15 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     match reply {
         Ok(reply) => {
             super::print_json(&reply.data)?;
-            let app_status = reply.http_status.map(|code| format!(", app status {code}")).unwrap_or_default();
-            let request_id = reply.request_id.as_deref().map(|id| format!(", request id {id}")).unwrap_or_default();
+            let app_status = reply
+                .http_status
+                .map(|code| format!(", app status {code}"))
+                .unwrap_or_default();
+            let request_id = reply
+                .request_id
+                .as_deref()
+                .map(|id| format!(", request id {id}"))
+                .unwrap_or_default();
             eprintln!("{slug}/{action_id}: {}{app_status}{request_id}", reply.node_status);
             Ok(())
         }
@@ -90,8 +97,12 @@ fn read_object(path: &Path) -> Result<Map<String, Value>, CliError> {
             .map_err(|err| CliError::new(Exit::Io, format!("--json -: could not read stdin: {err}")))?;
         ("stdin".to_owned(), text)
     } else {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| CliError::new(Exit::Io, format!("--json {}: could not read the file: {err}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            CliError::new(
+                Exit::Io,
+                format!("--json {}: could not read the file: {err}", path.display()),
+            )
+        })?;
         (path.display().to_string(), text)
     };
     match serde_json::from_str::<Value>(&text) {
@@ -109,6 +120,9 @@ fn read_object(path: &Path) -> Result<Map<String, Value>, CliError> {
                 }
             ),
         )),
-        Err(err) => Err(CliError::new(Exit::Input, format!("--json {shown}: not valid JSON: {err}"))),
+        Err(err) => Err(CliError::new(
+            Exit::Input,
+            format!("--json {shown}: not valid JSON: {err}"),
+        )),
     }
 }

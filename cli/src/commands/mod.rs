@@ -43,8 +43,12 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
 
 /// The directory the command runs in.
 fn current_dir() -> Result<PathBuf, CliError> {
-    std::env::current_dir()
-        .map_err(|err| CliError::new(crate::exit::Exit::Io, format!("cannot read the current directory: {err}")))
+    std::env::current_dir().map_err(|err| {
+        CliError::new(
+            crate::exit::Exit::Io,
+            format!("cannot read the current directory: {err}"),
+        )
+    })
 }
 
 /// The snapshot directory seen from `cwd`, as the attribute finds it from a crate's directory:

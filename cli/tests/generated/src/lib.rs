@@ -9,5 +9,7 @@
 //! To update all of it after a change to the generator or the catalogue, run
 //! `REFOLD_BLESS=1 cargo test -p refold-cli --test refold codegen` and review the diff.
 
+/// The emulator's HubSpot actions.
 pub mod hubspot;
+/// The emulator's Salesforce actions.
 pub mod salesforce;

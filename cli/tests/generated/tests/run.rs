@@ -4,6 +4,11 @@ use refold::Client;
 use refold_cli_generated::{hubspot, salesforce};
 use refold_emulator::Emulator;
 
+// Reads are idempotent, writes are not: checked while this compiles.
+const _: () = assert!(<salesforce::GetAccounts as refold::Action>::IDEMPOTENT);
+const _: () = assert!(<hubspot::SearchContacts as refold::Action>::IDEMPOTENT);
+const _: () = assert!(!<salesforce::CreateAccount as refold::Action>::IDEMPOTENT);
+
 async fn client(emulator: &Emulator) -> Client {
     Client::builder()
         .base_url(emulator.base_url())
@@ -90,6 +95,4 @@ async fn generated_salesforce_struct_sends_the_wire_names() {
         std::str::from_utf8(&sent.body).unwrap(),
         r#"{"Name":"Acme","Type":"Customer","NumberOfEmployees":12345678901234567}"#
     );
-    assert!(<salesforce::GetAccounts as refold::Action>::IDEMPOTENT, "a read is idempotent");
-    assert!(!<salesforce::CreateAccount as refold::Action>::IDEMPOTENT, "a write is not");
 }
