@@ -7,7 +7,7 @@
 //! cargo run --example multi_tenant
 //! ```
 
-use refold::{Client, Error, refold_action};
+use refold::{Client, refold_action};
 use refold_emulator::Emulator;
 
 #[refold_action(slug = "hubspot", id = "create_contact")]
@@ -82,9 +82,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         email: "ada@acme.example".into(),
     };
     match lookup.execute(&globex).await {
-        Err(Error::ActionFailed {
-            http_status: Some(404), ..
-        }) => println!("\nit@globex.example looking up ada@acme.example: not found (isolated, as expected)"),
+        Err(err) if err.is_not_found() => {
+            println!("\nit@globex.example looking up ada@acme.example: not found (isolated, as expected)")
+        }
         Ok(reply) => return Err(format!("tenant isolation broken: Globex read {}", reply.data).into()),
         Err(other) => return Err(other.into()),
     }

@@ -61,10 +61,10 @@ async fn writes_under_random_faults_never_run_twice_and_errors_say_whether_they_
     let client = builder_for(&emulator)
         .retry_policy(
             RetryPolicy::default()
-                .max_attempts(4)
-                .initial_backoff(Duration::from_millis(1))
-                .max_backoff(Duration::from_millis(5))
-                .max_retry_after(Duration::from_millis(5)),
+                .with_max_attempts(4)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(5))
+                .with_max_retry_after(Duration::from_millis(5)),
         )
         .timeout(TIMEOUT)
         .build()

@@ -38,7 +38,7 @@ async fn live_hubspot_lists_its_actions() {
     };
     let actions = match client.list_actions("hubspot").await {
         Ok(actions) => actions,
-        Err(error) if error.kind() == ErrorKind::NotFound => {
+        Err(error) if error.status() == Some(404) => {
             eprintln!("skipping: HubSpot is not enabled for this org ({error})");
             return;
         }
@@ -59,7 +59,7 @@ async fn live_hubspot_create_contact_requires_an_email() {
     };
     let parameters = match client.action_parameters("hubspot", "create_contact").await {
         Ok(parameters) => parameters,
-        Err(error) if error.kind() == ErrorKind::NotFound => {
+        Err(error) if error.status() == Some(404) => {
             eprintln!("skipping: HubSpot create_contact is not available to this org ({error})");
             return;
         }
@@ -82,6 +82,8 @@ async fn live_unknown_action_is_not_found() {
         .action_parameters("hubspot", "refold_rs_no_such_action")
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    assert_eq!(error.kind(), ErrorKind::Refold, "{error}");
+    assert_eq!(error.status(), Some(404), "{error}");
+    assert!(error.to_string().contains("check the slug and action id"), "{error}");
     assert!(!error.to_string().contains('\n'));
 }

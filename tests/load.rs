@@ -51,7 +51,7 @@ async fn twenty_thousand_calls_under_a_matching_client_limit_see_no_throttling_e
         .unwrap();
     let client = builder_for(&emulator)
         .rate_limit(RateLimit::new(PER_SECOND, BURST))
-        .retry_policy(RetryPolicy::default().max_attempts(5))
+        .retry_policy(RetryPolicy::default().with_max_attempts(5))
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

@@ -119,9 +119,9 @@ async fn connect_refused_is_retried_for_reads_and_writes_and_never_executed() {
         .unwrap();
 
     let read_error = client.execute(&read()).await.unwrap_err();
-    assert_class(&read_error, ErrorKind::Connect, RetryClass::Transient, false, true);
+    assert_class(&read_error, ErrorKind::Transport, RetryClass::Transient, false, true);
     let write_error = client.execute(&write()).await.unwrap_err();
-    assert_class(&write_error, ErrorKind::Connect, RetryClass::Transient, false, true);
+    assert_class(&write_error, ErrorKind::Transport, RetryClass::Transient, false, true);
 
     // Nothing listens, so the attempts are counted from the call spans.
     assert_eq!(
@@ -231,7 +231,13 @@ async fn write_is_not_retried_after_timeout() {
             client.execute(&write()).await.unwrap_err()
         };
         // The timeout covers the whole call, so no time is left for another attempt, read or write.
-        assert_class(&error, ErrorKind::Timeout, RetryClass::OutcomeUnknown, true, idempotent);
+        assert_class(
+            &error,
+            ErrorKind::Transport,
+            RetryClass::OutcomeUnknown,
+            true,
+            idempotent,
+        );
         assert_eq!(execute_attempts(&emulator), 1);
         // Let the delayed request finish on the emulator's side before counting executions.
         tokio::time::sleep(DELAY + Duration::from_millis(300)).await;
@@ -251,7 +257,7 @@ async fn server_errors_with_json_bodies_retry_reads_but_not_writes() {
     for status in [500, 502, 503, 504] {
         let seen = call_with_faults(read(), every_attempt(Fault::refold_error(status))).await;
         let error = seen.error();
-        assert_class(error, ErrorKind::ServerError, RetryClass::OutcomeUnknown, true, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::OutcomeUnknown, true, true);
         assert_eq!(error.status(), Some(status));
         assert!(
             error.request_id().is_some(),
@@ -260,13 +266,7 @@ async fn server_errors_with_json_bodies_retry_reads_but_not_writes() {
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "read, status {status}");
 
         let seen = call_with_faults(write(), every_attempt(Fault::refold_error(status))).await;
-        assert_class(
-            seen.error(),
-            ErrorKind::ServerError,
-            RetryClass::OutcomeUnknown,
-            true,
-            false,
-        );
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::OutcomeUnknown, true, false);
         assert_eq!((seen.attempts, seen.executed), (1, 0), "write, status {status}");
     }
 }
@@ -277,7 +277,7 @@ async fn server_errors_with_html_or_empty_bodies_keep_the_status_and_the_first_b
         let page = format!("<html><body><h1>{status} Bad Gateway</h1></body></html>");
         let seen = call_with_faults(read(), every_attempt(Fault::html(status, page.clone()))).await;
         let error = seen.error();
-        assert_class(error, ErrorKind::ServerError, RetryClass::OutcomeUnknown, true, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::OutcomeUnknown, true, true);
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "read, status {status}");
         let Error::Api(api) = error else {
             panic!("expected Error::Api, got {error:?}")
@@ -291,24 +291,12 @@ async fn server_errors_with_html_or_empty_bodies_keep_the_status_and_the_first_b
         assert!(error.to_string().contains(&status.to_string()), "{error}");
 
         let seen = call_with_faults(write(), every_attempt(Fault::html(status, page))).await;
-        assert_class(
-            seen.error(),
-            ErrorKind::ServerError,
-            RetryClass::OutcomeUnknown,
-            true,
-            false,
-        );
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::OutcomeUnknown, true, false);
         assert_eq!((seen.attempts, seen.executed), (1, 0), "write, status {status}");
     }
 
     let seen = call_with_faults(write(), every_attempt(Fault::empty(504))).await;
-    assert_class(
-        seen.error(),
-        ErrorKind::ServerError,
-        RetryClass::OutcomeUnknown,
-        true,
-        false,
-    );
+    assert_class(seen.error(), ErrorKind::Refold, RetryClass::OutcomeUnknown, true, false);
     assert_eq!(seen.error().status(), Some(504));
     assert_eq!((seen.attempts, seen.executed), (1, 0));
 }
@@ -326,7 +314,7 @@ async fn throttled_429_with_retry_after_seconds_is_retried_for_writes_too() {
         ),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::RateLimited, RetryClass::Throttled, false, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::Throttled, false, true);
         assert_eq!(error.status(), Some(429));
         assert_eq!(error.retry_after(), Some(Duration::from_secs(1)), "{action}");
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "{action}");
@@ -345,7 +333,7 @@ async fn throttled_429_with_retry_after_http_date_is_retried_for_writes_too() {
         ("write", call_with_faults(write(), every_attempt(throttled())).await),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::RateLimited, RetryClass::Throttled, false, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::Throttled, false, true);
         // An HTTP date has whole seconds, and some time passed since it was written.
         let asked = error.retry_after().expect("the HTTP date is parsed");
         assert!(
@@ -369,7 +357,7 @@ async fn rate_limit_403_is_throttling_and_retried_for_writes_too() {
         ),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::RateLimited, RetryClass::Throttled, false, true);
+        assert_class(error, ErrorKind::Refold, RetryClass::Throttled, false, true);
         assert_eq!(error.status(), Some(403));
         assert!(matches!(error, Error::Api(api) if api.is_rate_limited()));
         assert_eq!((seen.attempts, seen.executed), (ATTEMPTS, 0), "{action}");
@@ -388,7 +376,7 @@ async fn auth_403_is_not_retried() {
         ("read", call_with_faults(read(), every_attempt(forbidden())).await),
         ("write", call_with_faults(write(), every_attempt(forbidden())).await),
     ] {
-        assert_class(seen.error(), ErrorKind::Auth, RetryClass::Auth, false, false);
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::Auth, false, false);
         assert_eq!(seen.error().status(), Some(403));
         assert_eq!((seen.attempts, seen.executed), (1, 0), "{action}");
     }
@@ -400,12 +388,12 @@ async fn unauthorized_401_is_not_retried() {
     let client = builder_for(&emulator).api_key("tk_wrong_key").build().unwrap();
 
     let error = client.execute(&read()).await.unwrap_err();
-    assert_class(&error, ErrorKind::Auth, RetryClass::Auth, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Auth, false, false);
     assert_eq!(error.status(), Some(401));
     assert_eq!(execute_attempts(&emulator), 1);
 
     let error = client.execute(&write()).await.unwrap_err();
-    assert_class(&error, ErrorKind::Auth, RetryClass::Auth, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Auth, false, false);
     assert_eq!(execute_attempts(&emulator), 2);
     assert_eq!(emulator.executions().len(), 0);
 
@@ -416,7 +404,7 @@ async fn unauthorized_401_is_not_retried() {
         )
     };
     let seen = call_with_faults(write(), every_attempt(unauthorized())).await;
-    assert_class(seen.error(), ErrorKind::Auth, RetryClass::Auth, false, false);
+    assert_class(seen.error(), ErrorKind::Refold, RetryClass::Auth, false, false);
     assert_eq!((seen.attempts, seen.executed), (1, 0));
 }
 
@@ -438,7 +426,7 @@ async fn bad_request_400_is_permanent_and_not_retried() {
         ("write", call_with_faults(write(), every_attempt(invalid())).await),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::Validation, RetryClass::Permanent, false, false);
+        assert_class(error, ErrorKind::Refold, RetryClass::Permanent, false, false);
         assert!(matches!(error, Error::Api(api) if api.error_code() == Some("VALIDATION_ERROR")));
         assert_eq!((seen.attempts, seen.executed), (1, 0), "{action}");
     }
@@ -450,7 +438,7 @@ async fn bad_request_400_is_permanent_and_not_retried() {
         .execute_raw("hubspot", "create_contact", &json!({ "firstname": "Ada" }))
         .await
         .unwrap_err();
-    assert_class(&error, ErrorKind::Validation, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
     assert_eq!((execute_attempts(&emulator), emulator.executions().len()), (1, 0));
 }
 
@@ -471,7 +459,7 @@ async fn not_found_404_is_permanent_and_not_retried() {
         ("read", call_with_faults(read(), every_attempt(missing())).await),
         ("write", call_with_faults(write(), every_attempt(missing())).await),
     ] {
-        assert_class(seen.error(), ErrorKind::NotFound, RetryClass::Permanent, false, false);
+        assert_class(seen.error(), ErrorKind::Refold, RetryClass::Permanent, false, false);
         assert_eq!((seen.attempts, seen.executed), (1, 0), "{action}");
     }
 
@@ -481,7 +469,7 @@ async fn not_found_404_is_permanent_and_not_retried() {
         .execute_raw_idempotent("hubspot", "no_such_action", &json!({}))
         .await
         .unwrap_err();
-    assert_class(&error, ErrorKind::NotFound, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
     assert_eq!(execute_attempts(&emulator), 1);
 }
 
@@ -492,7 +480,7 @@ async fn action_failed_is_not_retried_and_a_duplicate_did_not_execute_twice() {
     client.execute(&write()).await.expect("first create succeeds");
 
     let error = client.execute(&write()).await.unwrap_err();
-    assert_class(&error, ErrorKind::ActionFailed, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::App, RetryClass::Permanent, false, false);
     let Error::ActionFailed { http_status, .. } = &error else {
         panic!("{error:?}")
     };
@@ -515,7 +503,7 @@ async fn action_failed_is_not_retried_and_a_duplicate_did_not_execute_twice() {
         })
         .await
         .unwrap_err();
-    assert_class(&error, ErrorKind::ActionFailed, RetryClass::Permanent, false, false);
+    assert_class(&error, ErrorKind::App, RetryClass::Permanent, false, false);
     assert_eq!(emulator.executed_count("hubspot", "get_contact"), 1);
 }
 
@@ -532,7 +520,7 @@ async fn truncated_json_is_a_decode_error_that_may_have_executed_and_is_not_retr
         ),
     ] {
         let error = seen.error();
-        assert_class(error, ErrorKind::Decode, RetryClass::Permanent, true, false);
+        assert_class(error, ErrorKind::Refold, RetryClass::Permanent, true, false);
         let Error::Decode(decode) = error else {
             panic!("{error:?}")
         };
@@ -577,7 +565,7 @@ async fn retry_policy_none_makes_a_single_attempt_even_when_throttled() {
         .build()
         .unwrap();
     let error = client.execute(&write()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::RateLimited);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     assert!(error.is_retryable(), "the caller may still retry it");
     assert_eq!(execute_attempts(&emulator), 1);
 }
@@ -589,19 +577,19 @@ async fn max_attempts_sets_how_many_times_a_read_is_tried() {
         emulator.inject_for("/execute", Fault::refold_error(503));
     }
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_attempts(5))
+        .retry_policy(fast_policy().with_max_attempts(5))
         .build()
         .unwrap();
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::ServerError);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     assert_eq!(execute_attempts(&emulator), 5);
 }
 
 #[tokio::test]
 async fn max_attempts_zero_counts_as_one() {
-    assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
-    assert_eq!(RetryPolicy::none().attempts(), 1);
-    assert_eq!(RetryPolicy::default().attempts(), 3);
+    assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
+    assert_eq!(RetryPolicy::none().max_attempts(), 1);
+    assert_eq!(RetryPolicy::default().max_attempts(), 3);
 }
 
 #[tokio::test]
@@ -609,7 +597,7 @@ async fn retry_after_seconds_is_waited_before_the_next_attempt() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject_for("/execute", Fault::too_many_requests(1));
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_retry_after(Duration::from_secs(30)))
+        .retry_policy(fast_policy().with_max_retry_after(Duration::from_secs(30)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -634,7 +622,7 @@ async fn retry_after_http_date_is_waited_before_the_next_attempt() {
         },
     );
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_retry_after(Duration::from_secs(30)))
+        .retry_policy(fast_policy().with_max_retry_after(Duration::from_secs(30)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -667,9 +655,9 @@ async fn computed_backoff_is_capped_by_max_backoff() {
     let client = builder_for(&emulator)
         .retry_policy(
             RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_secs(3600))
-                .max_backoff(Duration::from_millis(5)),
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_secs(3600))
+                .with_max_backoff(Duration::from_millis(5)),
         )
         .build()
         .unwrap();
@@ -682,17 +670,13 @@ async fn no_retry_starts_when_its_pause_would_pass_the_deadline() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject_for("/execute", Fault::too_many_requests(10));
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_retry_after(Duration::from_secs(30)))
+        .retry_policy(fast_policy().with_max_retry_after(Duration::from_secs(30)))
         .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
     let started = Instant::now();
     let error = client.execute(&write()).await.unwrap_err();
-    assert_eq!(
-        error.kind(),
-        ErrorKind::RateLimited,
-        "the throttling itself is reported"
-    );
+    assert_eq!(error.kind(), ErrorKind::Refold, "the throttling itself is reported");
     assert_eq!(execute_attempts(&emulator), 1);
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -709,12 +693,12 @@ async fn deadline_spans_all_attempts_of_a_read() {
     // Each attempt alone fits the timeout only if attempts do not share it; they do, and the
     // first slow attempt already uses it up.
     let client = builder_for(&emulator)
-        .retry_policy(fast_policy().max_attempts(10))
+        .retry_policy(fast_policy().with_max_attempts(10))
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert_eq!(error.kind(), ErrorKind::Transport);
     assert_eq!(execute_attempts(&emulator), 1);
 }
 
@@ -758,11 +742,17 @@ async fn redirect_to_another_origin_is_not_followed_and_names_the_location() {
             },
         );
         let error = client.execute(&write()).await.unwrap_err();
-        assert_class(&error, ErrorKind::Redirect, RetryClass::Permanent, false, false);
-        assert_eq!(error.status(), Some(status));
-        let Error::Redirect { location: named, .. } = &error else {
+        assert_class(&error, ErrorKind::Refold, RetryClass::Permanent, false, false);
+        assert_eq!(error.status(), None, "a redirect is not an error status");
+        let Error::Redirect {
+            location: named,
+            status: redirected,
+            ..
+        } = &error
+        else {
             panic!("{error:?}")
         };
+        assert_eq!(*redirected, status);
         assert_eq!(named.as_deref(), Some(location.as_str()));
         assert!(error.to_string().contains(&location), "{error}");
     }
@@ -783,25 +773,25 @@ async fn redirects_of_reads_and_session_token_calls_are_not_followed_either() {
     let client = client_for(&emulator);
     emulator.inject(redirect("/api/v2/integration-schema/hubspot/actions"));
     let error = client.list_actions("hubspot").await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     emulator.inject(redirect(
         "/api/v2/integration-schema/hubspot/actions/search_contacts/execute",
     ));
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     emulator.inject(redirect("/api/v2/public/session-token"));
     let error = client
         .mint_session_token(emulator.linked_account_id())
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     // A session-token client must not carry its Authorization header away either.
     let token = client.mint_session_token(emulator.linked_account_id()).await.unwrap();
     let session_client = Client::builder()
-        .session_token(refold::ExposeSecret::expose_secret(token.token()))
+        .session_token(token.expose_token())
         .base_url(emulator.base_url())
         .retry_policy(fast_policy())
         .build()
@@ -810,7 +800,7 @@ async fn redirects_of_reads_and_session_token_calls_are_not_followed_either() {
         "/api/v2/integration-schema/hubspot/actions/create_contact/execute",
     ));
     let error = session_client.execute(&write()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
 
     assert_nothing_reached(&other);
 }
@@ -831,8 +821,10 @@ async fn reply_over_the_default_cap_is_an_error_and_is_not_buffered() {
 
     emulator.inject_for("/execute", Fault::LargeBody { bytes: 100 * MIB });
     let error = client.execute(&read()).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::BodyTooLarge);
-    assert!(matches!(error, Error::BodyTooLarge { status: 200, limit } if limit == refold::DEFAULT_MAX_RESPONSE_BYTES));
+    assert_eq!(error.kind(), ErrorKind::Refold);
+    assert!(
+        matches!(error, Error::BodyTooLarge { status: 200, limit, .. } if limit == refold::DEFAULT_MAX_RESPONSE_BYTES)
+    );
     assert_eq!(refold::DEFAULT_MAX_RESPONSE_BYTES, 32 * MIB);
     assert!(
         error.may_have_executed(),
@@ -865,7 +857,7 @@ async fn chunked_reply_over_the_cap_is_abandoned_while_streaming() {
     let peak_before = proc_status_kib("VmHWM");
     let error = client.execute(&read()).await.unwrap_err();
     assert!(
-        matches!(error, Error::BodyTooLarge { status: 200, limit } if limit == 4 * MIB),
+        matches!(error, Error::BodyTooLarge { status: 200, limit, .. } if limit == 4 * MIB),
         "{error:?}"
     );
     drop(client);
@@ -928,7 +920,7 @@ async fn a_reply_reached_through_a_followed_redirect_is_refused() {
 
     let error = client.execute(&write()).await.unwrap_err();
 
-    assert_eq!(error.kind(), ErrorKind::Redirect);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     let Error::Redirect { location: named, .. } = &error else {
         panic!("{error:?}")
     };

@@ -205,7 +205,7 @@ async fn a_fresh_token_refused_again_fails_clearly_after_one_remint() {
         .execute(&CreateContact::new("ada@example.com"))
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Auth);
+    assert_eq!(error.kind(), ErrorKind::Refold);
     assert_eq!(error.status(), Some(401));
     assert!(!error.may_have_executed());
     assert!(!error.is_retryable());
@@ -321,14 +321,14 @@ async fn a_failed_mint_says_the_call_was_never_sent() {
         .unwrap_err();
 
     assert!(matches!(error, refold::Error::SessionMint { .. }), "{error:?}");
-    assert_eq!(error.kind(), ErrorKind::ServerError, "the kind is the mint's own");
+    assert_eq!(error.kind(), ErrorKind::Refold, "the kind is the mint's own");
     assert_eq!(error.status(), Some(503));
     assert!(
         !error.may_have_executed(),
         "a 503 from the mint cannot have run the write"
     );
     assert!(error.is_retryable(), "nothing was sent, so trying again is safe");
-    assert!(error.to_string().contains("nothing was sent"), "{error}");
+    assert!(error.to_string().contains("the call was not sent"), "{error}");
     assert!(executes(&emulator).is_empty());
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
 }

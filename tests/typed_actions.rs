@@ -19,8 +19,8 @@ async fn start() -> (Emulator, Client) {
         .linked_account_id(emulator.linked_account_id())
         .retry_policy(
             RetryPolicy::default()
-                .initial_backoff(std::time::Duration::from_millis(1))
-                .max_backoff(std::time::Duration::from_millis(5)),
+                .with_initial_backoff(std::time::Duration::from_millis(1))
+                .with_max_backoff(std::time::Duration::from_millis(5)),
         )
         .build()
         .expect("a valid client");
@@ -173,7 +173,7 @@ async fn app_failure_comes_back_as_an_error() {
     .execute(&client)
     .await
     .expect_err("not found");
-    assert_eq!(error.kind(), ErrorKind::ActionFailed, "{error}");
+    assert_eq!(error.kind(), ErrorKind::App, "{error}");
 }
 
 /// Every serde option a user reaches for, honoured in the body the emulator receives.

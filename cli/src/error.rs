@@ -25,7 +25,7 @@ impl CliError {
     /// A failure of the client, with `context` (what was being done) in front of its message.
     pub fn client(context: impl fmt::Display, err: &refold::Error) -> Self {
         CliError {
-            exit: Exit::of(err.kind()),
+            exit: Exit::of(err),
             message: format!("{context}: {err}"),
             request_id: err.request_id().map(str::to_owned),
         }

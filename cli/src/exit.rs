@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use refold::{ErrorKind, RetryClass};
+use refold::{Error, ErrorKind, RetryClass};
 
 /// What ended the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,36 +109,36 @@ impl Exit {
     }
 
     /// The exit for an error of the client.
-    pub fn of(kind: ErrorKind) -> Exit {
-        match kind {
-            ErrorKind::Config => Exit::Config,
+    pub fn of(err: &Error) -> Exit {
+        match err {
+            Error::Config { .. } => Exit::Config,
             // The client checks slugs and action ids before sending; here they came from the
             // command line.
-            ErrorKind::InvalidRequest => Exit::Usage,
-            ErrorKind::Auth => Exit::Auth,
-            ErrorKind::NotFound => Exit::NotFound,
-            ErrorKind::Connect | ErrorKind::Transport | ErrorKind::Timeout => Exit::Network,
+            Error::InvalidRequest { .. } => Exit::Usage,
+            _ if err.retry_class() == RetryClass::Auth => Exit::Auth,
+            _ if is_unknown_route(err) => Exit::NotFound,
+            _ if err.kind() == ErrorKind::Transport => Exit::Network,
             _ => Exit::Api,
         }
     }
 }
 
+/// Whether Refold itself answered 404 (an unknown app or action, or a base URL without Refold's
+/// routes), as opposed to an app's own 404 inside a 200 reply.
+pub fn is_unknown_route(err: &Error) -> bool {
+    err.kind() == ErrorKind::Refold && err.status() == Some(404)
+}
+
 impl Exit {
     /// The exit for a failed `exec`: the kinds a script running actions must tell apart (failed,
     /// throttled, maybe executed, refused) get their own codes; the rest map as for [`Exit::of`].
-    pub fn of_execute(err: &refold::Error) -> Exit {
-        if matches!(err, refold::Error::ActionFailed { .. }) {
-            return Exit::ActionFailed;
-        }
-        if err.may_have_executed() {
-            return Exit::OutcomeUnknown;
-        }
-        if err.retry_class() == RetryClass::Throttled {
-            return Exit::Throttled;
-        }
-        match err.kind() {
-            ErrorKind::Validation => Exit::Refused,
-            kind => Exit::of(kind),
+    pub fn of_execute(err: &Error) -> Exit {
+        match err {
+            _ if err.kind() == ErrorKind::App => Exit::ActionFailed,
+            _ if err.may_have_executed() => Exit::OutcomeUnknown,
+            _ if err.retry_class() == RetryClass::Throttled => Exit::Throttled,
+            _ if err.kind() == ErrorKind::Refold && err.status() == Some(400) => Exit::Refused,
+            _ => Exit::of(err),
         }
     }
 }
@@ -169,11 +169,24 @@ mod tests {
     }
 
     #[test]
-    fn client_errors_map_to_their_kind() {
-        assert_eq!(Exit::of(ErrorKind::Auth), Exit::Auth);
-        assert_eq!(Exit::of(ErrorKind::NotFound), Exit::NotFound);
-        assert_eq!(Exit::of(ErrorKind::Timeout), Exit::Network);
-        assert_eq!(Exit::of(ErrorKind::ServerError), Exit::Api);
-        assert_eq!(Exit::of(ErrorKind::Config), Exit::Config);
+    fn local_errors_map_to_their_exit() {
+        // Errors the client reports before sending; the ones Refold answers are covered by the
+        // CLI tests against the emulator (401 → 4, 404 → 5, connection refused → 8).
+        let config = refold::Client::builder().build().unwrap_err();
+        assert_eq!(Exit::of(&config), Exit::Config);
+        let client = refold::Client::builder()
+            .api_key("tk-test")
+            .linked_account_id("acct")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let invalid = runtime.block_on(client.list_actions("Not A Slug")).unwrap_err();
+        assert_eq!(Exit::of(&invalid), Exit::Usage);
+        let refused = runtime.block_on(client.list_actions("hubspot")).unwrap_err();
+        assert_eq!(Exit::of(&refused), Exit::Network);
     }
 }

@@ -17,7 +17,8 @@ use serde::de::DeserializeOwned;
 /// # Example
 ///
 /// ```
-/// use refold_core::Action;
+/// # extern crate refold_core as refold;
+/// use refold::Action;
 /// use serde::Serialize;
 ///
 /// #[derive(Serialize)]

@@ -24,6 +24,30 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default cap on a reply body.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// An HTTP client of your own for [`ClientBuilder::http_client`]: a `reqwest::Client` built
+/// from the re-exported `refold::reqwest`, so its version always matches refold's.
+///
+/// A named wrapper rather than `reqwest::Client` itself, so the builder's signature reads
+/// `impl Into<HttpClient>` and never shows a bare `Client` that is really reqwest's; any
+/// `refold::reqwest::Client` converts into it.
+///
+/// ```
+/// # extern crate refold_core as refold;
+/// let http = refold::reqwest::Client::builder()
+///     .redirect(refold::reqwest::redirect::Policy::none())
+///     .build()?;
+/// let client = refold::Client::builder().api_key("tk_example").http_client(http).build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct HttpClient(reqwest::Client);
+
+impl From<reqwest::Client> for HttpClient {
+    fn from(client: reqwest::Client) -> Self {
+        HttpClient(client)
+    }
+}
+
 /// The environment variables [`Client::from_env`] reads.
 pub mod env {
     /// The org API key (`pk…` in production, `tk…` for test keys).
@@ -41,8 +65,9 @@ pub mod env {
 /// [`Client::for_linked_account`]) or a session token, not both.
 ///
 /// ```
+/// # extern crate refold_core as refold;
 /// use std::time::Duration;
-/// use refold_core::Client;
+/// use refold::Client;
 ///
 /// let client = Client::builder()
 ///     .api_key("tk_example_key")
@@ -52,7 +77,7 @@ pub mod env {
 ///     .connect_timeout(Duration::from_secs(3))
 ///     .build()?;
 /// assert_eq!(client.base_url(), "https://refold.internal.example/backend");
-/// # Ok::<(), refold_core::Error>(())
+/// # Ok::<(), refold::Error>(())
 /// ```
 #[derive(Default)]
 pub struct ClientBuilder {
@@ -74,6 +99,10 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     /// A builder preset from the `REFOLD_*` environment variables; see
     /// [`ClientBuilder::from_lookup`] for the rules.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] as for [`ClientBuilder::from_lookup`].
     pub fn from_env() -> Result<ClientBuilder, Error> {
         ClientBuilder::from_lookup(|name| std::env::var(name).ok())
     }
@@ -84,9 +113,15 @@ impl ClientBuilder {
     /// linked account) or the session token; anything else is an [`Error::Config`] naming the
     /// variables to set or unset.
     ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no credential is set, when both are, or when a session token
+    /// comes with a linked account id.
+    ///
     /// ```
+    /// # extern crate refold_core as refold;
     /// use std::collections::HashMap;
-    /// use refold_core::ClientBuilder;
+    /// use refold::ClientBuilder;
     ///
     /// let vars = HashMap::from([("REFOLD_API_KEY", "tk_example"), ("REFOLD_LINKED_ACCOUNT_ID", "ada@example.com")]);
     /// let client = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string()))?.build()?;
@@ -94,7 +129,7 @@ impl ClientBuilder {
     ///
     /// let none = ClientBuilder::from_lookup(|_| None).unwrap_err();
     /// assert!(none.to_string().contains("REFOLD_API_KEY"));
-    /// # Ok::<(), refold_core::Error>(())
+    /// # Ok::<(), refold::Error>(())
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, Error> {
         let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
@@ -192,15 +227,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses your own `reqwest::Client` (proxies, TLS roots, pool settings).
+    /// Uses your own HTTP client (proxies, TLS roots, pool settings): a `reqwest::Client`
+    /// built from the re-exported `refold::reqwest`, so the versions match (see
+    /// [`HttpClient`]).
     ///
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: a client that follows
     /// redirects could carry the `x-api-key` header to another origin (reqwest strips only
     /// `Authorization` and cookies when it follows one). The default client never follows
     /// redirects; with yours, a reply that arrives from a URL other than the one requested is
     /// refused as [`Error::Redirect`], but by then the request has been sent on.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    pub fn http_client(mut self, client: impl Into<HttpClient>) -> Self {
+        self.http_client = Some(client.into().0);
         self
     }
 
@@ -234,12 +271,13 @@ impl ClientBuilder {
     /// only sent to mint tokens.
     ///
     /// ```
-    /// let client = refold_core::Client::builder()
+    /// # extern crate refold_core as refold;
+    /// let client = refold::Client::builder()
     ///     .api_key("tk_example")
     ///     .managed_session_tokens(true)
     ///     .build()?;
     /// let ada = client.for_linked_account("ada@example.com"); // mints on its first call
-    /// # Ok::<(), refold_core::Error>(())
+    /// # Ok::<(), refold::Error>(())
     /// ```
     pub fn managed_session_tokens(mut self, enabled: bool) -> Self {
         self.managed_session_tokens = enabled;
@@ -247,6 +285,14 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for missing or contradictory credentials, a base URL that is not an
+    /// `https` URL (plain `http` is allowed on loopback or with
+    /// [`ClientBuilder::allow_insecure_http`]), a user agent HTTP cannot carry, or a zero
+    /// [`RateLimit`]; [`Error::InvalidRequest`] for an API key or linked account id HTTP
+    /// headers cannot carry.
     pub fn build(self) -> Result<Client, Error> {
         let linked_account = self.linked_account_id.as_deref().map(LinkedAccount::new);
         if let Some(account) = &linked_account {

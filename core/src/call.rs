@@ -11,12 +11,17 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::Error;
-use crate::retry::Outcome;
+use crate::retry::{Outcome, RetryPolicy};
+
+/// The target of every span and event of the client: documented (README "Observability") and
+/// independent of the module that emits it, so `RUST_LOG=refold=debug` keeps working.
+pub(crate) const TARGET: &str = "refold";
 
 /// The span every call runs in: one per call (not per attempt), fields filled in as the call
 /// ends. Holds no credential and no linked account id.
 pub(crate) fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> tracing::Span {
     tracing::debug_span!(
+        target: TARGET,
         "refold.call",
         endpoint,
         slug,
@@ -31,27 +36,31 @@ pub(crate) fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> 
 pub(crate) struct CallScope {
     pub(crate) started: Instant,
     pub(crate) deadline: Instant,
+    /// How the call's requests are retried: the client's policy or the call's own.
+    pub(crate) retry_policy: RetryPolicy,
     pub(crate) span: tracing::Span,
     attempts: AtomicU32,
 }
 
 impl CallScope {
-    pub(crate) fn new(timeout: Duration, span: tracing::Span) -> Self {
+    pub(crate) fn new(timeout: Duration, retry_policy: RetryPolicy, span: tracing::Span) -> Self {
         let started = Instant::now();
         CallScope {
             started,
             deadline: started + timeout,
+            retry_policy,
             span,
             attempts: AtomicU32::new(0),
         }
     }
 
     /// A scope for a request made on behalf of this call (a token mint): its own span and
-    /// attempt count, the same deadline.
+    /// attempt count, the same deadline and retry policy.
     pub(crate) fn child(&self, span: tracing::Span) -> Self {
         CallScope {
             started: Instant::now(),
             deadline: self.deadline,
+            retry_policy: self.retry_policy,
             span,
             attempts: AtomicU32::new(0),
         }
@@ -68,7 +77,7 @@ impl CallScope {
         }
         let (status, request_id) = match &outcome.result {
             Ok(reply) => (Some(reply.status()), reply.request_id()),
-            Err(error) => (error.status(), error.request_id()),
+            Err(error) => (error.reply_status(), error.request_id()),
         };
         if let Some(status) = status {
             self.span.record("status", status);
@@ -87,8 +96,10 @@ impl CallScope {
                 .record("elapsed_ms", self.started.elapsed().as_millis() as u64);
         }
         match error {
-            None => tracing::debug!(parent: &self.span, attempts, "refold call succeeded"),
-            Some(error) => tracing::debug!(parent: &self.span, attempts, error = %error, "refold call failed"),
+            None => tracing::debug!(target: TARGET, parent: &self.span, attempts, "refold call succeeded"),
+            Some(error) => {
+                tracing::debug!(target: TARGET, parent: &self.span, attempts, error = %error, "refold call failed")
+            }
         }
     }
 }

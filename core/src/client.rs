@@ -15,8 +15,8 @@ use crate::auth::{Auth, LinkedAccount, Needs};
 use crate::body::{action_body, raw_body};
 use crate::builder::ClientBuilder;
 use crate::call::{CallScope, call_span};
-use crate::envelope::{decode_action, decode_json};
-use crate::execute::{Call, Execute};
+use crate::envelope::decode_json;
+use crate::execute::{Call, CallOptions, Execute, ExecuteRaw, RawCall};
 use crate::ident::{is_valid_identifier, validate_action, validate_identifier};
 use crate::rate_limit::Limiter;
 use crate::retry::{self, RetryPolicy};
@@ -24,7 +24,7 @@ use crate::schema::BareOrWrapped;
 use crate::session::{MintReply, RevokeOutcome, SessionToken};
 use crate::session_cache::{CachedToken, SessionCache, Slot};
 use crate::transport::{self, Reply, Request};
-use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error, RequestPreview};
+use crate::{Action, ActionParameter, ActionSummary, Error, RequestPreview};
 
 /// A Refold API client: cheap to clone (`Arc` inside), `Send + Sync`, one connection pool.
 ///
@@ -32,7 +32,8 @@ use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error, Reque
 /// another customer over the same pool.
 ///
 /// ```
-/// use refold_core::Client;
+/// # extern crate refold_core as refold;
+/// use refold::Client;
 ///
 /// let client = Client::builder()
 ///     .api_key("tk_example_key")
@@ -41,7 +42,7 @@ use crate::{Action, ActionParameter, ActionResponse, ActionSummary, Error, Reque
 /// let other_customer = client.for_linked_account("grace@example.com");
 /// assert!(!format!("{client:?}").contains("tk_example_key"));
 /// # drop(other_customer);
-/// # Ok::<(), refold_core::Error>(())
+/// # Ok::<(), refold::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -77,9 +78,15 @@ impl Client {
     /// Builds a client from `REFOLD_API_KEY`, `REFOLD_LINKED_ACCOUNT_ID`,
     /// `REFOLD_SESSION_TOKEN` and `REFOLD_BASE_URL` (see [`ClientBuilder::from_env`]).
     ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the variables hold no credential or contradictory ones, or a
+    /// value [`ClientBuilder::build`] refuses.
+    ///
     /// ```no_run
-    /// let client = refold_core::Client::from_env()?;
-    /// # Ok::<(), refold_core::Error>(())
+    /// # extern crate refold_core as refold;
+    /// let client = refold::Client::from_env()?;
+    /// # Ok::<(), refold::Error>(())
     /// ```
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
@@ -93,10 +100,11 @@ impl Client {
     /// [`Error::InvalidRequest`] before sending anything.
     ///
     /// ```
-    /// # let client = refold_core::Client::builder().api_key("tk_example").build()?;
+    /// # extern crate refold_core as refold;
+    /// # let client = refold::Client::builder().api_key("tk_example").build()?;
     /// let acme = client.for_linked_account("ops@acme.example");
     /// assert_eq!(acme.linked_account_id(), Some("ops@acme.example"));
-    /// # Ok::<(), refold_core::Error>(())
+    /// # Ok::<(), refold::Error>(())
     /// ```
     pub fn for_linked_account(&self, linked_account_id: impl AsRef<str>) -> Client {
         let account = LinkedAccount::new(linked_account_id.as_ref());
@@ -155,13 +163,23 @@ impl Client {
     ///
     /// Returns an [`Execute`] future: nothing happens until it is awaited. The body is written on
     /// its first poll, so a parameter that cannot be serialized is its output's
-    /// [`Error::InvalidRequest`], and nothing is sent.
+    /// [`Error::InvalidRequest`], and nothing is sent. [`Execute::timeout`] and
+    /// [`Execute::retry_policy`] change the client's settings for this call only.
+    ///
+    /// # Errors
+    ///
+    /// The future's output is an [`Error`]: [`Error::InvalidRequest`] before sending (an
+    /// invalid hand-written slug or id, parameters that do not serialize to an object),
+    /// [`Error::Api`] when Refold refuses the call, [`Error::ActionFailed`] when the app does,
+    /// [`Error::Decode`] when `data` does not fit the output type, and the transport errors
+    /// ([`Error::Connect`], [`Error::Transport`], [`Error::Timeout`]) once retries are spent.
     ///
     /// ```no_run
-    /// # use refold_core::{Action, Client};
+    /// # extern crate refold_core as refold;
+    /// # use refold::{Action, Client};
     /// # #[derive(serde::Serialize)] struct GetContact { email: String }
     /// # impl Action for GetContact { const SLUG: &'static str = "hubspot"; const ACTION_ID: &'static str = "get_contact"; type Output = serde_json::Value; }
-    /// # async fn run(client: Client) -> Result<(), refold_core::Error> {
+    /// # async fn run(client: Client) -> Result<(), refold::Error> {
     /// let reply = client.execute(&GetContact { email: "ada@example.com".into() }).await?;
     /// println!("{}", reply.data);
     /// # Ok(()) }
@@ -172,7 +190,7 @@ impl Client {
 
     /// The synchronous start of [`Client::execute`]: checks the identifiers, writes the body and
     /// starts the request pipeline, which does not depend on the action's type.
-    pub(crate) fn start_execute<A: Action>(&self, action: &A) -> Result<Call<'_>, Error> {
+    pub(crate) fn start_execute<A: Action>(&self, action: &A, options: CallOptions) -> Result<Call<'_>, Error> {
         // An action's slug and id are constants, so the rule is checked once, at compile time;
         // only an invalid pair (a hand-written impl) takes the run-time path that explains it.
         let identifiers_valid = const { is_valid_identifier(A::SLUG) && is_valid_identifier(A::ACTION_ID) };
@@ -188,8 +206,26 @@ impl Client {
             Some(body),
             A::IDEMPOTENT,
             Needs::LinkedAccount,
-            span,
+            self.scope(options, span),
         )))
+    }
+
+    /// The start of [`Client::execute_raw`]'s future, once the identifiers and the body are
+    /// checked.
+    pub(crate) fn start_raw<'a>(
+        &'a self,
+        slug: &'a str,
+        action_id: &'a str,
+        body: Bytes,
+        idempotent: bool,
+        options: CallOptions,
+    ) -> Call<'a> {
+        Box::pin(async move {
+            let path = execute_path(slug, action_id);
+            let scope = self.scope(options, call_span("execute", slug, action_id));
+            self.call(Method::POST, &path, Some(body), idempotent, Needs::LinkedAccount, scope)
+                .await
+        })
     }
 
     /// Executes an action chosen at run time, with any serializable parameters (a
@@ -199,42 +235,56 @@ impl Client {
     /// The call is treated as a write (not idempotent): it is retried only when it certainly
     /// did not run. Use [`Client::execute_raw_idempotent`] for reads.
     ///
+    /// The parameters are serialized at once; the returned [`ExecuteRaw`] sends nothing until
+    /// it is awaited, and takes per-call [`ExecuteRaw::timeout`] and
+    /// [`ExecuteRaw::retry_policy`].
+    ///
+    /// # Errors
+    ///
+    /// The future's output is [`Error::InvalidRequest`] for an invalid slug or action id or
+    /// parameters that do not serialize to a JSON object (nothing is sent), and otherwise the
+    /// errors of [`Client::execute`].
+    ///
     /// ```no_run
-    /// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
     /// let reply = client
     ///     .execute_raw("hubspot", "create_contact", &serde_json::json!({ "email": "ada@example.com" }))
     ///     .await?;
     /// println!("created {}", reply.data["id"]);
     /// # Ok(()) }
     /// ```
-    pub async fn execute_raw<P: Serialize + ?Sized>(
-        &self,
-        slug: &str,
-        action_id: &str,
+    pub fn execute_raw<'a, P: Serialize + ?Sized>(
+        &'a self,
+        slug: &'a str,
+        action_id: &'a str,
         params: &P,
-    ) -> Result<ActionResponse<serde_json::Value>, Error> {
-        validate_action(slug, action_id)?;
-        self.execute_checked(slug, action_id, raw_body(params)?, false).await
+    ) -> ExecuteRaw<'a> {
+        self.raw(slug, action_id, params, false)
     }
 
     /// Like [`Client::execute_raw`], for an action that is safe to repeat (a read): it is also
     /// retried after timeouts, dropped connections and 5xx replies.
     ///
+    /// # Errors
+    ///
+    /// As [`Client::execute_raw`].
+    ///
     /// ```no_run
-    /// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
     /// let page = client
     ///     .execute_raw_idempotent("hubspot", "search_contacts", &serde_json::json!({ "query": "ada" }))
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn execute_raw_idempotent<P: Serialize + ?Sized>(
-        &self,
-        slug: &str,
-        action_id: &str,
+    pub fn execute_raw_idempotent<'a, P: Serialize + ?Sized>(
+        &'a self,
+        slug: &'a str,
+        action_id: &'a str,
         params: &P,
-    ) -> Result<ActionResponse<serde_json::Value>, Error> {
-        validate_action(slug, action_id)?;
-        self.execute_checked(slug, action_id, raw_body(params)?, true).await
+    ) -> ExecuteRaw<'a> {
+        self.raw(slug, action_id, params, true)
     }
 
     /// The request [`Client::execute_raw`] would send for these arguments, built by the same
@@ -264,6 +314,7 @@ impl Client {
                     headers: Cow::Owned(self.base_headers(true)),
                     body: Some(body),
                     idempotent: false,
+                    mints_session_token: false,
                 };
                 headers.push((
                     header::AUTHORIZATION.as_str().to_owned(),
@@ -298,26 +349,33 @@ impl Client {
         })
     }
 
-    /// Executes an action whose slug and action id have been checked.
-    async fn execute_checked<T: serde::de::DeserializeOwned>(
-        &self,
-        slug: &str,
-        action_id: &str,
-        body: Bytes,
+    fn raw<'a, P: Serialize + ?Sized>(
+        &'a self,
+        slug: &'a str,
+        action_id: &'a str,
+        params: &P,
         idempotent: bool,
-    ) -> Result<ActionResponse<T>, Error> {
-        let path = execute_path(slug, action_id);
-        let span = call_span("execute", slug, action_id);
-        let reply = self
-            .call(Method::POST, &path, Some(body), idempotent, Needs::LinkedAccount, span)
-            .await?;
-        decode_action(reply)
+    ) -> ExecuteRaw<'a> {
+        ExecuteRaw::new(RawCall {
+            client: self,
+            slug,
+            action_id,
+            body: validate_action(slug, action_id).and_then(|()| raw_body(params)),
+            idempotent,
+        })
     }
 
     /// Lists the actions of an app.
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] for an invalid slug, [`Error::Api`] when Refold refuses (a 404
+    /// for an app it does not know), [`Error::Decode`] for a list it cannot read, and the
+    /// transport errors.
+    ///
     /// ```no_run
-    /// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
     /// for action in client.list_actions("hubspot").await? {
     ///     println!("{}: {}", action.action_id, action.description);
     /// }
@@ -326,17 +384,22 @@ impl Client {
     pub async fn list_actions(&self, slug: &str) -> Result<Vec<ActionSummary>, Error> {
         validate_identifier("slug", slug)?;
         let path = ["/api/v2/integration-schema/", slug, "/actions"];
-        let span = call_span("list_actions", slug, "");
+        let scope = self.scope(CallOptions::default(), call_span("list_actions", slug, ""));
         let reply = self
-            .call(Method::GET, &path, None, true, Needs::LinkedAccount, span)
+            .call(Method::GET, &path, None, true, Needs::LinkedAccount, scope)
             .await?;
         list_from(&reply, "actions")
     }
 
     /// Describes the parameters of one action (its input schema).
     ///
+    /// # Errors
+    ///
+    /// As [`Client::list_actions`]; a 404 also for an action the app does not have.
+    ///
     /// ```no_run
-    /// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
     /// for param in client.action_parameters("hubspot", "create_contact").await? {
     ///     println!("{} ({}){}", param.name, param.param_type, if param.required { " required" } else { "" });
     /// }
@@ -345,9 +408,9 @@ impl Client {
     pub async fn action_parameters(&self, slug: &str, action_id: &str) -> Result<Vec<ActionParameter>, Error> {
         validate_action(slug, action_id)?;
         let path = ["/api/v2/integration-schema/", slug, "/actions/", action_id];
-        let span = call_span("action_parameters", slug, action_id);
+        let scope = self.scope(CallOptions::default(), call_span("action_parameters", slug, action_id));
         let reply = self
-            .call(Method::GET, &path, None, true, Needs::LinkedAccount, span)
+            .call(Method::GET, &path, None, true, Needs::LinkedAccount, scope)
             .await?;
         list_from(&reply, "parameters")
     }
@@ -355,8 +418,16 @@ impl Client {
     /// Mints a session token for a linked account (API-key mode only). Refold reuses a valid
     /// token it already issued; see [`Client::mint_session_token_forced`] for a fresh one.
     ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the client has no API key (a session-token client cannot mint),
+    /// [`Error::InvalidRequest`] for an empty id, [`Error::Api`] when Refold refuses: a 500 for
+    /// a linked account it does not know, which is not retried and whose hint says to create
+    /// or link the account. Also [`Error::Decode`] and the transport errors.
+    ///
     /// ```no_run
-    /// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
     /// let token = client.mint_session_token("ada@example.com").await?;
     /// # Ok(()) }
     /// ```
@@ -365,12 +436,16 @@ impl Client {
     }
 
     /// Mints a new session token even when a valid one exists (`force_refresh=true`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::mint_session_token`].
     pub async fn mint_session_token_forced(&self, linked_account_id: &str) -> Result<SessionToken, Error> {
         self.mint(linked_account_id, true).await
     }
 
     async fn mint(&self, linked_account_id: &str, force_refresh: bool) -> Result<SessionToken, Error> {
-        let scope = CallScope::new(self.shared.timeout, call_span("mint_session_token", "", ""));
+        let scope = self.scope(CallOptions::default(), call_span("mint_session_token", "", ""));
         let result = self.mint_within(linked_account_id, force_refresh, &scope).await;
         scope.finish(result.as_ref().err());
         result
@@ -396,7 +471,8 @@ impl Client {
             "/api/v2/public/session-token"
         };
         // Minting twice is harmless (Refold reuses a valid token), so it is idempotent.
-        let request = self.prepare(Method::POST, &[path], Some(body), true, Needs::Org)?;
+        let mut request = self.prepare(Method::POST, &[path], Some(body), true, Needs::Org)?;
+        request.mints_session_token = true;
         let reply = self.send(&request, scope).await?;
         let minted: MintReply = decode_json(&reply)?;
         Ok(minted.into_token(linked_account_id))
@@ -404,15 +480,22 @@ impl Client {
 
     /// Revokes a session token (and its refresh token). Authenticates with the token itself.
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] for a token HTTP headers cannot carry, [`Error::Api`] when
+    /// Refold refuses it (a 401 for a token it does not know), [`Error::Decode`] and the
+    /// transport errors.
+    ///
     /// ```no_run
-    /// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
     /// let token = client.mint_session_token("ada@example.com").await?;
     /// let outcome = client.revoke_session_token(&token).await?;
     /// assert!(outcome.success);
     /// # Ok(()) }
     /// ```
     pub async fn revoke_session_token(&self, token: &SessionToken) -> Result<RevokeOutcome, Error> {
-        let auth = Auth::session_token(token.token())?;
+        let auth = Auth::session_token(&token.token)?;
         let span = call_span("revoke_session_token", "", "");
         let mut headers = self.base_headers(false);
         // The token authenticates as its linked account; `Needs::Org` would demand the API key
@@ -424,12 +507,23 @@ impl Client {
             headers: Cow::Owned(headers),
             body: None,
             idempotent: true,
+            mints_session_token: false,
         };
-        let scope = CallScope::new(self.shared.timeout, span);
+        let scope = self.scope(CallOptions::default(), span);
         let result = self.send(&request, &scope).await;
         scope.finish(result.as_ref().err());
         let reply = result?;
         decode_json(&reply)
+    }
+
+    /// The clock, retry policy and span of one call: the client's settings unless the call's
+    /// own `options` replace them.
+    fn scope(&self, options: CallOptions, span: tracing::Span) -> CallScope {
+        CallScope::new(
+            options.timeout.unwrap_or(self.shared.timeout),
+            options.retry_policy.unwrap_or(self.shared.retry_policy),
+            span,
+        )
     }
 
     /// The base URL followed by the pieces of `path`, built in one allocation (this runs on
@@ -483,6 +577,7 @@ impl Client {
             headers,
             body,
             idempotent,
+            mints_session_token: false,
         })
     }
 
@@ -493,9 +588,8 @@ impl Client {
         body: Option<Bytes>,
         idempotent: bool,
         needs: Needs,
-        span: tracing::Span,
+        scope: CallScope,
     ) -> Result<Reply, Error> {
-        let scope = CallScope::new(self.shared.timeout, span);
         let result = self.call_within(method, path, body, idempotent, needs, &scope).await;
         scope.finish(result.as_ref().err());
         result
@@ -527,6 +621,7 @@ impl Client {
             headers: Cow::Owned(headers),
             body,
             idempotent,
+            mints_session_token: false,
         };
         match self.send(&request, scope).await {
             Err(error) if error.status() == Some(401) => {
@@ -556,7 +651,8 @@ impl Client {
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
-        let mint_scope = scope.child(call_span("mint_session_token", "", ""));
+        // Created inside the call's span, so a trace shows the mint as part of the call.
+        let mint_scope = scope.child(scope.span.in_scope(|| call_span("mint_session_token", "", "")));
         // After a 401, Refold may still consider its current token valid and hand it back:
         // force a new one.
         let minted = self
@@ -574,9 +670,15 @@ impl Client {
     /// Revokes the session token this handle's linked account uses in managed mode and forgets
     /// it; the next call mints a new one. `Ok(None)` when no token was cached.
     ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when this handle does not manage session tokens, and the errors of
+    /// [`Client::revoke_session_token`].
+    ///
     /// ```no_run
-    /// # async fn run() -> Result<(), refold_core::Error> {
-    /// let client = refold_core::Client::builder()
+    /// # extern crate refold_core as refold;
+    /// # async fn run() -> Result<(), refold::Error> {
+    /// let client = refold::Client::builder()
     ///     .api_key("tk_example")
     ///     .linked_account_id("ada@example.com")
     ///     .managed_session_tokens(true)
@@ -608,7 +710,7 @@ impl Client {
         let auth = &self.auth;
         let detect_redirects = shared.custom_http_client;
         let attempts = retry::run(
-            &shared.retry_policy,
+            &scope.retry_policy,
             scope.deadline,
             request.idempotent,
             |_attempt| async move {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::value::RawValue;
 
-use crate::error::{ApiError, DecodeError};
+use crate::error::{ApiError, DecodeError, Meaning};
 use crate::transport::Reply;
 use crate::{ActionResponse, Error, NodeStatus};
 
@@ -173,7 +173,7 @@ fn mentions_rate_limit(text: &str) -> bool {
 }
 
 /// Builds the error for a 4xx/5xx reply, keeping whatever evidence the body holds.
-pub(crate) fn api_error(reply: &Reply, idempotent: bool) -> Error {
+pub(crate) fn api_error(reply: &Reply, idempotent: bool, mints_session_token: bool) -> Error {
     let parsed = serde_json::from_slice::<serde_json::Value>(&reply.body)
         .ok()
         .filter(serde_json::Value::is_object)
@@ -205,6 +205,14 @@ pub(crate) fn api_error(reply: &Reply, idempotent: bool) -> Error {
         _ => false,
     };
 
+    let meaning = match reply.status {
+        404 if names_slug_or_action([&error_code, &message]) => Meaning::UnknownAction,
+        404 => Meaning::UnknownRoute,
+        // Refold's own envelope (a proxy's 500 page is not one) from the mint.
+        500 if mints_session_token && readable => Meaning::UnknownLinkedAccount,
+        _ => Meaning::Plain,
+    };
+
     Error::Api(Box::new(ApiError {
         status: reply.status,
         error_code,
@@ -216,7 +224,19 @@ pub(crate) fn api_error(reply: &Reply, idempotent: bool) -> Error {
         content_type: reply.content_type_text(),
         body_snippet: (!readable).then(|| snippet(&reply.body)),
         idempotent,
+        meaning,
     }))
+}
+
+/// Whether a 404's envelope says which of the slug or the action Refold does not know
+/// ("Integration slug not found", "Action not found for the specified slug and action_id").
+/// Any other 404 (an HTML page, a message naming the path, which holds `/actions` itself)
+/// means Refold has no such route.
+fn names_slug_or_action(fields: [&Option<String>; 2]) -> bool {
+    fields.into_iter().flatten().any(|field| {
+        let field = field.to_ascii_lowercase();
+        field.contains("not found") && (field.contains("slug") || field.contains("action")) && !field.contains('/')
+    })
 }
 
 #[cfg(test)]

@@ -7,19 +7,29 @@ use crate::NodeStatus;
 
 /// Everything that can go wrong when talking to Refold.
 ///
-/// Match on [`Error::kind`] for broad decisions, or on the variants for the evidence each one
-/// carries. [`Error::may_have_executed`] and [`Error::is_retryable`] answer the two questions a
+/// Match on [`Error::kind`] to learn where a failure came from (the app, Refold, the transport
+/// or the configuration), or on the variants for the evidence each one carries.
+/// [`Error::may_have_executed`] and [`Error::is_retryable`] answer the two questions a
 /// production caller has after a failed write: "could it have happened anyway?" and "may I try
-/// again?".
+/// again?". [`Error::app_status`], [`Error::is_conflict`] and [`Error::is_not_found`] read the
+/// app's own answer.
 ///
 /// `Display` is one line saying what happened and what to do, with Refold's request id when
-/// there is one. No variant ever holds an API key or a session token.
+/// there is one. A lower-level cause (the HTTP client's error, a JSON error, the failed token
+/// mint) is not repeated in that line: it is [`source()`](std::error::Error::source), so
+/// `anyhow`'s `{:#}` or a tracing error chain shows each cause exactly once. No variant ever
+/// holds an API key or a session token.
+///
+/// The variants with named fields are `#[non_exhaustive]`: match them with `..`. Only the
+/// client creates errors.
 ///
 /// ```
-/// use refold_core::{Error, ErrorKind};
+/// # extern crate refold_core as refold;
+/// use refold::{Error, ErrorKind};
 ///
-/// let err = Error::InvalidRequest { message: "the slug is empty".into() };
-/// assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+/// let err: Error = refold::validate_identifier("slug", "HubSpot").unwrap_err();
+/// assert!(matches!(err, Error::InvalidRequest { .. }));
+/// assert_eq!(err.kind(), ErrorKind::Config);
 /// assert!(!err.may_have_executed());
 /// assert!(!err.is_retryable());
 /// assert!(err.to_string().contains("nothing was sent"));
@@ -29,6 +39,7 @@ use crate::NodeStatus;
 pub enum Error {
     /// The client is configured wrongly (missing or contradictory credentials, a bad base URL).
     #[error("refold client configuration: {message}")]
+    #[non_exhaustive]
     Config {
         /// What is wrong and which option or `REFOLD_*` variable fixes it.
         message: String,
@@ -37,6 +48,7 @@ pub enum Error {
     /// The request was refused locally before anything was sent (an invalid slug or action id,
     /// a header value HTTP cannot carry, parameters that do not serialize to a JSON object).
     #[error("invalid request, nothing was sent: {message}")]
+    #[non_exhaustive]
     InvalidRequest {
         /// What is wrong with the request.
         message: String,
@@ -47,8 +59,10 @@ pub enum Error {
     Api(Box<ApiError>),
 
     /// Refold reached the app, but the app or the action failed (`node_status` is not
-    /// `Success`). Carries the app's own status and reply.
+    /// `Success`), inside a 200 reply. Carries the app's own status and reply; see
+    /// [`Error::app_status`], [`Error::is_conflict`] and [`Error::is_not_found`].
     #[error("{}", action_failed_line(node_status, http_status, request_id))]
+    #[non_exhaustive]
     ActionFailed {
         /// The `node_status` Refold reported.
         node_status: NodeStatus,
@@ -61,35 +75,30 @@ pub enum Error {
     },
 
     /// The connection could not be established (refused, DNS, TLS). Nothing was sent, so the
-    /// action did not run.
-    #[error("could not connect to Refold ({source}); nothing was sent: check the base URL and the network")]
+    /// action did not run. The HTTP client's own error is the `source`.
+    #[error("could not connect to Refold, so nothing was sent: check the base URL and the network")]
+    #[non_exhaustive]
     Connect {
-        /// The transport error.
-        #[source]
-        source: reqwest::Error,
+        /// What the HTTP client reported; its `source()` is the `reqwest::Error`.
+        source: TransportError,
     },
 
     /// The connection failed after the request may have been sent (reset, closed before the
-    /// reply, a broken reply stream). The action may have run.
-    #[error("{}", transport_line(source))]
+    /// reply, a broken reply stream). The action may have run. The HTTP client's own error is
+    /// the `source`.
+    #[error(
+        "the connection to Refold failed after the request was sent, so the action may have run: check before repeating a write"
+    )]
+    #[non_exhaustive]
     Transport {
-        /// The transport error.
-        #[source]
-        source: reqwest::Error,
-        /// Whether the call was idempotent (decides [`Error::is_retryable`]).
-        idempotent: bool,
+        /// What the HTTP client reported; its `source()` is the `reqwest::Error`.
+        source: TransportError,
     },
 
-    /// The call did not finish within the configured timeout.
-    #[error("{}", timeout_line(*elapsed, *may_have_sent))]
-    Timeout {
-        /// How long the call ran before it was abandoned.
-        elapsed: Duration,
-        /// Whether a request may already have reached Refold when time ran out.
-        may_have_sent: bool,
-        /// Whether the call was idempotent (decides [`Error::is_retryable`]).
-        idempotent: bool,
-    },
+    /// The call did not finish within its timeout (the client's
+    /// [`timeout`](crate::ClientBuilder::timeout), or the one set on the call).
+    #[error("{0}")]
+    Timeout(TimeoutError),
 
     /// A 2xx reply that could not be decoded (truncated JSON, an HTML page, an empty body, or a
     /// `data` field that does not fit the action's output type). The action did run.
@@ -102,6 +111,7 @@ pub enum Error {
     #[error(
         "Refold answered {status} redirecting to {location:?}; redirects are not followed (credentials must not leave the configured origin): check the base URL"
     )]
+    #[non_exhaustive]
     Redirect {
         /// The 3xx status.
         status: u16,
@@ -110,11 +120,16 @@ pub enum Error {
     },
 
     /// A managed session token could not be minted, so the call itself was never sent.
-    /// `source` is the mint's own error (its status, code and request id).
-    #[error("could not mint a session token for the call, so nothing was sent: {source}")]
+    /// `source` is the mint's own error (its status, code, request id and hint).
+    ///
+    /// Its [`kind`](Error::kind), [`status`](Error::status) and
+    /// [`request_id`](Error::request_id) are the mint's: [`ErrorKind::Refold`] when Refold
+    /// refused the mint (for example a linked account it does not know),
+    /// [`ErrorKind::Transport`] when it could not be reached.
+    #[error("could not mint a session token for the call, so the call was not sent")]
+    #[non_exhaustive]
     SessionMint {
         /// Why minting failed.
-        #[source]
         source: Box<Error>,
     },
 
@@ -122,6 +137,7 @@ pub enum Error {
     #[error(
         "the reply of status {status} exceeded the {limit}-byte cap and was abandoned; raise ClientBuilder::max_response_bytes if such replies are expected"
     )]
+    #[non_exhaustive]
     BodyTooLarge {
         /// The reply's status.
         status: u16,
@@ -141,22 +157,103 @@ fn action_failed_line(status: &NodeStatus, http_status: &Option<u16>, request_id
     )
 }
 
-fn transport_line(source: &reqwest::Error) -> String {
-    format!(
-        "the connection to Refold failed after the request was sent ({source}); the action may have run: check before repeating a write"
-    )
+/// What the HTTP client (reqwest) reported for a failed exchange.
+///
+/// Opaque on purpose, so refold's public API does not change with reqwest's error type. Its
+/// `Display` names the stage that failed; [`source()`](std::error::Error::source) is the
+/// [`reqwest::Error`] itself (downcast it when you need reqwest's details).
+///
+/// ```no_run
+/// # extern crate refold_core as refold;
+/// # async fn run(client: refold::Client) {
+/// if let Err(refold::Error::Connect { source, .. }) = client.list_actions("hubspot").await {
+///     let cause = std::error::Error::source(&source).and_then(|e| e.downcast_ref::<refold::reqwest::Error>());
+///     println!("reqwest says {cause:?}");
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct TransportError {
+    inner: reqwest::Error,
+    idempotent: bool,
 }
 
-fn timeout_line(elapsed: Duration, may_have_sent: bool) -> String {
-    let outcome = if may_have_sent {
-        "the action may have run: check before repeating a write"
-    } else {
-        "nothing was sent"
-    };
-    format!(
-        "the call timed out after {:.1}s; {outcome}; raise ClientBuilder::timeout if the app is slow",
-        elapsed.as_secs_f64()
-    )
+impl TransportError {
+    pub(crate) fn new(inner: reqwest::Error, idempotent: bool) -> Self {
+        TransportError { inner, idempotent }
+    }
+
+    fn stage(&self) -> &'static str {
+        if self.inner.is_connect() {
+            "opening the connection"
+        } else if self.inner.is_timeout() {
+            "waiting, when the HTTP client's own timeout expired"
+        } else if self.inner.is_body() || self.inner.is_decode() {
+            "reading the reply body"
+        } else if self.inner.is_request() {
+            "sending the request"
+        } else {
+            "exchanging the request and reply"
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the HTTP client failed while {}", self.stage())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.inner)
+    }
+}
+
+/// A call that ran out of time: how long it ran, and whether a request may have reached
+/// Refold before the deadline.
+///
+/// ```no_run
+/// # extern crate refold_core as refold;
+/// # async fn run(client: refold::Client) {
+/// if let Err(refold::Error::Timeout(timeout)) = client.list_actions("hubspot").await {
+///     println!("gave up after {:?}; sent: {}", timeout.elapsed(), timeout.may_have_sent());
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeoutError {
+    pub(crate) elapsed: Duration,
+    pub(crate) may_have_sent: bool,
+    pub(crate) idempotent: bool,
+}
+
+impl TimeoutError {
+    /// How long the call ran before it was abandoned.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Whether a request may already have reached Refold when time ran out. False when the
+    /// call was still waiting for the client-side rate limiter or had not started sending.
+    pub fn may_have_sent(&self) -> bool {
+        self.may_have_sent
+    }
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outcome = if self.may_have_sent {
+            "the action may have run: check before repeating a write"
+        } else {
+            "nothing was sent"
+        };
+        write!(
+            f,
+            "the call timed out after {:.1}s; {outcome}; raise the timeout (ClientBuilder::timeout, or .timeout(..) on the call) if the app is slow",
+            self.elapsed.as_secs_f64()
+        )
+    }
 }
 
 /// Text from a reply with its control characters (line breaks included) replaced by spaces, so
@@ -172,6 +269,22 @@ pub(crate) fn request_id_suffix(request_id: Option<&str>) -> String {
     }
 }
 
+/// What a reply means beyond its status, read from the endpoint and the body; it picks the
+/// hint `Display` gives and, for a refused mint, the retry class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Meaning {
+    /// Nothing beyond the status.
+    Plain,
+    /// A 404 that does not name a slug or an action: the path itself is unknown, which means
+    /// the base URL (or its path prefix) is wrong.
+    UnknownRoute,
+    /// A 404 naming the slug or the action: Refold has no such app or action.
+    UnknownAction,
+    /// Refold's own 500 envelope from the session-token mint: the linked account does not exist
+    /// (REFOLD_API.md). Retrying cannot help.
+    UnknownLinkedAccount,
+}
+
 /// A 4xx or 5xx reply, with everything Refold said about it.
 ///
 /// Refold's error envelope is decoded tolerantly: `error_code` or `error`, `http_error_type` or
@@ -180,7 +293,9 @@ pub(crate) fn request_id_suffix(request_id: Option<&str>) -> String {
 /// 512 bytes in [`ApiError::body_snippet`].
 ///
 /// ```
-/// # use refold_core::ApiError;
+/// # extern crate refold_core as refold;
+/// use refold::ApiError;
+///
 /// fn explain(err: &ApiError) -> String {
 ///     format!("{} {:?} {:?}", err.status(), err.error_code(), err.message())
 /// }
@@ -197,6 +312,7 @@ pub struct ApiError {
     pub(crate) content_type: Option<String>,
     pub(crate) body_snippet: Option<String>,
     pub(crate) idempotent: bool,
+    pub(crate) meaning: Meaning,
 }
 
 impl ApiError {
@@ -238,13 +354,19 @@ impl ApiError {
     }
 
     fn advice(&self) -> &'static str {
-        match self.status {
+        match (self.status, self.meaning) {
             _ if self.rate_limited => "slow down; the client retries throttled calls on its own",
-            400 => "fix the parameters named above",
-            401 => "check the API key or session token (the customer may need to reconnect)",
-            403 => "the credentials lack access to this app or linked account",
-            404 => "check the slug and action id (Client::list_actions shows what exists)",
-            500..=599 => "Refold or a proxy failed; retry later",
+            (_, Meaning::UnknownRoute) => {
+                "Refold has no such endpoint: check the base URL and its path prefix (REFOLD_BASE_URL or ClientBuilder::base_url)"
+            }
+            (_, Meaning::UnknownAction) => "check the slug and action id (Client::list_actions shows what exists)",
+            (_, Meaning::UnknownLinkedAccount) => {
+                "Refold does not know this linked account: create it or link the customer's app in Refold first, then mint again"
+            }
+            (400, _) => "fix the parameters named above",
+            (401, _) => "check the API key or session token (the customer may need to reconnect)",
+            (403, _) => "the credentials lack access to this app or linked account",
+            (500..=599, _) => "Refold or a proxy failed; retry later",
             _ => "see the message above",
         }
     }
@@ -300,7 +422,7 @@ impl fmt::Debug for ApiError {
     }
 }
 
-/// A 2xx reply whose body could not be decoded.
+/// A 2xx reply whose body could not be decoded. Its `source()` is the JSON error.
 #[derive(Debug)]
 pub struct DecodeError {
     pub(crate) status: u16,
@@ -334,10 +456,9 @@ impl fmt::Display for DecodeError {
         let content_type = self.content_type.as_deref().unwrap_or("no content type");
         write!(
             f,
-            "could not decode Refold's {} reply ({content_type}, {} bytes shown): {}; the action ran: check the output type",
+            "could not decode Refold's {} reply ({content_type}, {} bytes kept); the action ran: check the output type",
             self.status,
             self.body_snippet.len(),
-            self.source
         )?;
         f.write_str(&request_id_suffix(self.request_id.as_deref()))
     }
@@ -349,57 +470,47 @@ impl std::error::Error for DecodeError {
     }
 }
 
-/// The broad kind of an [`Error`], for matching without destructuring.
+/// Where a failure came from: the app, Refold, the transport, or the configuration.
+///
+/// For finer decisions read [`Error::retry_class`] (throttled, auth, …), [`Error::status`]
+/// (Refold's error status) and [`Error::app_status`] (the app's).
 ///
 /// ```
-/// use refold_core::{Error, ErrorKind};
+/// # extern crate refold_core as refold;
+/// use refold::{Error, ErrorKind, RetryClass};
 ///
 /// fn should_reconnect(err: &Error) -> bool {
-///     err.kind() == ErrorKind::Auth
+///     err.kind() == ErrorKind::Refold && err.retry_class() == RetryClass::Auth
 /// }
-/// # assert!(!should_reconnect(&Error::Config { message: String::new() }));
+/// let local = refold::validate_identifier("slug", "").unwrap_err();
+/// assert_eq!(local.kind(), ErrorKind::Config);
+/// assert!(!should_reconnect(&local));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// [`Error::Config`].
-    Config,
-    /// [`Error::InvalidRequest`].
-    InvalidRequest,
-    /// 401, or a 403 that is not a rate limit: the credentials are wrong or the customer must reconnect.
-    Auth,
-    /// 429, or a 403 that says it is a rate limit.
-    RateLimited,
-    /// 400: a missing or invalid parameter.
-    Validation,
-    /// 404: unknown slug or action.
-    NotFound,
-    /// Any other 4xx reply.
-    ClientError,
-    /// A 5xx reply.
-    ServerError,
+    /// The app behind the action answered with a failure, inside Refold's 200 reply:
     /// [`Error::ActionFailed`].
-    ActionFailed,
-    /// [`Error::Connect`].
-    Connect,
-    /// [`Error::Transport`].
-    Transport,
-    /// [`Error::Timeout`].
-    Timeout,
-    /// [`Error::Decode`].
-    Decode,
-    /// [`Error::Redirect`].
-    Redirect,
+    App,
+    /// Refold, or a proxy in front of it, refused the call or sent a reply the client cannot
+    /// use: [`Error::Api`] (4xx, 5xx), [`Error::Redirect`], [`Error::Decode`],
     /// [`Error::BodyTooLarge`].
-    BodyTooLarge,
+    Refold,
+    /// The network between the client and Refold, or the clock: [`Error::Connect`],
+    /// [`Error::Transport`], [`Error::Timeout`].
+    Transport,
+    /// The client's configuration or the request, refused before anything was sent:
+    /// [`Error::Config`], [`Error::InvalidRequest`].
+    Config,
 }
 
 /// How a failure bears on retrying; the retry loop reads nothing else.
 ///
 /// ```
-/// use refold_core::{Error, RetryClass};
+/// # extern crate refold_core as refold;
+/// use refold::RetryClass;
 ///
-/// let err = Error::InvalidRequest { message: "bad slug".into() };
+/// let err = refold::validate_identifier("slug", "bad slug").unwrap_err();
 /// assert_eq!(err.retry_class(), RetryClass::Permanent);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -419,43 +530,97 @@ pub enum RetryClass {
 }
 
 impl Error {
-    /// The broad kind of this error.
+    /// Where this failure came from. An [`Error::SessionMint`] reports the kind of the mint's
+    /// own failure.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Config { .. } => ErrorKind::Config,
-            Error::InvalidRequest { .. } => ErrorKind::InvalidRequest,
-            Error::Api(api) => match api.status {
-                _ if api.rate_limited => ErrorKind::RateLimited,
-                401 | 403 => ErrorKind::Auth,
-                400 => ErrorKind::Validation,
-                404 => ErrorKind::NotFound,
-                500..=599 => ErrorKind::ServerError,
-                _ => ErrorKind::ClientError,
-            },
-            Error::ActionFailed { .. } => ErrorKind::ActionFailed,
-            Error::Connect { .. } => ErrorKind::Connect,
-            Error::Transport { .. } => ErrorKind::Transport,
-            Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Decode(_) => ErrorKind::Decode,
-            Error::Redirect { .. } => ErrorKind::Redirect,
-            Error::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
-            Error::SessionMint { source } => source.kind(),
+            Error::Config { .. } | Error::InvalidRequest { .. } => ErrorKind::Config,
+            Error::ActionFailed { .. } => ErrorKind::App,
+            Error::Api(_) | Error::Decode(_) | Error::Redirect { .. } | Error::BodyTooLarge { .. } => ErrorKind::Refold,
+            Error::Connect { .. } | Error::Transport { .. } | Error::Timeout(_) => ErrorKind::Transport,
+            Error::SessionMint { source, .. } => source.kind(),
         }
     }
 
-    /// The HTTP status of Refold's reply, when there was one.
+    /// The HTTP error status (4xx or 5xx) Refold, or a proxy, answered with.
     ///
-    /// For [`Error::ActionFailed`] this is Refold's own status (200); the app's status is in the
-    /// variant's `http_status` field.
+    /// `None` where Refold sent no error status: an app failure inside a 200 reply (read
+    /// [`Error::app_status`]), a 2xx reply that could not be decoded, a redirect (its status is
+    /// in [`Error::Redirect`]), a connection failure, a timeout, a local error.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(api) => Some(api.status),
+            Error::BodyTooLarge { status, .. } if *status >= 400 => Some(*status),
+            Error::SessionMint { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The status of whatever reply was received, errors and successes alike (the span's
+    /// `status` field).
+    pub(crate) fn reply_status(&self) -> Option<u16> {
+        match self {
             Error::ActionFailed { .. } => Some(200),
             Error::Decode(decode) => Some(decode.status),
             Error::Redirect { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
-            Error::SessionMint { source } => source.status(),
+            Error::SessionMint { source, .. } => source.reply_status(),
+            _ => self.status(),
+        }
+    }
+
+    /// The HTTP status the app itself answered with, when Refold reported one for a failed
+    /// action ([`Error::ActionFailed`]): most apps say 409 for a duplicate record and 404 for a
+    /// missing one. `None` for every other error.
+    pub fn app_status(&self) -> Option<u16> {
+        match self {
+            Error::ActionFailed { http_status, .. } => *http_status,
             _ => None,
         }
+    }
+
+    /// Whether the app refused the action because the record already exists (its status 409).
+    ///
+    /// The usual pattern: create, or fetch the existing record on conflict.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// use serde_json::{Value, json};
+    ///
+    /// async fn create_or_fetch(client: &refold::Client, email: &str) -> Result<Value, refold::Error> {
+    ///     let params = json!({ "email": email });
+    ///     match client.execute_raw("hubspot", "create_contact", &params).await {
+    ///         Ok(created) => Ok(created.data),
+    ///         Err(err) if err.is_conflict() => {
+    ///             let existing = client.execute_raw_idempotent("hubspot", "get_contact", &params).await?;
+    ///             Ok(existing.data)
+    ///         }
+    ///         Err(err) => Err(err),
+    ///     }
+    /// }
+    /// ```
+    pub fn is_conflict(&self) -> bool {
+        self.app_status() == Some(409)
+    }
+
+    /// Whether the app answered that the record does not exist (its status 404).
+    ///
+    /// Only the app's answer counts: Refold's own 404 for an unknown slug or action is an
+    /// [`Error::Api`] and returns false here, so a typo in an action id is never mistaken for a
+    /// missing record.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
+    /// let params = serde_json::json!({ "email": "ada@example.com" });
+    /// match client.execute_raw_idempotent("hubspot", "get_contact", &params).await {
+    ///     Ok(found) => println!("found {}", found.data["id"]),
+    ///     Err(err) if err.is_not_found() => println!("no such contact"),
+    ///     Err(err) => return Err(err),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.app_status() == Some(404)
     }
 
     /// Refold's request id, when the reply carried one.
@@ -464,7 +629,7 @@ impl Error {
             Error::Api(api) => api.request_id.as_deref(),
             Error::ActionFailed { request_id, .. } => request_id.as_deref(),
             Error::Decode(decode) => decode.request_id.as_deref(),
-            Error::SessionMint { source } => source.request_id(),
+            Error::SessionMint { source, .. } => source.request_id(),
             _ => None,
         }
     }
@@ -474,21 +639,22 @@ impl Error {
         match self {
             Error::Api(api) => match api.status {
                 _ if api.rate_limited => RetryClass::Throttled,
+                _ if api.meaning == Meaning::UnknownLinkedAccount => RetryClass::Permanent,
                 401 | 403 => RetryClass::Auth,
                 500..=599 => RetryClass::OutcomeUnknown,
                 _ => RetryClass::Permanent,
             },
             Error::Connect { .. } => RetryClass::Transient,
             Error::Transport { .. } => RetryClass::OutcomeUnknown,
-            Error::Timeout { may_have_sent, .. } => {
-                if *may_have_sent {
+            Error::Timeout(timeout) => {
+                if timeout.may_have_sent {
                     RetryClass::OutcomeUnknown
                 } else {
                     RetryClass::Transient
                 }
             }
             // The call was never sent, whatever happened to the mint.
-            Error::SessionMint { source } => match source.retry_class() {
+            Error::SessionMint { source, .. } => match source.retry_class() {
                 RetryClass::OutcomeUnknown => RetryClass::Transient,
                 class => class,
             },
@@ -507,8 +673,8 @@ impl Error {
     /// 2xx reply that could not be decoded or was too large, and an app failure whose status is
     /// 5xx or unknown. False when Refold certainly did not run it: connect failures, throttling,
     /// auth, validation and other 4xx replies, redirects, failed session-token mints, and local
-    /// errors. Before repeating a
-    /// write after an error where this is true, check whether the write happened.
+    /// errors. Before repeating a write after an error where this is true, check whether the
+    /// write happened.
     pub fn may_have_executed(&self) -> bool {
         match self {
             Error::ActionFailed { http_status, .. } => !matches!(http_status, Some(code) if *code < 500),
@@ -531,15 +697,18 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api(api) => api.retry_after,
-            Error::SessionMint { source } => source.retry_after(),
+            Error::SessionMint { source, .. } => source.retry_after(),
             _ => None,
         }
     }
 
+    /// Whether the failed call was safe to repeat; a fact of the call the error keeps for
+    /// [`Error::is_retryable`].
     fn idempotent(&self) -> bool {
         match self {
             Error::Api(api) => api.idempotent,
-            Error::Transport { idempotent, .. } | Error::Timeout { idempotent, .. } => *idempotent,
+            Error::Transport { source, .. } => source.idempotent,
+            Error::Timeout(timeout) => timeout.idempotent,
             _ => false,
         }
     }
@@ -554,5 +723,13 @@ impl Error {
         Error::InvalidRequest {
             message: message.into(),
         }
+    }
+
+    pub(crate) fn timeout(elapsed: Duration, may_have_sent: bool, idempotent: bool) -> Self {
+        Error::Timeout(TimeoutError {
+            elapsed,
+            may_have_sent,
+            idempotent,
+        })
     }
 }

@@ -1,17 +1,50 @@
-//! [`Execute`]: the future of a typed action's call.
+//! [`Execute`] and [`ExecuteRaw`]: the futures of an action's call, with the settings that can
+//! be changed for that one call.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
 
 use crate::transport::Reply;
-use crate::{Action, ActionResponse, Client, Error};
+use crate::{Action, ActionResponse, Client, Error, RetryPolicy};
 
 /// The call in flight, behind one allocation: the request pipeline (rate limit, retries, token
 /// mints, deadline) is the same for every action, so it is compiled once instead of once per
 /// action type.
 pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + Send + 'a>>;
+
+/// The per-call settings of a call future, one definition for [`Execute`] and [`ExecuteRaw`]
+/// (both keep their not-yet-started call in a `stage` field).
+macro_rules! call_settings {
+    () => {
+        /// Sets the whole-call timeout (retries and their pauses included) for this call only,
+        /// instead of the client's [`timeout`](crate::ClientBuilder::timeout).
+        ///
+        /// # Panics
+        ///
+        /// If the future was already polled: the call has started with the settings it had.
+        pub fn timeout(mut self, timeout: Duration) -> Self {
+            self.stage.options("timeout").timeout = Some(timeout);
+            self
+        }
+
+        /// Sets how this call is retried, instead of the client's
+        /// [`retry_policy`](crate::ClientBuilder::retry_policy). The safety rule for writes
+        /// holds whatever the policy says.
+        ///
+        /// # Panics
+        ///
+        /// If the future was already polled: the call has started with the settings it had.
+        pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+            self.stage.options("retry_policy").retry_policy = Some(policy);
+            self
+        }
+    };
+}
 
 /// The future of one typed action's call, returned by [`Client::execute`] and by the `execute`
 /// method `#[refold_action]` generates. Await it (it does nothing until polled); its output is
@@ -22,12 +55,21 @@ pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + S
 /// `Send` when the action is `Sync`, and never borrows more than the action and the client.
 /// Dropping it before it completes cancels the call (a request already sent may still run).
 ///
+/// [`Execute::timeout`] and [`Execute::retry_policy`] change the client's settings for this one
+/// call, like the AWS SDK's `customize()`.
+///
+/// # Errors
+///
+/// Its output is an [`Error`] when the call fails: see [`Client::execute`].
+///
 /// # Panics
 ///
 /// Like an `async fn`'s future, it panics if polled again after it returned its output.
 ///
 /// ```no_run
-/// use refold_core::{Action, ActionResponse, Client, Error, Execute};
+/// # extern crate refold_core as refold;
+/// use std::time::Duration;
+/// use refold::{Action, ActionResponse, Client, Error, Execute, RetryPolicy};
 /// # #[derive(serde::Serialize)] struct GetContact { email: String }
 /// # impl Action for GetContact { const SLUG: &'static str = "hubspot"; const ACTION_ID: &'static str = "get_contact"; type Output = serde_json::Value; }
 ///
@@ -38,28 +80,28 @@ pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + S
 /// # async fn run(client: Client) -> Result<(), Error> {
 /// let action = GetContact { email: "ada@example.com".into() };
 /// let reply: ActionResponse<serde_json::Value> = lookup(&client, &action).await?;
+///
+/// // One slow call: a longer deadline and no retries, the client's settings stay as they are.
+/// let slow = client
+///     .execute(&action)
+///     .timeout(Duration::from_secs(120))
+///     .retry_policy(RetryPolicy::none())
+///     .await?;
 /// # Ok(()) }
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Execute<'a, A: Action> {
-    state: State<'a, A>,
-}
-
-enum State<'a, A> {
-    /// Not polled yet: the body is written on the first poll.
-    Start { client: &'a Client, action: &'a A },
-    /// The request pipeline is running.
-    Calling(Call<'a>),
-    /// The output was returned.
-    Done,
+    stage: Stage<'a, (&'a Client, &'a A)>,
 }
 
 impl<'a, A: Action> Execute<'a, A> {
     pub(crate) fn new(client: &'a Client, action: &'a A) -> Self {
         Execute {
-            state: State::Start { client, action },
+            stage: Stage::new((client, action)),
         }
     }
+
+    call_settings!();
 }
 
 impl<A: Action> Future for Execute<'_, A> {
@@ -67,38 +109,173 @@ impl<A: Action> Future for Execute<'_, A> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // `Execute` is `Unpin`: it holds references and a boxed future, never the action itself.
-        let this = &mut *self;
-        loop {
-            match &mut this.state {
-                State::Start { client, action } => match client.start_execute(*action) {
-                    Ok(call) => this.state = State::Calling(call),
-                    Err(error) => {
-                        this.state = State::Done;
-                        return Poll::Ready(Err(error));
-                    }
-                },
-                State::Calling(call) => {
-                    let reply = ready!(call.as_mut().poll(cx));
-                    this.state = State::Done;
-                    return Poll::Ready(reply.and_then(crate::envelope::decode_action));
-                }
-                State::Done => panic!("`refold::Execute` polled after it completed"),
-            }
-        }
+        self.stage
+            .poll_reply(cx, |(client, action), options| client.start_execute(action, options))
+            .map(|reply| reply.and_then(crate::envelope::decode_action))
     }
 }
 
 impl<A: Action> fmt::Debug for Execute<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Start { .. } => "not started",
-            State::Calling(_) => "calling",
-            State::Done => "done",
-        };
         f.debug_struct("Execute")
             .field("slug", &A::SLUG)
             .field("action_id", &A::ACTION_ID)
-            .field("state", &state)
+            .field("state", &self.stage.name())
+            .field("options", &self.stage.options_ref())
             .finish()
+    }
+}
+
+/// The future of an action chosen at run time, returned by [`Client::execute_raw`] and
+/// [`Client::execute_raw_idempotent`]. Await it (it sends nothing until polled); its output is
+/// the reply with `data` as a `serde_json::Value`, or an [`Error`].
+///
+/// The parameters are serialized when the future is created, so it borrows only the client,
+/// the slug and the action id. [`ExecuteRaw::timeout`] and [`ExecuteRaw::retry_policy`] change
+/// the client's settings for this one call.
+///
+/// # Errors
+///
+/// Its output is an [`Error`] when the call fails: see [`Client::execute_raw`].
+///
+/// # Panics
+///
+/// Like an `async fn`'s future, it panics if polled again after it returned its output.
+///
+/// ```no_run
+/// # extern crate refold_core as refold;
+/// use std::time::Duration;
+///
+/// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
+/// let reply = client
+///     .execute_raw_idempotent("hubspot", "search_contacts", &serde_json::json!({ "query": "ada" }))
+///     .timeout(Duration::from_secs(5))
+///     .await?;
+/// println!("{}", reply.data);
+/// # Ok(()) }
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ExecuteRaw<'a> {
+    stage: Stage<'a, RawCall<'a>>,
+}
+
+/// What an [`ExecuteRaw`] starts its call with.
+pub(crate) struct RawCall<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) slug: &'a str,
+    pub(crate) action_id: &'a str,
+    /// The body, or why the identifiers or parameters were refused (reported by the first poll).
+    pub(crate) body: Result<Bytes, Error>,
+    pub(crate) idempotent: bool,
+}
+
+impl<'a> ExecuteRaw<'a> {
+    pub(crate) fn new(call: RawCall<'a>) -> Self {
+        ExecuteRaw {
+            stage: Stage::new(call),
+        }
+    }
+
+    call_settings!();
+}
+
+impl Future for ExecuteRaw<'_> {
+    type Output = Result<ActionResponse<serde_json::Value>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.stage
+            .poll_reply(cx, |call, options| {
+                let body = call.body?;
+                Ok(call
+                    .client
+                    .start_raw(call.slug, call.action_id, body, call.idempotent, options))
+            })
+            .map(|reply| reply.and_then(crate::envelope::decode_action))
+    }
+}
+
+impl fmt::Debug for ExecuteRaw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("ExecuteRaw");
+        if let Stage::Start(call, _) = &self.stage {
+            debug.field("slug", &call.slug).field("action_id", &call.action_id);
+        }
+        debug
+            .field("state", &self.stage.name())
+            .field("options", &self.stage.options_ref())
+            .finish()
+    }
+}
+
+/// Settings of one call that replace the client's.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry_policy: Option<RetryPolicy>,
+}
+
+/// Where a call future is: not started (with what starts it and its settings), running, done.
+enum Stage<'a, S> {
+    /// Not polled yet: the request is built on the first poll.
+    Start(S, CallOptions),
+    /// The request pipeline is running.
+    Calling(Call<'a>),
+    /// The output was returned.
+    Done,
+}
+
+impl<'a, S> Stage<'a, S> {
+    fn new(start: S) -> Self {
+        Stage::Start(start, CallOptions::default())
+    }
+
+    /// The settings, to change before the call starts.
+    fn options(&mut self, setting: &str) -> &mut CallOptions {
+        match self {
+            Stage::Start(_, options) => options,
+            _ => {
+                panic!("`{setting}` was set on a refold call future after it was first polled; set it before awaiting")
+            }
+        }
+    }
+
+    fn options_ref(&self) -> Option<&CallOptions> {
+        match self {
+            Stage::Start(_, options) => Some(options),
+            _ => None,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Stage::Start(..) => "not started",
+            Stage::Calling(_) => "calling",
+            Stage::Done => "done",
+        }
+    }
+
+    /// Starts the call on the first poll, then drives it to its reply.
+    fn poll_reply(
+        &mut self,
+        cx: &mut Context<'_>,
+        start: impl FnOnce(S, CallOptions) -> Result<Call<'a>, Error>,
+    ) -> Poll<Result<Reply, Error>> {
+        if let Stage::Start(..) = self {
+            let Stage::Start(what, options) = std::mem::replace(self, Stage::Done) else {
+                unreachable!("matched just above")
+            };
+            match start(what, options) {
+                Ok(call) => *self = Stage::Calling(call),
+                Err(error) => return Poll::Ready(Err(error)),
+            }
+        }
+        match self {
+            Stage::Calling(call) => {
+                let reply = ready!(call.as_mut().poll(cx));
+                *self = Stage::Done;
+                Poll::Ready(reply)
+            }
+            _ => panic!("a refold call future was polled after it completed"),
+        }
     }
 }

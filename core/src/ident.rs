@@ -14,7 +14,8 @@ pub const IDENTIFIER_MAX_LEN: usize = 128;
 /// `#[refold_action]` applies the same rule at compile time.
 ///
 /// ```
-/// use refold_core::is_valid_identifier;
+/// # extern crate refold_core as refold;
+/// use refold::is_valid_identifier;
 ///
 /// assert!(is_valid_identifier("create_contact"));
 /// assert!(is_valid_identifier("google-drive"));
@@ -42,12 +43,19 @@ pub const fn is_valid_identifier(value: &str) -> bool {
 
 /// Checks a slug or action id; `what` names it in the error (`"slug"`, `"action id"`).
 ///
+/// # Errors
+///
+/// [`Error::InvalidRequest`] saying what is wrong when `value` is not a valid identifier
+/// ([`is_valid_identifier`]).
+///
 /// ```
-/// use refold_core::{validate_identifier, ErrorKind};
+/// # extern crate refold_core as refold;
+/// use refold::{validate_identifier, ErrorKind};
 ///
 /// assert!(validate_identifier("slug", "hubspot").is_ok());
 /// let err = validate_identifier("action id", "a/b").unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+/// assert!(matches!(err, refold::Error::InvalidRequest { .. }));
+/// assert_eq!(err.kind(), ErrorKind::Config);
 /// ```
 pub fn validate_identifier(what: &str, value: &str) -> Result<(), Error> {
     if is_valid_identifier(value) {

@@ -1,10 +1,12 @@
 //! The runtime of the Refold SDK. Use it through the `refold` crate, which re-exports
-//! everything here together with the `#[refold_action]` attribute.
+//! everything here, item by item, together with the `#[refold_action]` attribute; the examples
+//! here use the `refold::` paths you write in your code.
 //!
 //! ```no_run
-//! use refold_core::Client;
+//! # extern crate refold_core as refold;
+//! use refold::Client;
 //!
-//! # async fn run() -> Result<(), refold_core::Error> {
+//! # async fn run() -> Result<(), refold::Error> {
 //! let client = Client::from_env()?;
 //! let reply = client
 //!     .execute_raw("hubspot", "create_contact", &serde_json::json!({ "email": "ada@example.com" }))
@@ -31,15 +33,17 @@ mod retry;
 mod schema;
 mod session;
 mod session_cache;
+mod thread_safety;
 mod transport;
 
 pub use action::Action;
 pub use builder::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, env,
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient,
+    env,
 };
 pub use client::Client;
-pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass};
-pub use execute::Execute;
+pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass, TimeoutError, TransportError};
+pub use execute::{Execute, ExecuteRaw};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use preview::RequestPreview;
 pub use rate_limit::RateLimit;
@@ -48,6 +52,6 @@ pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};
 pub use session::{RevokeOutcome, SessionToken};
 
-/// Secret types used in the public API (`SessionToken::token`), re-exported so callers need no
-/// direct `secrecy` dependency.
-pub use secrecy::{ExposeSecret, SecretString};
+/// The HTTP client crate refold is built on, re-exported so a client you build yourself for
+/// [`ClientBuilder::http_client`] is of the matching version: `refold::reqwest::Client::builder()`.
+pub use reqwest;

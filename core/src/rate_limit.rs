@@ -21,7 +21,8 @@ use crate::Error;
 /// The default is Refold's published figure, 20 requests per second with a burst of 5.
 ///
 /// ```
-/// use refold_core::{Client, RateLimit};
+/// # extern crate refold_core as refold;
+/// use refold::{Client, RateLimit};
 ///
 /// let client = Client::builder()
 ///     .api_key("tk_example")
@@ -29,7 +30,7 @@ use crate::Error;
 ///     .build()?;
 /// let strict = RateLimit::new(10, 1);
 /// assert_eq!(strict.per_second(), 10);
-/// # Ok::<(), refold_core::Error>(())
+/// # Ok::<(), refold::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
@@ -107,11 +108,7 @@ impl Limiter {
                 Err(not_until) => not_until.wait_time_from(self.clock.now()),
             };
             if Instant::now() + wait > deadline {
-                return Err(Error::Timeout {
-                    elapsed: started.elapsed(),
-                    may_have_sent: false,
-                    idempotent,
-                });
+                return Err(Error::timeout(started.elapsed(), false, idempotent));
             }
             tokio::time::sleep(wait.max(Duration::from_micros(100))).await;
         }

@@ -10,7 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Refold's side never breaks decoding.
 ///
 /// ```
-/// use refold_core::NodeStatus;
+/// # extern crate refold_core as refold;
+/// use refold::NodeStatus;
 ///
 /// assert_eq!(NodeStatus::from("Success"), NodeStatus::Success);
 /// assert_eq!(NodeStatus::from("Paused").as_str(), "Paused");
@@ -82,7 +83,8 @@ impl<'de> Deserialize<'de> for NodeStatus {
 /// returned as [`Error::ActionFailed`](crate::Error::ActionFailed).
 ///
 /// ```
-/// use refold_core::{ActionResponse, NodeStatus};
+/// # extern crate refold_core as refold;
+/// use refold::{ActionResponse, NodeStatus};
 ///
 /// let reply = ActionResponse {
 ///     data: serde_json::json!({ "id": "9001" }),
@@ -108,7 +110,8 @@ impl<T> ActionResponse<T> {
     /// Maps the `data` field, keeping the rest of the envelope.
     ///
     /// ```
-    /// # use refold_core::{ActionResponse, NodeStatus};
+    /// # extern crate refold_core as refold;
+    /// # use refold::{ActionResponse, NodeStatus};
     /// let reply = ActionResponse { data: 2, node_status: NodeStatus::Success, http_status: None, request_id: None };
     /// assert_eq!(reply.map(|n| n * 10).data, 20);
     /// ```

@@ -22,13 +22,15 @@ use crate::{Error, RetryClass};
 /// in time, the last error is returned at once.
 ///
 /// ```
+/// # extern crate refold_core as refold;
 /// use std::time::Duration;
-/// use refold_core::{Client, RetryPolicy};
+/// use refold::{Client, RetryPolicy};
 ///
 /// let patient = RetryPolicy::default()
-///     .max_attempts(5)
-///     .initial_backoff(Duration::from_millis(100))
-///     .max_backoff(Duration::from_secs(2));
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(100))
+///     .with_max_backoff(Duration::from_secs(2));
+/// assert_eq!(patient.max_attempts(), 5);
 /// let client = Client::builder()
 ///     .api_key("tk_example")
 ///     .linked_account_id("ada@example.com")
@@ -36,10 +38,10 @@ use crate::{Error, RetryClass};
 ///     .build()?;
 ///
 /// let no_retries = RetryPolicy::none();
-/// assert_eq!(no_retries.attempts(), 1);
-/// # Ok::<(), refold_core::Error>(())
+/// assert_eq!(no_retries.max_attempts(), 1);
+/// # Ok::<(), refold::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
@@ -68,33 +70,53 @@ impl RetryPolicy {
         }
     }
 
-    /// Total attempts, the first included (at least 1; 0 is taken as 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    /// This policy with `attempts` total attempts, the first included (at least 1; 0 is taken
+    /// as 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
-    /// The upper bound of the first pause; each later bound doubles.
-    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+    /// This policy with `delay` as the upper bound of the first pause; each later bound doubles.
+    #[must_use]
+    pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
         self.initial_backoff = delay;
         self
     }
 
-    /// The largest computed pause.
-    pub fn max_backoff(mut self, delay: Duration) -> Self {
+    /// This policy with `delay` as the largest computed pause.
+    #[must_use]
+    pub fn with_max_backoff(mut self, delay: Duration) -> Self {
         self.max_backoff = delay;
         self
     }
 
-    /// The longest `Retry-After` honoured; a longer one is shortened to this.
-    pub fn max_retry_after(mut self, delay: Duration) -> Self {
+    /// This policy honouring a `Retry-After` up to `delay`; a longer one is shortened to it.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
         self.max_retry_after = delay;
         self
     }
 
     /// Total attempts allowed, the first included.
-    pub fn attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The upper bound of the first pause.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest computed pause.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
     }
 
     /// Whether an error of this class may be retried for a call of this idempotency.
@@ -142,11 +164,7 @@ where
     loop {
         let result = match tokio::time::timeout_at(deadline, attempt(number)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                elapsed: started.elapsed(),
-                may_have_sent: true,
-                idempotent,
-            }),
+            Err(_) => Err(Error::timeout(started.elapsed(), true, idempotent)),
         };
         let error = match result {
             Ok(value) => {
@@ -157,7 +175,7 @@ where
             }
             Err(error) => error,
         };
-        let retryable = RetryPolicy::allows(error.retry_class(), idempotent) && !matches!(error, Error::Timeout { .. });
+        let retryable = RetryPolicy::allows(error.retry_class(), idempotent) && !matches!(error, Error::Timeout(_));
         if !retryable || number >= policy.max_attempts {
             return Outcome {
                 result: Err(error),
@@ -171,7 +189,7 @@ where
                 attempts: number,
             };
         }
-        tracing::debug!(attempt = number, pause_ms = pause.as_millis() as u64, error = %error, "retrying refold call");
+        tracing::debug!(target: crate::call::TARGET, attempt = number, pause_ms = pause.as_millis() as u64, error = %error, "retrying refold call");
         tokio::time::sleep(pause).await;
         number += 1;
     }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// One action of an app, as listed by [`Client::list_actions`](crate::Client::list_actions).
 ///
 /// ```
-/// use refold_core::ActionSummary;
+/// # extern crate refold_core as refold;
+/// use refold::ActionSummary;
 ///
 /// let summary: ActionSummary = serde_json::from_str(
 ///     r#"{"name":"Create Contact","action_id":"create_contact","description":"Creates a contact"}"#,
@@ -37,7 +38,8 @@ pub struct ActionSummary {
 /// [`Client::action_parameters`](crate::Client::action_parameters).
 ///
 /// ```
-/// use refold_core::{ActionParameter, ParamType};
+/// # extern crate refold_core as refold;
+/// use refold::{ActionParameter, ParamType};
 ///
 /// let param: ActionParameter = serde_json::from_str(
 ///     r#"{"name":"email","label":"Enter Email","required":true,"type":"text"}"#,
@@ -66,7 +68,8 @@ pub struct ActionParameter {
 /// The type of an action parameter. Types this SDK does not know are kept, not rejected.
 ///
 /// ```
-/// use refold_core::ParamType;
+/// # extern crate refold_core as refold;
+/// use refold::ParamType;
 ///
 /// assert_eq!(ParamType::from("json"), ParamType::Json);
 /// assert_eq!(ParamType::from("password"), ParamType::Password);

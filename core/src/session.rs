@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// How long a token lives when Refold's reply does not say (the documented 24 hours).
@@ -11,12 +11,13 @@ pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 
 
 /// A session token minted for one linked account.
 ///
-/// The token is held as a [`SecretString`]; `Debug` never shows it. Use
-/// [`secrecy::ExposeSecret`] to hand it to a browser, or
-/// [`ClientBuilder::session_token`](crate::ClientBuilder::session_token) to act with it.
+/// The token is held as a secret (zeroed when dropped) and `Debug` never shows it. Read it with
+/// [`SessionToken::expose_token`] to hand it to a browser, or to act with it through
+/// [`ClientBuilder::session_token`](crate::ClientBuilder::session_token).
 ///
 /// ```no_run
-/// # async fn run(client: refold_core::Client) -> Result<(), refold_core::Error> {
+/// # extern crate refold_core as refold;
+/// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
 /// let token = client.mint_session_token("ada@example.com").await?;
 /// println!("{token:?} expires at {:?}", token.expires_at());
 /// # Ok(()) }
@@ -31,14 +32,19 @@ pub struct SessionToken {
 }
 
 impl SessionToken {
-    /// The token itself.
-    pub fn token(&self) -> &SecretString {
-        &self.token
+    /// The token itself, in clear: for a browser, or for
+    /// [`ClientBuilder::session_token`](crate::ClientBuilder::session_token). Keep it out of
+    /// logs.
+    ///
+    /// The name says what the call does, like `secrecy`'s `expose_secret`; refold does not
+    /// make `secrecy` part of its API, so a `secrecy` release never breaks yours.
+    pub fn expose_token(&self) -> &str {
+        self.token.expose_secret()
     }
 
-    /// The refresh token, when Refold sent one.
-    pub fn refresh_token(&self) -> Option<&SecretString> {
-        self.refresh_token.as_ref()
+    /// The refresh token in clear, when Refold sent one. Keep it out of logs.
+    pub fn expose_refresh_token(&self) -> Option<&str> {
+        self.refresh_token.as_ref().map(ExposeSecret::expose_secret)
     }
 
     /// The linked account the token acts for.

@@ -24,7 +24,7 @@ pub(crate) struct CachedToken {
 
 impl CachedToken {
     pub(crate) fn new(token: SessionToken) -> Result<Self, crate::Error> {
-        let header = bearer_header(token.token())?;
+        let header = bearer_header(&token.token)?;
         Ok(CachedToken { token, header })
     }
 

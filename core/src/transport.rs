@@ -10,6 +10,7 @@ use reqwest::{Method, Response};
 
 use crate::Error;
 use crate::envelope::api_error;
+use crate::error::TransportError;
 
 /// The header Refold (and the emulator) use for the request id.
 const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -24,6 +25,8 @@ pub(crate) struct Request<'a> {
     pub(crate) body: Option<Bytes>,
     /// Whether repeating the request is harmless; recorded in errors for `is_retryable`.
     pub(crate) idempotent: bool,
+    /// Whether this is the session-token mint, whose 500 means an unknown linked account.
+    pub(crate) mints_session_token: bool,
 }
 
 /// A reply that is not a redirect, read in full within the size cap. [`send_once`] returns the
@@ -100,17 +103,26 @@ pub(crate) async fn send_once(
     if (200..300).contains(&status) {
         Ok(reply)
     } else {
-        Err(api_error(&reply, idempotent))
+        Err(api_error(&reply, idempotent, request.mints_session_token))
     }
 }
 
 /// A failure before any reply arrived. Only a connect failure proves the request never left;
 /// anything later may have reached Refold.
 fn classify_send_error(source: reqwest::Error, idempotent: bool) -> Error {
-    if source.is_connect() {
+    let connect = source.is_connect();
+    let source = TransportError::new(source, idempotent);
+    if connect {
         Error::Connect { source }
     } else {
-        Error::Transport { source, idempotent }
+        Error::Transport { source }
+    }
+}
+
+/// A reply body that broke off: the request certainly reached Refold.
+fn body_error(source: reqwest::Error, idempotent: bool) -> Error {
+    Error::Transport {
+        source: TransportError::new(source, idempotent),
     }
 }
 
@@ -139,10 +151,7 @@ async fn read_capped(mut response: Response, status: u16, limit: u64, idempotent
         Some(length) if length > limit => return Err(too_large()),
         // hyper never yields more than a declared length, so the cap already holds.
         Some(_) => {
-            return response
-                .bytes()
-                .await
-                .map_err(|source| Error::Transport { source, idempotent });
+            return response.bytes().await.map_err(|source| body_error(source, idempotent));
         }
         None => {}
     }
@@ -150,7 +159,7 @@ async fn read_capped(mut response: Response, status: u16, limit: u64, idempotent
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|source| Error::Transport { source, idempotent })?
+        .map_err(|source| body_error(source, idempotent))?
     {
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(too_large());

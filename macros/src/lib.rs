@@ -121,6 +121,12 @@ use proc_macro::TokenStream;
 /// written above it is invisible to the macro, and the two `Serialize` impls then conflict
 /// (error E0119, pointing at both).
 ///
+/// That E0119 comes without a hint from this macro because none can be given: rustc expands a
+/// derive written above an attribute macro first and hands the macro the struct with the derive
+/// already removed, so nothing in the macro's input shows it. The conflict is found only later,
+/// by the trait checker, whose message a macro cannot change. `tests/ui/fail/derive_serialize_above.rs`
+/// pins that error; the fix is to move the derive below `#[refold_action]` or to drop it.
+///
 /// # Shapes
 ///
 /// A struct with named fields is an action whose parameters are its fields; a unit struct is an

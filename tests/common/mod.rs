@@ -19,9 +19,9 @@ pub const USER_AGENT: &str = concat!("refold-rs/", env!("CARGO_PKG_VERSION"));
 /// Retries with pauses of a few milliseconds, so a test that meets a retryable failure stays fast.
 pub fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
-        .max_retry_after(Duration::from_millis(5))
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
+        .with_max_retry_after(Duration::from_millis(5))
 }
 
 /// A builder pointed at `emulator` with its API key and default linked account.
@@ -115,6 +115,15 @@ impl Canned {
         Canned {
             status,
             headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// An HTML page, as a proxy or a web server answers for itself.
+    pub fn html(status: u16, body: &str) -> Canned {
+        Canned {
+            status,
+            headers: vec![("content-type".into(), "text/html".into())],
             body: body.as_bytes().to_vec(),
         }
     }

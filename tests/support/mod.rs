@@ -68,10 +68,10 @@ impl CreateContact {
 /// retries thousands of times still runs in seconds.
 pub fn fast_policy() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(Duration::from_millis(2))
-        .max_backoff(Duration::from_millis(10))
-        .max_retry_after(Duration::from_millis(20))
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(2))
+        .with_max_backoff(Duration::from_millis(10))
+        .with_max_retry_after(Duration::from_millis(20))
 }
 
 /// A builder for the emulator's key and default linked account, with the fast policy and a

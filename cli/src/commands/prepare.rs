@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use refold::{Client, ErrorKind};
+use refold::Client;
 use refold_snapshot::{Snapshot, SnapshotDir, SnapshotError, WriteOutcome};
 
 use crate::args::PrepareArgs;
 use crate::diff::{Change, diff};
 use crate::error::CliError;
-use crate::exit::Exit;
+use crate::exit::{self, Exit};
 use crate::fetch::{self, Summaries};
 use crate::project::{Package, Project, shown};
 use crate::scan::{ActionUse, Scan};
@@ -223,7 +223,7 @@ async fn apply(
         let shown_path = shown(&path, cwd);
         let live = match live {
             Ok(live) => live,
-            Err(err) if args.check && err.kind() == ErrorKind::NotFound => {
+            Err(err) if args.check && exit::is_unknown_route(&err) => {
                 report.drifted += 1;
                 println!("drift      {slug}/{action_id}: Refold no longer has this action ({err})");
                 print_uses(plan, slug, action_id, cwd);
