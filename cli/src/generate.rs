@@ -204,21 +204,41 @@ pub fn read_verb(action_id: &str) -> Option<&'static str> {
     READ_VERBS.iter().copied().find(|verb| *verb == first)
 }
 
-/// Text from the API as doc lines: control characters dropped, each line trimmed, so that no
-/// line is an indented code block and a fence cannot open one (rustdoc would run it as a
-/// doctest in the user's crate).
+/// Text from the API as doc lines that rustdoc shows as written and never warns about: control
+/// characters dropped; each line trimmed, so that no line is an indented code block, and a fence
+/// escaped, so that none opens one (rustdoc would run either as a doctest in the user's crate);
+/// `[`, `]`, `<` and `>` escaped (no broken intra-doc link, no stray HTML tag) and bare URLs put
+/// in `<…>` (no `bare_urls` warning), so `cargo doc -D warnings` passes.
 fn doc_lines(text: &str) -> Vec<String> {
     text.lines()
         .map(|line| {
             let line: String = line.chars().filter(|c| !c.is_control()).collect();
-            let line = line.trim();
+            let words: Vec<String> = line.split_whitespace().map(doc_word).collect();
+            let line = words.join(" ");
             if line.starts_with("```") || line.starts_with("~~~") {
                 format!("\\{line}")
             } else {
-                line.to_owned()
+                line
             }
         })
         .collect()
+}
+
+fn doc_word(word: &str) -> String {
+    if word.starts_with("https://") || word.starts_with("http://") {
+        let url = word.trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
+        if !url.contains(['<', '>', '[', ']']) {
+            return format!("<{url}>{}", &word[url.len()..]);
+        }
+    }
+    let mut escaped = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '[' | ']' | '<' | '>') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 fn doc_attrs(lines: &[String]) -> Vec<TokenStream> {
@@ -460,10 +480,14 @@ mod tests {
     }
 
     #[test]
-    fn docs_cannot_open_a_code_block() {
+    fn docs_cannot_open_a_code_block_or_make_rustdoc_warn() {
         assert_eq!(
-            doc_lines("Line one\n    indented code\n```rust\nx\r\n```"),
+            doc_lines("Line one\n    indented  code\n```rust\nx\r\n```"),
             ["Line one", "indented code", "\\```rust", "x", "\\```"]
+        );
+        assert_eq!(
+            doc_lines("See https://example.com/docs. [required] <b>bold</b>"),
+            ["See <https://example.com/docs>. \\[required\\] \\<b\\>bold\\</b\\>"]
         );
     }
 }

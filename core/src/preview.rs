@@ -25,6 +25,16 @@ use bytes::Bytes;
 /// assert!(preview.headers().contains(&("x-api-key".to_owned(), "<redacted>".to_owned())));
 /// assert_eq!(preview.body(), br#"{"email":"ada@example.com"}"#);
 /// assert!(!preview.to_string().contains("tk_example_key"));
+///
+/// // With managed session tokens, nothing is minted for a preview.
+/// let managed = refold_core::Client::builder()
+///     .api_key("tk_example_key")
+///     .linked_account_id("ada@example.com")
+///     .managed_session_tokens(true)
+///     .build()?;
+/// let preview = managed.preview_execute_raw("hubspot", "get_contact", &serde_json::json!({}))?;
+/// assert!(preview.headers().iter().any(|(name, value)| name == "authorization" && value.starts_with("<redacted")));
+/// assert!(!preview.headers().iter().any(|(name, _)| name == "x-api-key"));
 /// # Ok::<(), refold_core::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
