@@ -9,6 +9,18 @@ const _: () = assert!(<salesforce::GetAccounts as refold::Action>::IDEMPOTENT);
 const _: () = assert!(<hubspot::SearchContacts as refold::Action>::IDEMPOTENT);
 const _: () = assert!(!<salesforce::CreateAccount as refold::Action>::IDEMPOTENT);
 
+/// The body of the last execute of `action_id` the emulator received, as text.
+fn sent(emulator: &Emulator, action_id: &str) -> String {
+    let path = format!("/{action_id}/execute");
+    let request = emulator
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|request| request.path.ends_with(&path))
+        .unwrap_or_else(|| panic!("no execute of {action_id} reached the emulator"));
+    String::from_utf8(request.body).unwrap()
+}
+
 async fn client(emulator: &Emulator) -> Client {
     Client::builder()
         .base_url(emulator.base_url())
@@ -52,16 +64,7 @@ async fn generated_hubspot_structs_create_then_read_a_contact() {
     assert_eq!(found.data["results"][0]["id"], created.data["id"]);
 
     // The body the emulator received: None fields left out, the number sent as a number.
-    let searched = emulator
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|request| request.path.ends_with("/search_contacts/execute"))
-        .expect("the search reached the emulator");
-    assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&searched.body).unwrap(),
-        serde_json::json!({ "query": "ada", "limit": 5 })
-    );
+    assert_eq!(sent(&emulator, "search_contacts"), r#"{"query":"ada","limit":5}"#);
 }
 
 #[tokio::test]
@@ -86,13 +89,8 @@ async fn generated_salesforce_struct_sends_the_wire_names() {
     .unwrap();
     assert_eq!(account.data["success"], true);
 
-    let sent = emulator
-        .requests()
-        .into_iter()
-        .find(|request| request.path.ends_with("/create_account/execute"))
-        .expect("the create reached the emulator");
     assert_eq!(
-        std::str::from_utf8(&sent.body).unwrap(),
+        sent(&emulator, "create_account"),
         r#"{"Name":"Acme","Type":"Customer","NumberOfEmployees":12345678901234567}"#
     );
 }
