@@ -51,7 +51,7 @@ pub enum Command {
     #[command(long_about = PREPARE_ABOUT, after_help = PREPARE_EXAMPLES)]
     Prepare(PrepareArgs),
 
-    /// Write #[refold_action] structs for an app's actions, from their .refold/ snapshots.
+    /// Write `#[refold_action]` structs for an app's actions, from their .refold/ snapshots.
     #[command(long_about = CODEGEN_ABOUT, after_help = CODEGEN_EXAMPLES)]
     Codegen(CodegenArgs),
 
@@ -130,7 +130,8 @@ the list of valid parameters. --no-schema sends the values as given, unchecked, 
 
 A call is treated as a write and retried only when it certainly did not run; --idempotent lets
 the client also retry it after a timeout, a dropped connection or a 5xx. --dry-run prints the
-request (method, URL, headers with credentials redacted, body) and sends nothing.";
+request (method, URL, headers with credentials redacted, body) and does not send it; without a
+snapshot it still reads the schema from Refold, unless --no-schema is given.";
 
 const EXEC_EXAMPLES: &str = "\
 Examples:
@@ -270,7 +271,7 @@ pub struct ExecArgs {
     #[arg(long)]
     pub idempotent: bool,
 
-    /// Print the request (method, URL, headers with credentials redacted, body); send nothing.
+    /// Print the request (method, URL, headers with credentials redacted, body); don't send it.
     #[arg(long)]
     pub dry_run: bool,
 
