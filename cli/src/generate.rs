@@ -50,7 +50,12 @@ pub struct Options {
 }
 
 /// The file's text: header, then one struct per snapshot, in action id order.
-pub fn file(snapshots: &[Snapshot], options: &Options) -> String {
+///
+/// # Errors
+///
+/// The parser's message if the tokens do not form a file, which the names and literals built
+/// here rule out; it is reported rather than trusted.
+pub fn file(snapshots: &[Snapshot], options: &Options) -> Result<String, String> {
     let mut snapshots: Vec<&Snapshot> = snapshots.iter().collect();
     snapshots.sort_by(|a, b| (&a.slug, &a.action_id).cmp(&(&b.slug, &b.action_id)));
     let names = struct_names(&snapshots);
@@ -60,14 +65,21 @@ pub fn file(snapshots: &[Snapshot], options: &Options) -> String {
         .map(|(snapshot, name)| item(snapshot, name, options.idempotent))
         .collect();
     let tokens = quote!(#(#items)*);
-    // The tokens are built from identifiers checked here and string literals, so they always
-    // parse; a failure would be a bug in this module.
-    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|err| panic!("generated code does not parse: {err}"));
+    let file: syn::File = syn::parse2(tokens).map_err(|err| format!("the generated code does not parse: {err}"))?;
     let mut text = header(&snapshots, options);
     text.push('\n');
     // prettyplease puts items right after one another; a blank line between them reads better.
-    text.push_str(&prettyplease::unparse(&file).replace("\n}\n/", "\n}\n\n/"));
-    text
+    let mut previous = "";
+    for line in prettyplease::unparse(&file).lines() {
+        let item_ended = previous.ends_with('}') && !previous.starts_with(' ');
+        if item_ended && (line.starts_with("///") || line.starts_with("#[")) {
+            text.push('\n');
+        }
+        text.push_str(line);
+        text.push('\n');
+        previous = line;
+    }
+    Ok(text)
 }
 
 fn header(snapshots: &[&Snapshot], options: &Options) -> String {
@@ -132,14 +144,16 @@ fn item(snapshot: &Snapshot, name: &StructName, idempotent: bool) -> TokenStream
     doc.push(String::new());
     doc.push(format!("The action `{}/{}`.", snapshot.slug, snapshot.action_id));
     if let Some(verb) = read {
+        let prefix = &snapshot.action_id[..verb.len() + 1];
         doc.push(String::new());
         doc.push(format!(
-            "`idempotent` because the action id starts with `{verb}_`, a read: the client may retry"
+            "`idempotent` because the action id starts with `{prefix}`, a read: the client may retry"
         ));
         doc.push("it after a timeout, a dropped connection or a 5xx. `refold codegen --no-idempotent`".to_owned());
         doc.push("leaves the flag out.".to_owned());
     }
     if let Some(taken) = &name.collided {
+        doc.push(String::new());
         doc.push(format!(
             "Named `{}` because the action id `{taken}` converts to the same name.",
             name.ident

@@ -670,10 +670,11 @@ async fn codegen_of_the_emulator_catalogues_matches_the_golden_files() {
     let prepared = refold(&golden, Some(&emulator), prepare);
     assert_exit(&prepared, 0);
 
-    // Generated from a copy of them, as `refold codegen <app> --out src/<app>.rs` in that crate.
+    // Generated from a copy of them (and of the hand-written `demo` app's, whose names collide),
+    // as `refold codegen <app> --out src/<app>.rs` in that crate.
     let work = TempDir::new("codegen-golden");
     copy_dir(&golden.join(".refold"), &work.0.join(".refold"));
-    for app in ["hubspot", "salesforce"] {
+    for app in ["hubspot", "salesforce", "demo"] {
         let out = format!("src/{app}.rs");
         let output = refold(&work.0, None, &["codegen", app, "--out", &out]);
         assert_exit(&output, 0);

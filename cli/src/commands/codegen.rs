@@ -42,7 +42,12 @@ pub async fn run(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Re
         source,
         idempotent: !args.no_idempotent,
     };
-    let text = generate::file(&snapshots, &options);
+    let text = generate::file(&snapshots, &options).map_err(|err| {
+        CliError::new(
+            Exit::Input,
+            format!("{err}; this is a bug of `refold codegen`, please report it with the snapshots used"),
+        )
+    })?;
     match &args.out {
         Some(path) => write(path, &text, snapshots.len()),
         None => {

@@ -1,13 +1,14 @@
 //! The generated structs, compiled with schema checking on, executed against the emulator.
 
 use refold::Client;
-use refold_cli_generated::{hubspot, salesforce};
+use refold_cli_generated::{demo, hubspot, salesforce};
 use refold_emulator::Emulator;
 
 // Reads are idempotent, writes are not: checked while this compiles.
 const _: () = assert!(<salesforce::GetAccounts as refold::Action>::IDEMPOTENT);
 const _: () = assert!(<hubspot::SearchContacts as refold::Action>::IDEMPOTENT);
 const _: () = assert!(!<salesforce::CreateAccount as refold::Action>::IDEMPOTENT);
+const _: () = assert!(<demo::GetOrder2 as refold::Action>::IDEMPOTENT);
 
 /// The body of the last execute of `action_id` the emulator received, as text.
 fn sent(emulator: &Emulator, action_id: &str) -> String {
@@ -93,4 +94,41 @@ async fn generated_salesforce_struct_sends_the_wire_names() {
         sent(&emulator, "create_account"),
         r#"{"Name":"Acme","Type":"Customer","NumberOfEmployees":12345678901234567}"#
     );
+}
+
+#[tokio::test]
+async fn generated_names_that_collide_or_are_keywords_send_their_wire_names() {
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".refold");
+    let emulator = Emulator::builder().schema_dir(schemas).start().await.unwrap();
+    let client = client(&emulator).await;
+
+    let reply = demo::FindOrders {
+        email_2: Some("Ada@Example.com".into()),
+        email: "ada@example.com".into(),
+        r#type: Some("secret".into()),
+        min_total: Some(serde_json::Number::from_f64(10.5).unwrap()),
+        open: true,
+        when: Some(serde_json::json!("2026-01-01")),
+        self_: None,
+        _2nd_choice: Some(serde_json::json!({ "size": 2 })),
+    }
+    .execute(&client)
+    .await
+    .unwrap();
+    assert_eq!(
+        sent(&emulator, "find_orders"),
+        r#"{"Email":"Ada@Example.com","email":"ada@example.com","type":"secret","minTotal":10.5,"open":true,"when":"2026-01-01","2nd_choice":{"size":2}}"#
+    );
+    assert_eq!(
+        reply.data["minTotal"], 10.5,
+        "the emulator echoes an action without behaviour"
+    );
+
+    demo::CancelOrder {}.execute(&client).await.unwrap();
+    assert_eq!(sent(&emulator, "cancel_order"), "{}");
+    demo::GetOrder2 { order_id: "o-1".into() }
+        .execute(&client)
+        .await
+        .unwrap();
+    assert_eq!(sent(&emulator, "get_order"), r#"{"order_id":"o-1"}"#);
 }
