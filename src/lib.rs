@@ -40,7 +40,7 @@
 
 // The public surface, listed item by item so that nothing reaches it by accident: an item
 // added to refold-core is public here only once it is named below (and in
-// tests/public-api.txt, which `tests/public_api.rs` compares with what this list exports).
+// tests/public-api.txt, which `tests/integration/public_api.rs` compares with what this list exports).
 pub use refold_core::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute,

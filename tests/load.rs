@@ -11,6 +11,9 @@
 //! cargo test --release -p refold --test load -- --ignored --nocapture
 //! ```
 
+// The integration suites' helpers; this binary uses a few of them.
+#[path = "integration/support/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod support;
 
 use std::sync::Arc;

@@ -222,7 +222,7 @@ impl<'a> Serializer for Params<'a> {
     /// through: `RawValue` serializes as a struct that `serde_json` recognizes by a private name
     /// and copies as text (`body` then checks that the text is an object). Pinned by the test
     /// `serde_json_writes_raw_value_as_a_struct_under_its_private_name` in the facade's
-    /// `tests/serialize_differential.rs`.
+    /// `tests/integration/serialize_differential.rs`.
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<ObjectStruct<'a>, BodyError> {
         Ok(ObjectStruct {
             fields: self.json.serialize_struct(name, len).map_err(BodyError::Json)?,

@@ -128,6 +128,16 @@ fn decode_action_in_two_passes<T: DeserializeOwned>(reply: Reply) -> Result<Acti
     })
 }
 
+/// A 2xx reply as it is, to be decoded; any other status as the error its body describes.
+/// Runs on every reply, inside the retry loop, so the error's class decides whether to retry.
+pub(crate) fn check_status(reply: Reply, idempotent: bool, mints_session_token: bool) -> Result<Reply, Error> {
+    if (200..300).contains(&reply.status) {
+        Ok(reply)
+    } else {
+        Err(api_error(&reply, idempotent, mints_session_token))
+    }
+}
+
 /// Decodes any other 2xx JSON reply.
 pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
     serde_json::from_slice(&reply.body).map_err(|e| decode_error(reply, e))

@@ -4,6 +4,9 @@
 use std::fmt;
 
 use bytes::Bytes;
+use reqwest::header::{self, HeaderValue};
+
+use crate::transport::Request;
 
 /// An execute request exactly as [`Client::execute_raw`](crate::Client::execute_raw) would send
 /// it, from [`Client::preview_execute_raw`](crate::Client::preview_execute_raw).
@@ -39,19 +42,63 @@ use bytes::Bytes;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestPreview {
-    pub(crate) method: &'static str,
+    pub(crate) method: String,
     pub(crate) url: String,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Bytes,
 }
 
 /// What a credential's header value reads in a preview.
-pub(crate) const REDACTED: &str = "<redacted>";
+const REDACTED: &str = "<redacted>";
+
+/// Stands in for the managed session token a call would mint, so a preview mints nothing.
+const UNMINTED: &str = "<redacted: a session token minted when the call is made>";
+
+/// The `Authorization` value a preview builds with in managed-token mode.
+pub(crate) fn unminted_token() -> HeaderValue {
+    HeaderValue::from_static(UNMINTED)
+}
+
+impl RequestPreview {
+    /// The preview of a built request: credentials (sensitive values, `Authorization`)
+    /// redacted, then the `host` and `content-length` the HTTP library adds.
+    pub(crate) fn of(request: &Request<'_>) -> RequestPreview {
+        let mut headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let text = if value.as_bytes() == UNMINTED.as_bytes() {
+                    UNMINTED.to_owned()
+                } else if value.is_sensitive() || *name == header::AUTHORIZATION {
+                    REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), text)
+            })
+            .collect();
+        let authority = request
+            .url
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
+        if let Some(host) = authority {
+            headers.push((header::HOST.as_str().to_owned(), host.to_owned()));
+        }
+        let body = request.body.clone().unwrap_or_default();
+        headers.push((header::CONTENT_LENGTH.as_str().to_owned(), body.len().to_string()));
+        RequestPreview {
+            method: request.method.as_str().to_owned(),
+            url: request.url.clone(),
+            headers,
+            body,
+        }
+    }
+}
 
 impl RequestPreview {
     /// The HTTP method.
     pub fn method(&self) -> &str {
-        self.method
+        &self.method
     }
 
     /// The full URL.

@@ -1,5 +1,7 @@
-//! One HTTP exchange: build the request, send it, read the reply within the size cap, and turn
-//! the outcome into a [`Reply`] or an [`Error`]. Retries live in `retry.rs`, on top of this.
+//! One HTTP exchange: send a built request, read the reply within the size cap, and turn what
+//! happened into a [`Reply`] or a transport-level [`Error`] (no connection, a broken body, a
+//! redirect, a body over the cap). What a reply's status and body mean is Refold's, read in
+//! `envelope.rs`; requests are built in `pipeline.rs`, and retried in `retry.rs`.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -9,7 +11,6 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, Response};
 
 use crate::Error;
-use crate::envelope::api_error;
 use crate::error::TransportError;
 
 /// The header Refold (and the emulator) use for the request id.
@@ -25,12 +26,10 @@ pub(crate) struct Request<'a> {
     pub(crate) body: Option<Bytes>,
     /// Whether repeating the request is harmless; recorded in errors for `is_retryable`.
     pub(crate) idempotent: bool,
-    /// Whether this is the session-token mint, whose 500 means an unknown linked account.
-    pub(crate) mints_session_token: bool,
 }
 
-/// A reply that is not a redirect, read in full within the size cap. [`send_once`] returns the
-/// 2xx ones and turns the others into errors.
+/// A reply that is not a redirect, read in full within the size cap, whatever its status
+/// (`envelope::check_status` turns a refusal into its error).
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -52,8 +51,7 @@ impl Reply {
     }
 }
 
-/// Sends one request and reads its reply. Non-2xx replies become errors here, so callers only
-/// ever decode successes.
+/// Sends one request and reads its reply, of any status but a redirect.
 ///
 /// The request is borrowed, so a retry reuses it: each attempt copies only the header map
 /// (straight into reqwest's request) and shares the body.
@@ -93,18 +91,13 @@ pub(crate) async fn send_once(
     let request_id = header_text(response.headers(), REQUEST_ID_HEADER);
     let retry_after = response.headers().get(header::RETRY_AFTER).and_then(parse_retry_after);
     let body = read_capped(response, status, max_response_bytes, idempotent).await?;
-    let reply = Reply {
+    Ok(Reply {
         status,
         content_type,
         request_id,
         retry_after,
         body,
-    };
-    if (200..300).contains(&status) {
-        Ok(reply)
-    } else {
-        Err(api_error(&reply, idempotent, request.mints_session_token))
-    }
+    })
 }
 
 /// A failure before any reply arrived. Only a connect failure proves the request never left;

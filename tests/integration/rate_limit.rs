@@ -5,13 +5,11 @@
 //! Timing appears only as lower bounds ("it waited at least this long"), plus one generous
 //! upper bound that separates "one bucket per account" from "one bucket for everyone".
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{CreateContact, SearchContacts, builder_for, execute_attempts, fast_policy};
 use refold::{ErrorKind, RateLimit, RetryPolicy};
 use refold_emulator::{Emulator, Fault};
-use support::{CreateContact, SearchContacts, builder_for, execute_attempts, fast_policy};
 
 fn search() -> SearchContacts {
     SearchContacts { query: "ada".into() }

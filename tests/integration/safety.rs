@@ -2,12 +2,12 @@
 //! action ids, header injection through credentials, unsafe base URLs), what it never prints
 //! (secrets), how it reads the environment, and that no call waits forever.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Canned, Stub, assert_error_is_clean, assert_no_secret, builder, client, fast_retries, token_client};
+use crate::support::{
+    Canned, Stub, assert_error_is_clean, assert_no_secret, builder, client, fast_retries, token_client,
+};
 use refold::{Client, ClientBuilder, DEFAULT_BASE_URL, Error, ErrorKind, RetryPolicy};
 use refold_emulator::{Emulator, Fault};
 use serde_json::json;
@@ -639,7 +639,7 @@ fn run_child(vars: &[(&str, &str)]) -> String {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "from_env_reads_the_process_environment",
+            "safety::from_env_reads_the_process_environment",
             "--nocapture",
             "--test-threads=1",
         ])

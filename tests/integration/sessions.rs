@@ -3,15 +3,13 @@
 //! reuses it until shortly before it expires, refreshes it with a single request however many
 //! calls wait for it, re-mints once after a 401 for a token it manages, and can revoke it.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::support::{CreateContact, SearchContacts, execute_attempts, fast_policy};
 use refold::{Client, ErrorKind};
 use refold_emulator::{Emulator, Fault, FaultBody, RecordedRequest};
 use serde_json::json;
-use support::{CreateContact, SearchContacts, execute_attempts, fast_policy};
 
 const MINT_PATH: &str = "/api/v2/public/session-token";
 const REVOKE_PATH: &str = "/api/v2/public/session-token/revoke";

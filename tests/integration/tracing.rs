@@ -5,11 +5,9 @@
 //! Logs are captured at TRACE, span openings and closings included, on the test's thread
 //! (current-thread runtime), so every event of the client's futures is seen.
 
-mod support;
-
+use crate::support::{CreateContact, Logs, SearchContacts, builder_for, capture_logs, client_for, fast_policy, field};
 use refold::Client;
 use refold_emulator::{Emulator, Fault};
-use support::{CreateContact, Logs, SearchContacts, builder_for, capture_logs, client_for, fast_policy, field};
 
 const SPAN_FIELDS: [&str; 7] = [
     "endpoint",

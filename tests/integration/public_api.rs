@@ -11,7 +11,7 @@
 //! After a deliberate change, re-bless the file and review its diff like code:
 //!
 //! ```text
-//! REFOLD_BLESS_PUBLIC_API=1 cargo test --test public_api
+//! REFOLD_BLESS_PUBLIC_API=1 cargo test --test integration public_api::
 //! ```
 //!
 //! The same walk checks two rules of the surface: the facade re-exports every item the runtime
@@ -552,7 +552,7 @@ fn the_public_api_matches_the_pinned_list() {
     assert!(
         added.is_empty() && removed.is_empty(),
         "the public API changed.\n\nadded:\n{}\n\nremoved:\n{}\n\nIf the change is deliberate, run \
-         `{BLESS}=1 cargo test --test public_api` and review the diff of {PINNED}.",
+         `{BLESS}=1 cargo test --test integration public_api::` and review the diff of {PINNED}.",
         added.iter().map(|l| format!("  + {l}")).collect::<Vec<_>>().join("\n"),
         removed
             .iter()

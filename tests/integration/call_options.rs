@@ -1,18 +1,16 @@
 //! Per-call settings: `.timeout(d)` and `.retry_policy(p)` on the futures of `execute` and of
 //! the raw variants replace the client's settings for that one call, and only for it.
 
-mod support;
-
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use crate::support::{SearchContacts, builder_for, client_for, execute_attempts, fast_policy};
 use refold::{Error, RetryPolicy};
 use refold_emulator::{Emulator, Fault};
 use serde_json::json;
-use support::{SearchContacts, builder_for, client_for, execute_attempts, fast_policy};
 
 fn search() -> SearchContacts {
     SearchContacts { query: "ada".into() }

@@ -1,9 +1,7 @@
 //! Every endpoint over real HTTP against the emulator, in both authentication modes, with the
 //! exact requests the emulator received.
 
-mod common;
-
-use common::{USER_AGENT, builder, client, only_request, token_client};
+use crate::support::{USER_AGENT, builder, client, only_request, token_client};
 use refold::{Action, ActionParameter, Error, NodeStatus, ParamType};
 use refold_emulator::Emulator;
 use serde::{Deserialize, Serialize};

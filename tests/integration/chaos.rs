@@ -7,17 +7,15 @@
 //! a write whose error says it did not run (`may_have_executed() == false`) ran zero times, and
 //! no write ever ran twice.
 
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::{CreateContact, builder_for, execute_attempts};
 use refold::{Error, RetryPolicy};
 use refold_emulator::{Emulator, Fault, FaultBody};
 use serde_json::json;
-use support::{CreateContact, builder_for, execute_attempts};
 
 const CALLS: usize = 2_000;
 const CONCURRENCY: usize = 32;

@@ -8,17 +8,15 @@
 //! times the emulator ran the action. Assertions are on counts and kinds, never on how fast
 //! something ran, except lower bounds where waiting is the behaviour under test.
 
-mod support;
-
 use std::time::{Duration, Instant, SystemTime};
 
-use refold::{Action, Client, Error, ErrorKind, RetryClass, RetryPolicy};
-use refold_emulator::{Emulator, Fault, FaultBody, RetryAfter};
-use serde_json::json;
-use support::{
+use crate::support::{
     CreateContact, GetContact, SearchContacts, builder_for, capture_logs, chunked_body_server, client_for, closed_port,
     execute_attempts, fast_policy, hang_up_server, proc_status_kib,
 };
+use refold::{Action, Client, Error, ErrorKind, RetryClass, RetryPolicy};
+use refold_emulator::{Emulator, Fault, FaultBody, RetryAfter};
+use serde_json::json;
 
 const ATTEMPTS: usize = 3;
 

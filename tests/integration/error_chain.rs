@@ -3,15 +3,13 @@
 //! chain prints it: `Display`, then each `source()`. Each cause must show exactly once, so no
 //! message of the chain may repeat in another.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::support::{CreateContact, builder_for, client_for, closed_port, hang_up_server};
 use refold::{Client, Error};
 use refold_emulator::{Emulator, Fault};
 use serde_json::json;
-use support::{CreateContact, builder_for, client_for, closed_port, hang_up_server};
 
 /// The `Display` of the error, then of each cause in its `source()` chain.
 fn chain(error: &Error) -> Vec<String> {

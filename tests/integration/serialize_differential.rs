@@ -14,8 +14,6 @@
 //! Bodies are read where they arrive: the emulator records every request, and answers each with
 //! a canned success so the calls complete.
 
-mod common;
-
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::Ipv6Addr;
@@ -38,8 +36,8 @@ const BODY_VALUES: usize = 150;
 /// `__refold_action!` (whose `$crate` is the real `refold`) and `serde_json` (for the default
 /// output type) — and no `serde`. The twins' fast halves name it with `crate = "…"`: had the
 /// macro fallen back on serde's derive for one of them, the derive it names
-/// (`crate::plain_only::__private::serde::Serialize`) would not resolve and this file would not
-/// compile. So every shape below provably takes the fast path.
+/// (`crate::serialize_differential::plain_only::__private::serde::Serialize`) would not
+/// resolve and this file would not compile. So every shape below provably takes the fast path.
 mod plain_only {
     pub mod __private {
         pub use refold::__private::{__refold_action, serde_json};
@@ -586,7 +584,7 @@ macro_rules! shapes {
             pub mod fast {
                 use super::super::*;
 
-                #[refold_action(crate = "crate::plain_only", slug = "differential", id = "shape")]
+                #[refold_action(crate = "crate::serialize_differential::plain_only", slug = "differential", id = "shape")]
                 $(#[$meta])*
                 pub struct Shape {
                     $( $(#[doc = $doc])* pub $field: $ty, )*
@@ -762,7 +760,11 @@ mod unit {
     pub mod fast {
         use refold::refold_action;
 
-        #[refold_action(crate = "crate::plain_only", slug = "differential", id = "shape")]
+        #[refold_action(
+            crate = "crate::serialize_differential::plain_only",
+            slug = "differential",
+            id = "shape"
+        )]
         #[derive(Clone, Debug)]
         pub struct Shape;
     }
@@ -1052,7 +1054,7 @@ async fn recording_emulator() -> (Emulator, Client) {
             retry_after: None,
         }],
     );
-    let client = common::client(&emulator);
+    let client = crate::support::client(&emulator);
     (emulator, client)
 }
 

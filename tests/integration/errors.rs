@@ -1,9 +1,7 @@
 //! Every error path the spec lists, and tolerant decoding of the shapes Refold's documents
 //! disagree on. The emulator plays Refold; a tiny local server plays the shapes it never sends.
 
-mod common;
-
-use common::{Canned, Stub, assert_error_is_clean, builder, client, fast_retries, only_request, token_client};
+use crate::support::{Canned, Stub, assert_error_is_clean, builder, client, fast_retries, only_request, token_client};
 use refold::{Client, Error, ErrorKind, NodeStatus, ParamType, RetryClass};
 use refold_emulator::{Emulator, Fault};
 use serde_json::json;
