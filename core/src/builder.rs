@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use crate::Error;
 use crate::auth::{Auth, LinkedAccount};
 use crate::client::{Client, Shared};
-use crate::rate_limit::{Limiter, RateLimit};
+use crate::rate_limit::{Limiter, LocalLimiter, RateLimit};
 use crate::retry::RetryPolicy;
 use crate::session_cache::SessionCache;
 
@@ -58,6 +58,9 @@ pub mod env {
     pub const SESSION_TOKEN: &str = "REFOLD_SESSION_TOKEN";
     /// The API origin, for on-premise installs or the emulator.
     pub const BASE_URL: &str = "REFOLD_BASE_URL";
+    /// The Redis that shares the rate limit across replicas (feature `redis`), as for
+    /// `ClientBuilder::redis_rate_limit`.
+    pub const REDIS_URL: &str = "REFOLD_REDIS_URL";
 }
 
 /// Configures a [`Client`]. Every option has a sensible default except the credentials:
@@ -94,6 +97,8 @@ pub struct ClientBuilder {
     max_response_bytes: Option<u64>,
     rate_limit: Option<RateLimit>,
     managed_session_tokens: bool,
+    #[cfg(feature = "redis")]
+    redis: crate::rate_limit::RedisSettings,
 }
 
 impl ClientBuilder {
@@ -108,15 +113,17 @@ impl ClientBuilder {
     }
 
     /// A builder preset from variables found by `lookup` (for `REFOLD_API_KEY`,
-    /// `REFOLD_LINKED_ACCOUNT_ID`, `REFOLD_SESSION_TOKEN`, `REFOLD_BASE_URL`). Empty values
-    /// count as unset. Exactly one credential must be present: the API key (with or without a
-    /// linked account) or the session token; anything else is an [`Error::Config`] naming the
-    /// variables to set or unset.
+    /// `REFOLD_LINKED_ACCOUNT_ID`, `REFOLD_SESSION_TOKEN`, `REFOLD_BASE_URL`,
+    /// `REFOLD_REDIS_URL`). Empty values count as unset. Exactly one credential must be
+    /// present: the API key (with or without a linked account) or the session token; anything
+    /// else is an [`Error::Config`] naming the variables to set or unset. `REFOLD_REDIS_URL`
+    /// turns on the shared rate limit, as `redis_rate_limit` does (feature `redis`).
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when no credential is set, when both are, or when a session token
-    /// comes with a linked account id.
+    /// [`Error::Config`] when no credential is set, when both are, when a session token
+    /// comes with a linked account id, or when `REFOLD_REDIS_URL` is set but refold was built
+    /// without its `redis` feature (the limit would silently stay per process).
     ///
     /// ```
     /// # extern crate refold_core as refold;
@@ -171,6 +178,22 @@ impl ClientBuilder {
         }
         if let Some(base_url) = get(env::BASE_URL) {
             builder = builder.base_url(base_url);
+        }
+        if let Some(redis_url) = get(env::REDIS_URL) {
+            #[cfg(feature = "redis")]
+            {
+                builder = builder.redis_rate_limit(redis_url);
+            }
+            #[cfg(not(feature = "redis"))]
+            {
+                drop(redis_url);
+                return Err(Error::config(format!(
+                    "{} is set, but refold was built without its `redis` feature, so the rate limit would not be shared: \
+                     enable it (refold = {{ version = \"…\", features = [\"redis\"] }}) or unset {}",
+                    env::REDIS_URL,
+                    env::REDIS_URL
+                )));
+            }
         }
         Ok(builder)
     }
@@ -258,9 +281,66 @@ impl ClientBuilder {
     /// Limits the request rate per linked account on the client side: a call waits for its
     /// slot instead of drawing a 429 (retries take slots too). Off by default;
     /// [`RateLimit::default`] matches Refold's published 20 requests/s with a burst of 5.
-    /// Buckets of idle accounts are dropped, so memory follows the active accounts.
+    /// Buckets of idle accounts are dropped, so memory follows the active accounts. The buckets
+    /// are this process's own; to share the quota between replicas, add
+    /// `redis_rate_limit` (feature `redis`).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Shares the quota set with [`ClientBuilder::rate_limit`] (or [`RateLimit::default`]
+    /// when none is set) between every client using this Redis with the same credentials:
+    /// all replicas of a service then draw from one bucket per linked account, as Refold
+    /// counts them. Feature `redis`; also set by `REFOLD_REDIS_URL` through
+    /// [`ClientBuilder::from_env`].
+    ///
+    /// `url` is a Redis URL (`redis://[user:password@]host[:port][/db]`, or
+    /// `redis+unix:///path`); Redis 5 or later. Nothing connects in `build()`: the connection
+    /// opens on the first call, is shared by every handle of the client, and reopens on its own
+    /// after a failure. Each acquisition is one round trip running a Lua script (GCRA, on Redis's
+    /// clock, so the replicas' clocks need not agree). One slot of the burst is kept in reserve
+    /// (bursts of `burst - 1` at once, when the burst is above 1) to absorb the network jitter
+    /// between the replicas and Refold; the sustained rate is the full quota. Keys are SHA-256 digests of the
+    /// credential and the linked account (neither is stored) and expire once the account is
+    /// idle. When Redis is down or slow (no answer within 250 ms), calls fall back to the
+    /// in-process limiter or fail, as [`ClientBuilder::on_unavailable`] says.
+    ///
+    /// ```
+    /// # extern crate refold_core as refold;
+    /// use refold::{Client, RateLimit};
+    ///
+    /// let client = Client::builder()
+    ///     .api_key("tk_example")
+    ///     .rate_limit(RateLimit::new(20, 5))
+    ///     .redis_rate_limit("redis://redis.internal.example:6379/0")
+    ///     .build()?; // connects on the first call
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_rate_limit(mut self, url: impl Into<String>) -> Self {
+        self.redis.url = Some(url.into());
+        self
+    }
+
+    /// What the shared rate limiter does while Redis cannot be reached: fall back to the
+    /// in-process limiter (the default) or fail each call without sending it. Feature
+    /// `redis`; see [`OnUnavailable`](crate::OnUnavailable).
+    ///
+    /// ```
+    /// # extern crate refold_core as refold;
+    /// use refold::{Client, OnUnavailable};
+    ///
+    /// let strict = Client::builder()
+    ///     .api_key("tk_example")
+    ///     .redis_rate_limit("redis://redis.internal.example:6379")
+    ///     .on_unavailable(OnUnavailable::FailClosed)
+    ///     .build()?;
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn on_unavailable(mut self, policy: crate::OnUnavailable) -> Self {
+        self.redis.on_unavailable = policy;
         self
     }
 
@@ -290,10 +370,17 @@ impl ClientBuilder {
     ///
     /// [`Error::Config`] for missing or contradictory credentials, a base URL that is not an
     /// `https` URL (plain `http` is allowed on loopback or with
-    /// [`ClientBuilder::allow_insecure_http`]), a user agent HTTP cannot carry, or a zero
-    /// [`RateLimit`]; [`Error::InvalidRequest`] for an API key or linked account id HTTP
-    /// headers cannot carry.
+    /// [`ClientBuilder::allow_insecure_http`]), a user agent HTTP cannot carry, a zero
+    /// [`RateLimit`], or a Redis URL that does not parse; [`Error::InvalidRequest`] for an API
+    /// key or linked account id HTTP headers cannot carry.
     pub fn build(self) -> Result<Client, Error> {
+        let limiter = self.rate_limit.map(LocalLimiter::new).transpose()?.map(Limiter::Local);
+        #[cfg(feature = "redis")]
+        let limiter = self.redis.limiter(
+            self.rate_limit,
+            self.api_key.as_ref().or(self.session_token.as_ref()),
+            limiter,
+        )?;
         let linked_account = self.linked_account_id.as_deref().map(LinkedAccount::new);
         if let Some(account) = &linked_account {
             account.header()?;
@@ -353,7 +440,7 @@ impl ClientBuilder {
                 retry_policy: self.retry_policy.unwrap_or_default(),
                 user_agent,
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-                limiter: self.rate_limit.map(Limiter::new).transpose()?,
+                limiter,
                 sessions: SessionCache::default(),
                 custom_http_client,
             }),
@@ -423,7 +510,7 @@ fn checked_base_url(input: &str, allow_insecure_http: bool) -> Result<String, Er
 }
 
 /// `input` with anything between `://` and the host's `@` replaced by `***`.
-fn without_userinfo(input: &str) -> String {
+pub(crate) fn without_userinfo(input: &str) -> String {
     let Some(scheme_end) = input.find("://").map(|i| i + 3) else {
         return input.to_owned();
     };

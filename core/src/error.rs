@@ -144,6 +144,19 @@ pub enum Error {
         /// The cap in bytes.
         limit: u64,
     },
+
+    /// The shared rate limiter's Redis could not be reached or did not answer in time, and the
+    /// client is set to fail closed ([`OnUnavailable::FailClosed`](crate::OnUnavailable::FailClosed)), so
+    /// the call was not sent. `source` says what failed (its own `source()` is the Redis
+    /// client's error, when there is one). Retrying later is safe.
+    #[error(
+        "the shared rate limiter's Redis is unreachable, so nothing was sent: check that Redis is up and REFOLD_REDIS_URL, or let calls fall back to the in-process limiter (OnUnavailable::FallBackToLocal)"
+    )]
+    #[non_exhaustive]
+    RateLimiterUnavailable {
+        /// What failed: the connection, the script, or the wait for an answer.
+        source: RateLimiterError,
+    },
 }
 
 fn action_failed_line(status: &NodeStatus, http_status: &Option<u16>, request_id: &Option<String>) -> String {
@@ -207,6 +220,49 @@ impl fmt::Display for TransportError {
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.inner)
+    }
+}
+
+/// Why the shared rate limiter's Redis could not grant a slot, in
+/// [`Error::RateLimiterUnavailable`].
+///
+/// Opaque on purpose, so refold's public API does not change with the Redis client's error
+/// type. Its `Display` names what failed; [`source()`](std::error::Error::source) carries the
+/// Redis client's own error message when there is one (none when Redis did not answer in time).
+///
+/// ```no_run
+/// # extern crate refold_core as refold;
+/// # async fn run(client: refold::Client) {
+/// if let Err(refold::Error::RateLimiterUnavailable { source, .. }) = client.list_actions("hubspot").await {
+///     eprintln!("the shared limiter failed: {source}");
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct RateLimiterError {
+    stage: &'static str,
+    inner: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl RateLimiterError {
+    /// `stage` completes "the shared rate limiter failed while …".
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn new(stage: &'static str, inner: Option<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        RateLimiterError { stage, inner }
+    }
+}
+
+impl fmt::Display for RateLimiterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the shared rate limiter failed while {}", self.stage)
+    }
+}
+
+impl std::error::Error for RateLimiterError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .as_deref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -496,8 +552,9 @@ pub enum ErrorKind {
     /// use: [`Error::Api`] (4xx, 5xx), [`Error::Redirect`], [`Error::Decode`],
     /// [`Error::BodyTooLarge`].
     Refold,
-    /// The network between the client and Refold, or the clock: [`Error::Connect`],
-    /// [`Error::Transport`], [`Error::Timeout`].
+    /// The network between the client and Refold or the shared rate limiter's Redis, or the
+    /// clock: [`Error::Connect`], [`Error::Transport`], [`Error::Timeout`],
+    /// [`Error::RateLimiterUnavailable`].
     Transport,
     /// The client's configuration or the request, refused before anything was sent:
     /// [`Error::Config`], [`Error::InvalidRequest`].
@@ -518,7 +575,8 @@ pub enum ErrorKind {
 pub enum RetryClass {
     /// Refold throttled the call and did not run it: retry after a pause.
     Throttled,
-    /// The call certainly did not reach Refold (connect failure): retry.
+    /// The call certainly did not reach Refold (connect failure, the shared rate limiter
+    /// unreachable): retry.
     Transient,
     /// The call may or may not have run (timeout after sending, dropped connection, 5xx):
     /// retry only idempotent calls.
@@ -537,7 +595,10 @@ impl Error {
             Error::Config { .. } | Error::InvalidRequest { .. } => ErrorKind::Config,
             Error::ActionFailed { .. } => ErrorKind::App,
             Error::Api(_) | Error::Decode(_) | Error::Redirect { .. } | Error::BodyTooLarge { .. } => ErrorKind::Refold,
-            Error::Connect { .. } | Error::Transport { .. } | Error::Timeout(_) => ErrorKind::Transport,
+            Error::Connect { .. }
+            | Error::Transport { .. }
+            | Error::Timeout(_)
+            | Error::RateLimiterUnavailable { .. } => ErrorKind::Transport,
             Error::SessionMint { source, .. } => source.kind(),
         }
     }
@@ -644,7 +705,8 @@ impl Error {
                 500..=599 => RetryClass::OutcomeUnknown,
                 _ => RetryClass::Permanent,
             },
-            Error::Connect { .. } => RetryClass::Transient,
+            // Neither reached Refold.
+            Error::Connect { .. } | Error::RateLimiterUnavailable { .. } => RetryClass::Transient,
             Error::Transport { .. } => RetryClass::OutcomeUnknown,
             Error::Timeout(timeout) => {
                 if timeout.may_have_sent {
@@ -672,8 +734,8 @@ impl Error {
     /// True for a timeout or a dropped connection after the request was sent, a 5xx reply, a
     /// 2xx reply that could not be decoded or was too large, and an app failure whose status is
     /// 5xx or unknown. False when Refold certainly did not run it: connect failures, throttling,
-    /// auth, validation and other 4xx replies, redirects, failed session-token mints, and local
-    /// errors. Before repeating a write after an error where this is true, check whether the
+    /// auth, validation and other 4xx replies, redirects, failed session-token mints, an
+    /// unreachable shared rate limiter, and local errors. Before repeating a write after an error where this is true, check whether the
     /// write happened.
     pub fn may_have_executed(&self) -> bool {
         match self {

@@ -44,11 +44,11 @@ pub use builder::{
     env,
 };
 pub use client::Client;
-pub use error::{ApiError, DecodeError, Error, ErrorKind, RetryClass, TimeoutError, TransportError};
+pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, RetryClass, TimeoutError, TransportError};
 pub use execute::{Execute, ExecuteRaw};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use preview::RequestPreview;
-pub use rate_limit::RateLimit;
+pub use rate_limit::{OnUnavailable, RateLimit};
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};

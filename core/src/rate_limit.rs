@@ -3,6 +3,13 @@
 //! Refold's limits are shared per linked account, so the client keeps one token bucket per
 //! account (governor's GCRA) and makes a call wait for its slot rather than spend an attempt on
 //! a 429. Every attempt, retries included, takes a slot.
+//!
+//! With the `redis` feature and [`ClientBuilder::redis_rate_limit`](crate::ClientBuilder), the
+//! same quota is kept in Redis instead (`redis_limiter.rs`), so every replica of a service
+//! draws from one bucket per linked account. The call path sees one [`Limiter`] either way.
+
+#[cfg(feature = "redis")]
+mod redis_limiter;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -62,17 +69,75 @@ impl Default for RateLimit {
     }
 }
 
+/// What the shared rate limiter does while its Redis cannot be reached (refused, reset, or no
+/// answer within a short timeout). Set with `ClientBuilder::on_unavailable`, which comes with
+/// the `redis` feature, as does the shared limiter itself; without it this type has no use.
+///
+/// ```
+/// # extern crate refold_core as refold;
+/// use refold::OnUnavailable;
+///
+/// fn describe(policy: OnUnavailable) -> &'static str {
+///     match policy {
+///         OnUnavailable::FailClosed => "calls fail, nothing is sent",
+///         _ => "calls go on, limited per process",
+///     }
+/// }
+/// assert_eq!(describe(OnUnavailable::default()), "calls go on, limited per process");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnUnavailable {
+    /// Each replica limits its own calls to the quota in-process until Redis answers again
+    /// (so the fleet may exceed the quota meanwhile), and calls go on. The outage is logged
+    /// once as a `tracing` warning, and its end once more. The default.
+    #[default]
+    FallBackToLocal,
+    /// Each call fails at once with [`Error::RateLimiterUnavailable`] and nothing is sent:
+    /// for quotas that must never be exceeded.
+    FailClosed,
+}
+
+/// The limiter of one client (shared by all its `for_linked_account` handles): in-process, or
+/// kept in Redis and shared by every replica.
+pub(crate) enum Limiter {
+    Local(LocalLimiter),
+    #[cfg(feature = "redis")]
+    Redis(Box<redis_limiter::RedisLimiter>),
+}
+
+impl Limiter {
+    /// Waits for a slot for `key`. When the slot would come after `deadline`, fails at once with
+    /// a timeout that says nothing was sent, rather than sleeping for nothing.
+    pub(crate) async fn acquire(
+        &self,
+        key: &Arc<str>,
+        deadline: Instant,
+        started: Instant,
+        idempotent: bool,
+    ) -> Result<(), Error> {
+        match self {
+            Limiter::Local(local) => local.acquire(key, deadline, started, idempotent).await,
+            #[cfg(feature = "redis")]
+            Limiter::Redis(shared) => shared.acquire(key, deadline, started, idempotent).await,
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+pub(crate) use redis_limiter::RedisSettings;
+
 /// How many acquisitions pass between sweeps of idle keys.
 const SWEEP_EVERY: u32 = 1024;
 
-/// The per-account buckets of one client (shared by all its `for_linked_account` handles).
-pub(crate) struct Limiter {
+/// The per-account buckets of one process.
+pub(crate) struct LocalLimiter {
     buckets: RateLimiter<Arc<str>, DefaultKeyedStateStore<Arc<str>>, DefaultClock>,
     clock: DefaultClock,
     since_sweep: AtomicU32,
 }
 
-impl Limiter {
+impl LocalLimiter {
     pub(crate) fn new(limit: RateLimit) -> Result<Self, Error> {
         let (Some(per_second), Some(burst)) = (NonZeroU32::new(limit.per_second), NonZeroU32::new(limit.burst)) else {
             return Err(Error::config(format!(
@@ -81,7 +146,7 @@ impl Limiter {
             )));
         };
         let clock = DefaultClock::default();
-        Ok(Limiter {
+        Ok(LocalLimiter {
             buckets: RateLimiter::new(
                 Quota::per_second(per_second).allow_burst(burst),
                 DefaultKeyedStateStore::default(),
@@ -136,7 +201,7 @@ mod tests {
 
     #[test]
     fn zero_rate_is_a_config_error() {
-        let error = Limiter::new(RateLimit::new(0, 5))
+        let error = LocalLimiter::new(RateLimit::new(0, 5))
             .err()
             .expect("zero rate must be refused");
         assert!(error.to_string().contains("at least 1"));
@@ -144,7 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn idle_keys_are_evicted() {
-        let limiter = Limiter::new(RateLimit::new(1000, 10)).expect("valid limit");
+        let limiter = LocalLimiter::new(RateLimit::new(1000, 10)).expect("valid limit");
         let far = Instant::now() + Duration::from_secs(5);
         for n in 0..SWEEP_EVERY - 1 {
             let key: Arc<str> = Arc::from(format!("account-{n}"));
@@ -166,7 +231,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_slot_past_the_deadline_fails_fast_without_sending() {
-        let limiter = Limiter::new(RateLimit::new(1, 1)).expect("valid limit");
+        let limiter = LocalLimiter::new(RateLimit::new(1, 1)).expect("valid limit");
         let key: Arc<str> = Arc::from("a");
         let deadline = Instant::now() + Duration::from_millis(100);
         limiter

@@ -136,6 +136,15 @@ async fn one_of_each(emulator: &Emulator) -> Vec<Error> {
             .unwrap_err(),
     );
 
+    let fail_closed = builder_for(emulator)
+        .rate_limit(refold::RateLimit::default())
+        .redis_rate_limit(format!("redis://127.0.0.1:{}", closed_port().await))
+        .on_unavailable(refold::OnUnavailable::FailClosed)
+        .retry_policy(refold::RetryPolicy::none())
+        .build()
+        .unwrap();
+    errors.push(fail_closed.list_actions("hubspot").await.unwrap_err());
+
     emulator.inject(Fault::LargeBody { bytes: 4096 });
     errors.push(
         builder_for(emulator)
@@ -163,6 +172,7 @@ async fn the_full_chain_of_every_variant_shows_each_cause_once() {
         "Connect",
         "Decode",
         "InvalidRequest",
+        "RateLimiterUnavailable",
         "Redirect",
         "SessionMint",
         "Timeout",
@@ -177,6 +187,28 @@ async fn the_full_chain_of_every_variant_shows_each_cause_once() {
     for error in &errors {
         assert_each_cause_once(error);
     }
+}
+
+#[tokio::test]
+async fn an_unreachable_shared_limiter_reaches_the_redis_error_through_source() {
+    let emulator = Emulator::start().await.unwrap();
+    let error = builder_for(&emulator)
+        .redis_rate_limit(format!("redis://127.0.0.1:{}", closed_port().await))
+        .on_unavailable(refold::OnUnavailable::FailClosed)
+        .retry_policy(refold::RetryPolicy::none())
+        .build()
+        .unwrap()
+        .list_actions("hubspot")
+        .await
+        .unwrap_err();
+    let messages = chain(&error);
+    assert_eq!(
+        messages.len(),
+        3,
+        "the error, the stage, the Redis client's error: {messages:#?}"
+    );
+    assert!(messages[1].contains("reaching Redis"), "{messages:#?}");
+    assert!(messages[2].to_lowercase().contains("refused"), "{messages:#?}");
 }
 
 #[tokio::test]

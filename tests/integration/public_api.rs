@@ -101,9 +101,15 @@ fn docs(attrs: &[Attribute]) -> String {
         .join("\n")
 }
 
-/// The attributes that change what a user of the item may write.
+/// The attributes that change what a user of the item may write. A `#[cfg(..)]` (a cargo
+/// feature) is shown rather than evaluated, so the list is the same whatever features the test
+/// is built with.
 fn markers(attrs: &[Attribute]) -> String {
     let mut out = String::new();
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("cfg")) {
+        out.push_str(&text(attr));
+        out.push(' ');
+    }
     if has_attr(attrs, "non_exhaustive") {
         out.push_str("#[non_exhaustive] ");
     }

@@ -1,0 +1,299 @@
+//! The fleet-wide rate limit on a real `redis-server` (see `redis_support` for how it is
+//! started, and skipped locally without the binary): clients with the same credentials share
+//! one bucket per linked account; an outage falls back to the in-process limiter (logged once)
+//! or fails closed with nothing sent; sharing resumes when Redis is back; keys expire; and no
+//! secret reaches Redis or the logs. The four-process test is `redis_fleet`.
+//!
+//! Timing appears only as lower bounds ("the second client had to wait") and generous upper
+//! bounds ("no call hung").
+
+mod redis_support;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use redis_support::RedisServer;
+use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, RetryPolicy};
+use refold_emulator::Emulator;
+use serde_json::json;
+use support::{capture_logs, execute_attempts};
+
+const API_KEY: &str = "tk_redis_secret_4f1c9a77";
+const ACCOUNT: &str = "ada@example.com";
+
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .api_key(API_KEY)
+        .linked_account_id(ACCOUNT)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn builder(emulator: &Emulator, redis: &RedisServer, limit: RateLimit) -> ClientBuilder {
+    Client::builder()
+        .api_key(API_KEY)
+        .linked_account_id(ACCOUNT)
+        .base_url(emulator.base_url())
+        .timeout(Duration::from_secs(10))
+        .rate_limit(limit)
+        .redis_rate_limit(redis.url())
+}
+
+async fn call(client: &Client, n: usize) -> Result<(), Error> {
+    client
+        .execute_raw(
+            "hubspot",
+            "create_contact",
+            &json!({ "email": format!("c{n}@example.com") }),
+        )
+        .await
+        .map(drop)
+}
+
+/// How long a second client waits for a slot right after a first one took the only one of a
+/// 2/s bucket: about 500 ms when they share the bucket, nothing when they do not.
+async fn second_client_wait(first: &Client, second: &Client, n: usize) -> Duration {
+    call(first, n).await.expect("first call");
+    let started = Instant::now();
+    call(second, n + 1).await.expect("second call");
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn clients_with_the_same_credentials_share_one_bucket() {
+    let Some(redis) = RedisServer::start("clients_with_the_same_credentials_share_one_bucket") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let a = builder(&emulator, &redis, RateLimit::new(2, 1)).build().unwrap();
+    let b = builder(&emulator, &redis, RateLimit::new(2, 1)).build().unwrap();
+    let waited = second_client_wait(&a, &b, 0).await;
+    assert!(
+        waited >= Duration::from_millis(300),
+        "the second replica did not wait: {waited:?}"
+    );
+
+    // Another linked account has a bucket of its own.
+    let other = b.for_linked_account("grace@example.com");
+    emulator.add_linked_account("grace@example.com");
+    let started = Instant::now();
+    call(&other, 2).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_slot_past_the_deadline_fails_at_once_without_sending() {
+    let Some(redis) = RedisServer::start("a_slot_past_the_deadline_fails_at_once_without_sending") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let client = builder(&emulator, &redis, RateLimit::new(1, 1))
+        .timeout(Duration::from_millis(400))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    call(&client, 0).await.expect("the first slot is free");
+    let started = Instant::now();
+    let error = call(&client, 1).await.expect_err("the next slot is 1 s away");
+    assert!(matches!(&error, Error::Timeout(t) if !t.may_have_sent()), "{error:?}");
+    assert!(!error.may_have_executed());
+    assert!(
+        started.elapsed() < Duration::from_millis(350),
+        "it waited: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(execute_attempts(&emulator), 1, "the refused call was not sent");
+}
+
+#[tokio::test]
+async fn an_outage_falls_back_to_the_local_limiter_logged_once_and_sharing_resumes() {
+    let Some(mut redis) = RedisServer::start("an_outage_falls_back") else {
+        return;
+    };
+    let (logs, _guard) = capture_logs();
+    let emulator = emulator().await;
+    let limit = RateLimit::new(2, 1);
+    let a = builder(&emulator, &redis, limit).build().unwrap();
+    let b = builder(&emulator, &redis, limit).build().unwrap();
+    assert!(second_client_wait(&a, &b, 0).await >= Duration::from_millis(300));
+
+    redis.stop();
+    // Local buckets now: each client has its own, so the second no longer waits for the first.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for n in 0..6 {
+        let started = Instant::now();
+        call(&a, 10 + n)
+            .await
+            .expect("no error reaches the caller during the outage");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a call hung: {:?}",
+            started.elapsed()
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let waited = second_client_wait(&a, &b, 20).await;
+    assert!(
+        waited < Duration::from_millis(300),
+        "still shared while Redis is down? {waited:?}"
+    );
+    let during = logs.text();
+    assert_eq!(
+        during.matches("Redis is unavailable").count(),
+        2,
+        "one warning per client for the whole outage:\n{during}"
+    );
+
+    redis.restart();
+    // Past the fallback's probe interval, the next calls reach Redis again.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    call(&a, 30).await.unwrap();
+    call(&b, 31).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let waited = second_client_wait(&a, &b, 40).await;
+    assert!(
+        waited >= Duration::from_millis(300),
+        "sharing did not resume: {waited:?}"
+    );
+    assert_eq!(logs.text().matches("Redis answers again").count(), 2, "{}", logs.text());
+    assert!(!redis.keys("refold:rate-limit:*").is_empty());
+    assert!(
+        !logs.text().contains(API_KEY),
+        "the API key appears in the outage's log lines"
+    );
+}
+
+#[tokio::test]
+async fn failing_closed_each_call_gets_the_clear_error_and_nothing_is_sent() {
+    let Some(mut redis) = RedisServer::start("failing_closed") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let client = builder(&emulator, &redis, RateLimit::new(50, 5))
+        .on_unavailable(OnUnavailable::FailClosed)
+        .build()
+        .unwrap();
+    call(&client, 0).await.unwrap();
+    redis.stop();
+    emulator.clear_requests();
+    for n in 0..5 {
+        let started = Instant::now();
+        let error = call(&client, n + 1).await.expect_err("Redis is down");
+        assert!(matches!(error, Error::RateLimiterUnavailable { .. }), "{error:?}");
+        assert_eq!(error.kind(), ErrorKind::Transport);
+        assert!(!error.may_have_executed());
+        assert!(error.is_retryable());
+        assert!(error.to_string().contains("nothing was sent"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    }
+    assert_eq!(emulator.requests().len(), 0, "nothing reached the emulator");
+
+    redis.restart();
+    call(&client, 10).await.expect("Redis is back");
+}
+
+#[tokio::test]
+async fn a_stalled_redis_costs_a_call_a_short_timeout_at_most() {
+    let Some(redis) = RedisServer::start("a_stalled_redis") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let falling_back = builder(&emulator, &redis, RateLimit::new(50, 5)).build().unwrap();
+    let strict = builder(&emulator, &redis, RateLimit::new(50, 5))
+        .on_unavailable(OnUnavailable::FailClosed)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    call(&falling_back, 0).await.unwrap();
+    call(&strict, 1).await.unwrap();
+    redis.pause();
+    let started = Instant::now();
+    call(&falling_back, 2)
+        .await
+        .expect("falls back after the Redis timeout");
+    let fallback_took = started.elapsed();
+    let started = Instant::now();
+    let error = call(&strict, 3).await.expect_err("no answer from Redis");
+    let strict_took = started.elapsed();
+    redis.resume();
+    assert!(fallback_took < Duration::from_secs(2), "{fallback_took:?}");
+    assert!(strict_took < Duration::from_secs(2), "{strict_took:?}");
+    let Error::RateLimiterUnavailable { source, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(source.to_string().contains("did not answer"), "{source}");
+}
+
+#[tokio::test]
+async fn keys_expire_and_no_secret_reaches_redis_or_the_logs() {
+    let Some(redis) = RedisServer::start("keys_expire") else {
+        return;
+    };
+    let (logs, _guard) = capture_logs();
+    let emulator = emulator().await;
+    let monitor = redis.monitor();
+    let client = builder(&emulator, &redis, RateLimit::new(50, 5)).build().unwrap();
+    for n in 0..10 {
+        call(&client, n).await.unwrap();
+    }
+    let keys = redis.keys("*");
+    assert_eq!(keys.len(), 1, "one bucket for one account: {keys:?}");
+    let key = &keys[0];
+    assert!(
+        key.starts_with("refold:rate-limit:") && key.len() == "refold:rate-limit:".len() + 64,
+        "{key}"
+    );
+    let value = redis.command(&["GET", key]).unwrap();
+    let ttl = redis.command(&["PTTL", key]).unwrap();
+    assert!(
+        ttl.trim_start_matches(':').parse::<i64>().unwrap() > 0,
+        "the key has a TTL: {ttl}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(redis.keys("*").is_empty(), "the idle bucket expired");
+
+    let seen = monitor.finish();
+    assert!(
+        seen.contains("EVALSHA") || seen.contains("EVAL"),
+        "MONITOR saw the script: {seen}"
+    );
+    for secret in [API_KEY, ACCOUNT] {
+        for (place, text) in [
+            ("key", key.as_str()),
+            ("value", value.as_str()),
+            ("MONITOR", seen.as_str()),
+        ] {
+            assert!(!text.contains(secret), "{secret} appears in the Redis {place}: {text}");
+        }
+    }
+    assert!(!logs.text().contains(API_KEY), "the API key appears in the logs");
+}
+
+#[tokio::test]
+async fn a_redis_url_that_does_not_parse_is_a_configuration_error_without_its_password() {
+    let error = Client::builder()
+        .api_key(API_KEY)
+        .redis_rate_limit("mysql://user:hunter2@db.example/0")
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config, "{error}");
+    assert!(error.to_string().contains("redis://"), "{error}");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+}
+
+#[test]
+fn refold_redis_url_turns_the_shared_limit_on() {
+    let vars = [("REFOLD_API_KEY", API_KEY), ("REFOLD_REDIS_URL", "not a url")];
+    let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
+    let error = ClientBuilder::from_lookup(lookup).unwrap().build().unwrap_err();
+    assert!(
+        error.to_string().contains("REFOLD_REDIS_URL"),
+        "the URL was read: {error}"
+    );
+}
