@@ -132,3 +132,43 @@ async fn generated_names_that_collide_or_are_keywords_send_their_wire_names() {
         .unwrap();
     assert_eq!(sent(&emulator, "get_order"), r#"{"order_id":"o-1"}"#);
 }
+
+/// The structs were checked against `.refold/` while this crate compiled: the attribute includes
+/// the snapshot file of each struct it checks (so Cargo rebuilds when the file changes), and
+/// rustc lists every included file in the library's dep-info, next to this test's binary.
+#[test]
+fn every_struct_was_checked_against_its_snapshot() {
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let dep_info = std::fs::read_dir(&deps)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("refold_cli_generated-") && name.ends_with(".d")
+        })
+        .max_by_key(|path| std::fs::metadata(path).and_then(|meta| meta.modified()).unwrap())
+        .expect("the library's dep-info is beside the test binary");
+    let listed = std::fs::read_to_string(&dep_info).unwrap().replace('\\', "/");
+
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".refold");
+    let mut snapshots = Vec::new();
+    for app in std::fs::read_dir(&schemas).unwrap() {
+        let app = app.unwrap();
+        for file in std::fs::read_dir(app.path()).unwrap() {
+            let file = file.unwrap().file_name();
+            snapshots.push(format!(
+                ".refold/{}/{}",
+                app.file_name().to_string_lossy(),
+                file.to_string_lossy()
+            ));
+        }
+    }
+    assert_eq!(snapshots.len(), 18, "every app's snapshots: {snapshots:?}");
+    for snapshot in &snapshots {
+        assert!(
+            listed.contains(snapshot.as_str()),
+            "{snapshot} was not read while {} compiled:\n{listed}",
+            dep_info.display()
+        );
+    }
+}
