@@ -153,11 +153,7 @@ fn item(snapshot: &Snapshot, name: &StructName, idempotent: bool) -> TokenStream
         doc.push("leaves the flag out.".to_owned());
     }
     if let Some(taken) = &name.collided {
-        doc.push(String::new());
-        doc.push(format!(
-            "Named `{}` because the action id `{taken}` converts to the same name.",
-            name.ident
-        ));
+        doc.extend(renamed(&name.ident, &format!("the action id `{taken}`")));
     }
     let docs = doc_attrs(&doc);
 
@@ -182,11 +178,7 @@ fn field(parameter: &Parameter, name: &FieldName) -> TokenStream {
         _ => vec![format!("The `{}` parameter.", parameter.name)],
     };
     if let Some(taken) = &name.collided {
-        doc.push(String::new());
-        doc.push(format!(
-            "Named `{}` because `{taken}` converts to the same name.",
-            name.text
-        ));
+        doc.extend(renamed(&name.text, &format!("`{taken}`")));
     }
     let docs = doc_attrs(&doc);
     let ident = if name.raw {
@@ -210,6 +202,14 @@ fn field(parameter: &Parameter, name: &FieldName) -> TokenStream {
         #rename
         pub #ident: #ty
     }
+}
+
+/// The doc paragraph of a name that had to differ from its conversion: `holder` took it.
+fn renamed(name: &str, holder: &str) -> [String; 2] {
+    [
+        String::new(),
+        format!("Named `{name}` because {holder} converts to the same name."),
+    ]
 }
 
 /// The read verb `action_id` starts with, if any.
