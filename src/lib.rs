@@ -45,8 +45,8 @@ pub use refold_core::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute,
     ExecuteRaw, HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnUnavailable, ParamType, RateLimit, RateLimiterError,
-    RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env, is_valid_identifier,
-    reqwest, validate_identifier,
+    RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
+    is_valid_identifier, reqwest, validate_identifier,
 };
 pub use refold_macros::refold_action;
 
