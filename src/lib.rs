@@ -29,7 +29,7 @@
 //!
 //! - [`serde`] and [`serde_json`] (1.x): an [`Action`] is `Serialize`, its output
 //!   `DeserializeOwned`, and untyped replies are `serde_json::Value`.
-//! - [reqwest](https://docs.rs/reqwest/0.13), re-exported as `refold::reqwest`: bring your own HTTP client
+//! - reqwest 0.13, re-exported as `refold::reqwest`: bring your own HTTP client
 //!   through [`ClientBuilder::http_client`] and build it from the re-export, so the versions
 //!   always match. No variant of [`Error`] holds a `reqwest::Error`; a transport failure's
 //!   [`TransportError`] reaches it through `source()`.
