@@ -18,6 +18,12 @@
 /// - `{ struct: "Name", fields: N, this: a, writer: b; b.field("key", &a.field)?; … }`: a struct
 ///   with named fields and no attributes serde reads, serialized as serde's derive would;
 /// - `{ union }`: a stand-in impl for a union (only emitted next to a compile error).
+///
+/// `snapshot: "/abs/path.json"`, when the struct was checked against a schema snapshot, reads the
+/// file with `include_bytes!` and `REFOLD_SCHEMA_DIR` with `option_env!` inside the block, so
+/// that rustc lists both in the crate's dep-info and Cargo rebuilds the crate when either
+/// changes. (Statements of the block rather than a constant of their own: a separate item costs
+/// a type check and an evaluation per struct.)
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __refold_action {
@@ -31,10 +37,16 @@ macro_rules! __refold_action {
         idempotent: $idempotent:literal,
         output: $output:ty,
         doc: $doc:literal,
-        serialize: $serialize:tt $(,)?
+        serialize: $serialize:tt
+        $(, snapshot: $snapshot:literal)? $(,)?
     ) => {
         #[allow(unused_qualifications)]
         const _: () = {
+            $(
+                let _ = $crate::__private::include_bytes!($snapshot);
+                let _ = $crate::__private::option_env!("REFOLD_SCHEMA_DIR");
+            )?
+
             #[automatically_derived]
             impl $($impl_generics)* $crate::__private::Action for $ident $($type_generics)* $($where_clause)* {
                 const SLUG: &'static $crate::__private::str = $slug;

@@ -11,6 +11,7 @@
 //!
 //! Rates are measured over the whole window, never per request, with generous bounds.
 
+#[path = "integration/support/redis_server.rs"]
 mod redis_support;
 
 use std::process::{Command, Stdio};

@@ -7,6 +7,10 @@
 
 use std::fs;
 
+use refold::Client;
+use refold_emulator::Emulator;
+use serde_json::{Value, json};
+
 #[test]
 fn ui() {
     let cases = trybuild::TestCases::new();
@@ -45,6 +49,52 @@ fn macro_and_runtime_agree_on_identifiers() {
         rejected.len(),
         "each rejected id gives exactly one error"
     );
+}
+
+/// The fixture snapshots of real apps that the schema cases (`tests/ui_schema.rs`) are checked
+/// against hold what the emulator serves for those actions, so the cases use realistic schemas
+/// and the two cannot drift apart unnoticed.
+#[tokio::test]
+async fn schema_fixtures_are_the_emulators_schemas() {
+    let emulator = Emulator::start().await.expect("the emulator starts");
+    let client = Client::builder()
+        .api_key(emulator.api_key())
+        .linked_account_id(emulator.linked_account_id())
+        .base_url(emulator.base_url())
+        .build()
+        .expect("a valid client");
+    let mut compared = 0;
+    for app in ["hubspot", "salesforce"] {
+        let listed = client.list_actions(app).await.expect("the app's actions");
+        for entry in fs::read_dir(format!("tests/ui/schema/snapshots/{app}")).expect("the fixture directory") {
+            let path = entry.expect("a directory entry").path();
+            let fixture: Value = serde_json::from_slice(&fs::read(&path).expect("the fixture")).expect("JSON");
+            let id = fixture["action_id"].as_str().expect("an action id");
+            let summary = listed
+                .iter()
+                .find(|summary| summary.action_id == id)
+                .unwrap_or_else(|| panic!("{app}/{id} is not in the emulator's catalogue"));
+            assert_eq!(fixture["name"], summary.name, "{}", path.display());
+            assert_eq!(fixture["description"], summary.description, "{}", path.display());
+            let served: Vec<Value> = client
+                .action_parameters(app, id)
+                .await
+                .expect("the parameters")
+                .iter()
+                .map(|parameter| {
+                    json!({
+                        "name": parameter.name,
+                        "label": parameter.label,
+                        "required": parameter.required,
+                        "type": parameter.param_type.as_str(),
+                    })
+                })
+                .collect();
+            assert_eq!(fixture["parameters"], Value::Array(served), "{}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 4, "the fixtures were not read");
 }
 
 /// The values of `id = "…"` in the `#[refold_action(…)]` attributes of a test file, with the

@@ -51,6 +51,14 @@ pub enum Command {
     #[command(long_about = PREPARE_ABOUT, after_help = PREPARE_EXAMPLES)]
     Prepare(PrepareArgs),
 
+    /// Write `#[refold_action]` structs for an app's actions, from their .refold/ snapshots.
+    #[command(long_about = CODEGEN_ABOUT, after_help = CODEGEN_EXAMPLES)]
+    Codegen(CodegenArgs),
+
+    /// Run an action and print its `data` as JSON.
+    #[command(long_about = EXEC_ABOUT, after_help = EXEC_AFTER_HELP.as_str())]
+    Exec(ExecArgs),
+
     /// Serve a local Refold emulator until Ctrl-C.
     #[command(
         long_about = "Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C, logging each request on one \
@@ -81,6 +89,61 @@ Examples:
   refold prepare --app hubspot    # every action of an app
   refold prepare --check          # in CI: fail (exit 1) with a diff when a schema drifted
   refold prepare --prune          # also remove snapshots no struct uses";
+
+const CODEGEN_ABOUT: &str = "\
+Write #[refold_action] structs for an app's actions, from their .refold/ snapshots.
+
+One struct per action (all of the app's snapshots, or the action ids given), named after the
+action id in UpperCamelCase and documented with the action's name, description and parameter
+labels. Fields are the parameters in snake_case, with #[serde(rename)] where the wire name
+differs and r#… for keywords; when two names convert to the same field, the one that is its
+wire name as written keeps it, and the others get _2, _3, … in schema order.
+
+Types: text and password -> String; number -> serde_json::Number (integers stay exact, unlike
+f64 above 2^53, and fractions are accepted, unlike i64); boolean -> bool; json and unknown
+types -> serde_json::Value. Optional parameters are Option<_>. Actions whose id starts with a
+read verb (get_, list_, search_, find_, fetch_, read_, retrieve_, lookup_, query_, count_,
+describe_) are marked idempotent, which --no-idempotent turns off.
+
+Snapshots are read from REFOLD_SCHEMA_DIR (relative to the current directory) or the nearest
+.refold/ at or above it, as the attribute finds them; --fetch reads the live schemas instead
+(and writes no snapshot). The output is formatted and deterministic.";
+
+const CODEGEN_EXAMPLES: &str = "\
+Examples:
+  refold prepare --app hubspot && refold codegen hubspot --out src/hubspot.rs
+  refold codegen hubspot create_contact get_contact       # two structs, to stdout
+  refold codegen salesforce --fetch --no-idempotent --out src/salesforce.rs";
+
+const EXEC_ABOUT: &str = "\
+Run an action and print its `data` as pretty JSON on stdout; diagnostics, with Refold's request
+id, go to stderr.
+
+Parameters are name=value pairs, typed by the action's schema: a number parameter takes a JSON
+number, a boolean true or false, a json parameter any JSON text; text, password and unknown
+types are sent as the string given. --json FILE (or - for stdin) gives a JSON object of
+parameters, which the pairs then override. The schema is the .refold/ snapshot (REFOLD_SCHEMA_DIR
+or the nearest .refold/ at or above the current directory), else the live one from Refold's
+parameters endpoint (always with --fetch). A parameter the schema does not list, a missing
+required one or a value of the wrong type is refused before anything is sent (exit 13), with
+the list of valid parameters. --no-schema sends the values as given, unchecked, as strings.
+
+A call is treated as a write and retried only when it certainly did not run; --idempotent lets
+the client also retry it after a timeout, a dropped connection or a 5xx. --dry-run prints the
+request (method, URL, headers with credentials redacted, body) and does not send it; without a
+snapshot it still reads the schema from Refold, unless --no-schema is given.";
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  refold exec hubspot create_contact email=ada@example.com firstname=Ada
+  refold exec hubspot search_contacts query=ada limit=5 --idempotent | jq '.results[].id'
+  echo '{\"email\": \"ada@example.com\"}' | refold exec hubspot get_contact --json -
+  refold exec hubspot create_deal dealname=Renewal amount=1200 --dry-run";
+
+/// The footer of `refold exec --help`: examples, then the exit codes, which scripts running
+/// actions branch on.
+static EXEC_AFTER_HELP: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{EXEC_EXAMPLES}\n\n{}", crate::exit::help_table()));
 
 /// How to reach Refold; credentials themselves come only from the environment.
 #[derive(Debug, Args)]
@@ -155,6 +218,70 @@ pub struct PrepareArgs {
     /// How many parameter requests may be in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `refold codegen`.
+#[derive(Debug, Args)]
+pub struct CodegenArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// The actions to generate (default: every one with a snapshot, or with --fetch every one
+    /// the app lists).
+    #[arg(value_name = "ACTION_ID")]
+    pub action_ids: Vec<String>,
+
+    /// Write to this file (its directory is created) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Read the live schemas from Refold instead of .refold/.
+    #[arg(long)]
+    pub fetch: bool,
+
+    /// Mark no struct idempotent, not even reads.
+    #[arg(long)]
+    pub no_idempotent: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `refold exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// The action, e.g. create_contact.
+    pub action_id: String,
+
+    /// Parameters as name=value, typed by the action's schema.
+    #[arg(value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// A JSON object of parameters, from FILE or from stdin with -; name=value pairs override it.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// The action is safe to repeat (a read): also retry it when its outcome is unknown.
+    #[arg(long)]
+    pub idempotent: bool,
+
+    /// Print the request (method, URL, headers with credentials redacted, body); don't send it.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Read the live schema from Refold even when .refold/ has a snapshot.
+    #[arg(long, conflicts_with = "no_schema")]
+    pub fetch: bool,
+
+    /// Use no schema: send the values as strings, unchecked (--json for other types).
+    #[arg(long)]
+    pub no_schema: bool,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

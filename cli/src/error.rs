@@ -31,6 +31,21 @@ impl CliError {
         }
     }
 
+    /// A failure of the client running an action (`exec`): the exit says whether the action
+    /// failed, was throttled, may have run or was refused (see [`Exit::of_execute`]).
+    pub fn execute(context: impl fmt::Display, err: &refold::Error) -> Self {
+        CliError {
+            exit: Exit::of_execute(err),
+            ..CliError::client(context, err)
+        }
+    }
+
+    /// This failure with one more line of explanation.
+    pub fn note(mut self, line: impl fmt::Display) -> Self {
+        self.message.push_str(&format!("\n  {line}"));
+        self
+    }
+
     /// The exit status this failure ends the process with.
     pub fn exit(&self) -> Exit {
         self.exit

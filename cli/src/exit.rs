@@ -31,11 +31,22 @@ pub enum Exit {
     Network,
     /// A local file or socket operation failed: writing a snapshot, binding the emulator's port.
     Io,
+    /// `exec`: Refold ran the action and the app reported a failure (`node_status` is not
+    /// `Success`), e.g. a 409 for a duplicate.
+    ActionFailed,
+    /// `exec`: Refold's rate limit outlasted the client's retries; the action did not run.
+    Throttled,
+    /// `exec`: the outcome is unknown and the action may have run: a timeout or a dropped
+    /// connection after sending, a 5xx, a success reply that could not be read.
+    OutcomeUnknown,
+    /// `exec`: the parameters were refused and nothing ran: before sending (unknown, missing or
+    /// mistyped for the action's schema), or by Refold with a 400.
+    Refused,
 }
 
 impl Exit {
     /// Every code, in order, for the help text and its test.
-    pub const ALL: [Exit; 10] = [
+    pub const ALL: [Exit; 14] = [
         Exit::Ok,
         Exit::Drift,
         Exit::Usage,
@@ -46,6 +57,10 @@ impl Exit {
         Exit::Api,
         Exit::Network,
         Exit::Io,
+        Exit::ActionFailed,
+        Exit::Throttled,
+        Exit::OutcomeUnknown,
+        Exit::Refused,
     ];
 
     /// The process exit status.
@@ -62,6 +77,10 @@ impl Exit {
             Exit::Api => 7,
             Exit::Network => 8,
             Exit::Io => 9,
+            Exit::ActionFailed => 10,
+            Exit::Throttled => 11,
+            Exit::OutcomeUnknown => 12,
+            Exit::Refused => 13,
         }
     }
 
@@ -74,10 +93,18 @@ impl Exit {
             Exit::Config => "missing or invalid configuration: credentials (REFOLD_*), base URL",
             Exit::Auth => "Refold refused the credentials (401/403)",
             Exit::NotFound => "unknown app or action (404)",
-            Exit::Input => "local input unusable: not in a Cargo package, corrupt snapshot",
-            Exit::Api => "Refold refused or failed the request: 400, 429, 5xx, unreadable reply",
-            Exit::Network => "Refold unreachable: connection refused or broken, timeout",
+            Exit::Input => "local input unusable: not in a Cargo package, corrupt or missing snapshot, bad --json",
+            Exit::Api => "Refold refused or failed the request: 400, 429, 5xx, unreadable reply (for exec: 11-13)",
+            Exit::Network => "Refold unreachable: connection refused or broken, timeout (for exec after sending: 12)",
             Exit::Io => "a local file or socket operation failed",
+            Exit::ActionFailed => "exec: the app reported the action failed (node_status), e.g. 409 duplicate",
+            Exit::Throttled => "exec: throttled (429) beyond the retries; the action did not run",
+            Exit::OutcomeUnknown => {
+                "exec: outcome unknown, the action may have run: timeout or dropped connection after sending, 5xx"
+            }
+            Exit::Refused => {
+                "exec: parameters refused, nothing ran: unknown, missing or mistyped (checked before sending), or a 400"
+            }
         }
     }
 
@@ -100,6 +127,20 @@ impl Exit {
 /// routes), as opposed to an app's own 404 inside a 200 reply.
 pub fn is_unknown_route(err: &Error) -> bool {
     err.kind() == ErrorKind::Refold && err.status() == Some(404)
+}
+
+impl Exit {
+    /// The exit for a failed `exec`: the kinds a script running actions must tell apart (failed,
+    /// throttled, maybe executed, refused) get their own codes; the rest map as for [`Exit::of`].
+    pub fn of_execute(err: &Error) -> Exit {
+        match err {
+            _ if err.kind() == ErrorKind::App => Exit::ActionFailed,
+            _ if err.may_have_executed() => Exit::OutcomeUnknown,
+            _ if err.retry_class() == RetryClass::Throttled => Exit::Throttled,
+            _ if err.kind() == ErrorKind::Refold && err.status() == Some(400) => Exit::Refused,
+            _ => Exit::of(err),
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {

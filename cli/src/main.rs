@@ -11,6 +11,8 @@ mod diff;
 mod error;
 mod exit;
 mod fetch;
+mod generate;
+mod input;
 mod project;
 mod scan;
 mod table;

@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use refold_emulator::Emulator;
+use refold_emulator::{Emulator, Fault};
 use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_refold");
@@ -226,10 +226,19 @@ fn help_version_and_usage_errors() {
     let text = stdout(&help);
     assert!(text.contains("Exit codes:"), "{text}");
     assert!(text.contains(" 1  `prepare --check`"), "{text}");
-    for command in ["actions", "params", "prepare", "emulator"] {
+    for command in ["actions", "params", "prepare", "codegen", "exec", "emulator"] {
         let help = refold(&here.0, None, &[command, "--help"]);
         assert_exit(&help, 0);
         assert!(stdout(&help).contains("Examples:"), "{command}: {}", stdout(&help));
+    }
+    let exec_help = stdout(&refold(&here.0, None, &["exec", "--help"]));
+    for line in [
+        "10  exec: the app reported the action failed",
+        "11  exec: throttled",
+        "12  exec: outcome unknown, the action may have run",
+        "13  exec: parameters refused, nothing ran",
+    ] {
+        assert_contains(&exec_help, line);
     }
     let version = refold(&here.0, None, &["--version"]);
     assert_exit(&version, 0);
@@ -622,4 +631,431 @@ fn post(base_url: &str, path: &str, body: &str) -> String {
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     reply
+}
+
+/// The crate that compiles the generated code (see its `src/lib.rs`).
+fn generated_crate() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generated")
+}
+
+/// With `REFOLD_BLESS=1`, golden files are rewritten instead of compared.
+fn bless() -> bool {
+    std::env::var_os("REFOLD_BLESS").is_some_and(|value| value == "1")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codegen_of_the_emulator_catalogues_matches_the_golden_files() {
+    let emulator = Emulator::start().await.unwrap();
+    let golden = generated_crate();
+
+    // The golden crate's snapshots are the emulator's live schemas, written by `refold prepare`.
+    let prepare: &[&str] = if bless() {
+        &["prepare", "--app", "hubspot", "--app", "salesforce"]
+    } else {
+        &["prepare", "--check", "--app", "hubspot", "--app", "salesforce"]
+    };
+    let prepared = refold(&golden, Some(&emulator), prepare);
+    assert_exit(&prepared, 0);
+
+    // Generated from a copy of them (and of the hand-written `demo` app's, whose names collide),
+    // as `refold codegen <app> --out src/<app>.rs` in that crate.
+    let work = TempDir::new("codegen-golden");
+    copy_dir(&golden.join(".refold"), &work.0.join(".refold"));
+    for app in ["hubspot", "salesforce", "demo"] {
+        let out = format!("src/{app}.rs");
+        let output = refold(&work.0, None, &["codegen", app, "--out", &out]);
+        assert_exit(&output, 0);
+        assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+        assert_contains(&stderr(&output), &format!("structs to {out}"));
+        let generated = work.read(&out);
+        let golden_file = golden.join(&out);
+        if bless() {
+            std::fs::write(&golden_file, &generated).unwrap();
+            continue;
+        }
+        let expected = std::fs::read(&golden_file).unwrap();
+        assert!(
+            generated == expected,
+            "`refold codegen {app}` differs from {}; if the change is intended, run \
+             `REFOLD_BLESS=1 cargo test -p refold-cli --test refold codegen` and review the diff.\n\
+             generated:\n{}",
+            golden_file.display(),
+            String::from_utf8_lossy(&generated)
+        );
+        // Deterministic: the same input, the same bytes, on stdout as in the file.
+        let again = refold(&work.0, None, &["codegen", app, "--out", &out]);
+        assert_eq!(work.read(&out), expected);
+        assert_exit(&again, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codegen_names_types_flags_and_errors() {
+    let emulator = Emulator::start().await.unwrap();
+    let here = TempDir::new("codegen-flags");
+    SnapshotDir::new(here.0.join(".refold"))
+        .write(
+            &Snapshot::new("acme", "find_orders")
+                .with_name("Find Orders")
+                .with_description("Finds orders.\n    Indented, not code.")
+                .with_parameters(vec![
+                    Parameter::new("Email", ParamType::Text).with_label("Customer Email"),
+                    Parameter::new("email", ParamType::Text).with_required(true),
+                    Parameter::new("type", ParamType::Password),
+                    Parameter::new("minTotal", ParamType::Number),
+                    Parameter::new("open", ParamType::Boolean).with_required(true),
+                    Parameter::new("when", ParamType::Other("date".into())),
+                ]),
+        )
+        .unwrap();
+    SnapshotDir::new(here.0.join(".refold"))
+        .write(&Snapshot::new("acme", "cancel_order"))
+        .unwrap();
+
+    let output = refold(&here.0, None, &["codegen", "acme", "find_orders"]);
+    assert_exit(&output, 0);
+    let code = stdout(&output);
+    for expected in [
+        "// Regenerate with: refold codegen acme find_orders\n",
+        "/// Find Orders\n///\n/// Finds orders.\n/// Indented, not code.\n",
+        "#[refold::refold_action(slug = \"acme\", id = \"find_orders\", idempotent)]\n",
+        "pub struct FindOrders {\n",
+        "    /// Customer Email\n    ///\n    /// Named `email_2` because `email` converts to the same name.\n    \
+         #[serde(rename = \"Email\")]\n    pub email_2: Option<String>,\n",
+        "    /// The `email` parameter.\n    pub email: String,\n",
+        "    pub r#type: Option<String>,\n",
+        "    #[serde(rename = \"minTotal\")]\n    pub min_total: Option<serde_json::Number>,\n",
+        "    pub open: bool,\n",
+        "    pub when: Option<serde_json::Value>,\n",
+    ] {
+        assert_contains(&code, expected);
+    }
+    assert!(!code.contains("CancelOrder"), "only the action named: {code}");
+
+    let all = refold(&here.0, None, &["codegen", "acme", "--no-idempotent"]);
+    assert_exit(&all, 0);
+    let code = stdout(&all);
+    assert_contains(
+        &code,
+        "#[refold::refold_action(slug = \"acme\", id = \"cancel_order\")]\n",
+    );
+    assert_contains(&code, "pub struct CancelOrder {}\n");
+    assert!(!code.contains("idempotent)]"), "{code}");
+    assert!(
+        code.find("CancelOrder").unwrap() < code.find("FindOrders").unwrap(),
+        "action id order"
+    );
+
+    // What is missing says what to run.
+    let missing = refold(&here.0, None, &["codegen", "acme", "ship_order"]);
+    assert_exit(&missing, 6);
+    assert_contains(&stderr(&missing), "no snapshot of `acme/ship_order`");
+    assert_contains(&stderr(&missing), "refold prepare --app acme");
+    assert_contains(&stderr(&missing), "cancel_order, find_orders");
+    let no_app = refold(&here.0, None, &["codegen", "hubspot"]);
+    assert_exit(&no_app, 6);
+    assert_contains(&stderr(&no_app), "has no snapshots of `hubspot`");
+    let nowhere = TempDir::new("codegen-nowhere");
+    let no_dir = refold(&nowhere.0, None, &["codegen", "hubspot"]);
+    assert_exit(&no_dir, 6);
+    assert_contains(&stderr(&no_dir), "no .refold/ directory");
+    assert_exit(&refold(&here.0, None, &["codegen", "Acme!"]), 2);
+
+    // --fetch reads the live schemas: the same structs as from the snapshots `prepare` writes.
+    let fetched = refold(
+        &nowhere.0,
+        Some(&emulator),
+        &["codegen", "hubspot", "get_contact", "--fetch"],
+    );
+    assert_exit(&fetched, 0);
+    assert_contains(
+        &stdout(&fetched),
+        "From the live schemas of Refold's parameters endpoint",
+    );
+    let golden = std::fs::read_to_string(generated_crate().join("src/hubspot.rs")).unwrap();
+    let body = |code: &str| {
+        code[code.find("/// Get Contact\n").unwrap()..]
+            .split("\n}\n")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(body(&stdout(&fetched)), body(&golden));
+    assert_exit(
+        &refold(
+            &nowhere.0,
+            Some(&emulator),
+            &["codegen", "hubspot", "launch_rocket", "--fetch"],
+        ),
+        5,
+    );
+}
+
+/// `refold exec` in a directory without snapshots (the schema is fetched) against `emulator`.
+fn exec(emulator: &Emulator, args: &[&str]) -> Output {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let here = TempDir::new(&format!("exec-{run}"));
+    let mut all = vec!["exec"];
+    all.extend_from_slice(args);
+    refold(&here.0, Some(emulator), &all)
+}
+
+fn executes(emulator: &Emulator) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|request| request.path.ends_with("/execute"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_prints_data_then_a_duplicate_is_a_failed_action() {
+    let emulator = Emulator::start().await.unwrap();
+    let created = exec(
+        &emulator,
+        &["hubspot", "create_contact", "email=ada@example.com", "firstname=Ada"],
+    );
+    assert_exit(&created, 0);
+    let data: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(data["properties"]["email"], "ada@example.com");
+    assert_eq!(data["properties"]["firstname"], "Ada");
+    assert!(
+        stdout(&created).starts_with("{\n  \""),
+        "pretty JSON: {}",
+        stdout(&created)
+    );
+    assert_contains(
+        &stderr(&created),
+        "hubspot/create_contact: Success, app status 201, request id ",
+    );
+
+    let duplicate = exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]);
+    assert_exit(&duplicate, 10);
+    assert!(stdout(&duplicate).is_empty(), "{}", stdout(&duplicate));
+    let message = stderr(&duplicate);
+    assert_contains(
+        &message,
+        "error: running `hubspot/create_contact`: the app reported Failed with app status 409",
+    );
+    assert_contains(&message, "request id ");
+    assert_contains(&message, "the app's reply: ");
+    assert_contains(&message, "Contact already exists");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 2);
+
+    // A read with a number, and the JSON object from stdin, pairs overriding it.
+    let found = exec(
+        &emulator,
+        &["hubspot", "search_contacts", "query=ada", "limit=5", "--idempotent"],
+    );
+    assert_exit(&found, 0);
+    let page: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(page["total"], 1);
+    let here = TempDir::new("exec-stdin");
+    let mut child = command(
+        &here.0,
+        Some((&emulator.base_url(), emulator.api_key(), emulator.linked_account_id())),
+    )
+    .args(["exec", "hubspot", "get_contact", "--json", "-", "email=ada@example.com"])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"email": "nobody@example.com"}"#)
+        .unwrap();
+    let read = child.wait_with_output().unwrap();
+    assert_exit(&read, 0);
+    let contact: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(contact["id"], data["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_dry_run_prints_the_request_and_sends_nothing() {
+    let emulator = Emulator::start().await.unwrap();
+    let output = exec(
+        &emulator,
+        &[
+            "hubspot",
+            "create_deal",
+            "dealname=Renewal",
+            "amount=1200.5",
+            "--dry-run",
+        ],
+    );
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    let base_url = emulator.base_url();
+    let host = base_url.trim_start_matches("http://");
+    let expected = format!(
+        "POST {base_url}/api/v2/integration-schema/hubspot/actions/create_deal/execute\n\
+         user-agent: refold-cli/{version}\n\
+         accept: application/json\n\
+         content-type: application/json\n\
+         x-api-key: <redacted>\n\
+         linked_account_id: {account}\n\
+         host: {host}\n\
+         content-length: 38\n\
+         \n\
+         {{\"amount\":1200.5,\"dealname\":\"Renewal\"}}\n",
+        version = env!("CARGO_PKG_VERSION"),
+        account = emulator.linked_account_id(),
+    );
+    assert_eq!(text, expected);
+    assert!(!text.contains(emulator.api_key()), "{text}");
+    assert_contains(&stderr(&output), "dry run: nothing was sent");
+    assert_eq!(executes(&emulator), 0, "nothing was executed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_refuses_bad_parameters_before_sending() {
+    let emulator = Emulator::start().await.unwrap();
+    let typo = exec(&emulator, &["hubspot", "create_contact", "emial=ada@example.com"]);
+    assert_exit(&typo, 13);
+    let message = stderr(&typo);
+    for expected in [
+        "the parameters of `hubspot/create_contact` were refused, nothing was sent:",
+        "`emial` is not a parameter of `hubspot/create_contact` (did you mean `email`?)",
+        "the required parameter `email` (\"Enter Email\") is missing",
+        "valid parameters: firstname (text), lastname (text), email (text, required),",
+    ] {
+        assert_contains(&message, expected);
+    }
+    let number = exec(&emulator, &["hubspot", "search_contacts", "limit=ten"]);
+    assert_exit(&number, 13);
+    assert_contains(
+        &stderr(&number),
+        "`limit` is a number parameter, and \"ten\" is not a JSON number",
+    );
+    assert_eq!(executes(&emulator), 0, "nothing was sent");
+
+    // Refold's own refusal (a 400) has the same code; --no-schema skips the local check.
+    let refused = exec(
+        &emulator,
+        &["hubspot", "create_contact", "firstname=Ada", "--no-schema"],
+    );
+    assert_exit(&refused, 13);
+    assert_contains(&stderr(&refused), "Refold answered 400");
+    assert_contains(&stderr(&refused), "request id");
+
+    // From a snapshot: checked without asking Refold.
+    let package = TempDir::new("exec-snapshot");
+    SnapshotDir::new(package.0.join(".refold"))
+        .write(&Snapshot::new("hubspot", "get_contact").with_parameters(vec![
+            Parameter::new("contact_email", ParamType::Text).with_required(true),
+        ]))
+        .unwrap();
+    let before = emulator.requests().len();
+    let stale = refold(
+        &package.0,
+        Some(&emulator),
+        &["exec", "hubspot", "get_contact", "email=ada@example.com"],
+    );
+    assert_exit(&stale, 13);
+    assert_contains(&stderr(&stale), "valid parameters: contact_email (text, required)");
+    assert_eq!(emulator.requests().len(), before, "the snapshot was the schema");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_exit_codes_follow_the_error_kind() {
+    let emulator = Emulator::start().await.unwrap();
+    let here = TempDir::new("exec-codes");
+    let base_url = emulator.base_url();
+
+    assert_exit(&exec(&emulator, &["hubspot", "get_contact", "email"]), 2);
+    assert_exit(&exec(&emulator, &["hub spot", "get_contact"]), 2);
+    assert_exit(
+        &refold(
+            &here.0,
+            None,
+            &["exec", "hubspot", "get_contact", "email=a@example.com"],
+        ),
+        3,
+    );
+    let wrong_key = command(&here.0, Some((&base_url, "tk_wrong", emulator.linked_account_id())))
+        .args(["exec", "hubspot", "get_contact", "email=a@example.com"])
+        .output()
+        .unwrap();
+    assert_exit(&wrong_key, 4);
+    assert_exit(&exec(&emulator, &["hubspot", "launch_rocket"]), 5);
+
+    here.write("not-json.json", "{ email: ");
+    let bad_json = refold(
+        &here.0,
+        Some(&emulator),
+        &["exec", "hubspot", "get_contact", "--json", "not-json.json"],
+    );
+    assert_exit(&bad_json, 6);
+    assert_contains(&stderr(&bad_json), "--json not-json.json: not valid JSON");
+    assert_exit(
+        &refold(
+            &here.0,
+            Some(&emulator),
+            &["exec", "hubspot", "get_contact", "--json", "absent.json"],
+        ),
+        9,
+    );
+    let unreachable = command(&here.0, Some(("http://127.0.0.1:9", "tk_x", "a@example.com")))
+        .args([
+            "exec",
+            "hubspot",
+            "get_contact",
+            "email=a@example.com",
+            "--timeout",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&unreachable, 8);
+
+    assert_exit(
+        &exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]),
+        0,
+    );
+    assert_exit(
+        &exec(&emulator, &["hubspot", "create_contact", "email=ada@example.com"]),
+        10,
+    );
+
+    for _ in 0..3 {
+        emulator.inject_for("/execute", Fault::too_many_requests(0));
+    }
+    let throttled = exec(&emulator, &["hubspot", "get_contact", "email=ada@example.com"]);
+    assert_exit(&throttled, 11);
+
+    // A write whose reply is lost may have run; the same read with --idempotent is retried.
+    emulator.inject_for("/execute", Fault::DropAfterExecute);
+    let lost = exec(&emulator, &["hubspot", "create_contact", "email=grace@example.com"]);
+    assert_exit(&lost, 12);
+    assert_contains(&stderr(&lost), "the action may have run");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 3, "it did run");
+    emulator.inject_for("/execute", Fault::DropAfterExecute);
+    assert_exit(
+        &exec(
+            &emulator,
+            &["hubspot", "get_contact", "email=grace@example.com", "--idempotent"],
+        ),
+        0,
+    );
+    emulator.inject_for("/execute", Fault::refold_error(503));
+    assert_exit(&exec(&emulator, &["hubspot", "delete_contact", "contact_id=1000"]), 12);
+
+    assert_exit(&exec(&emulator, &["hubspot", "get_contact", "nobody=x"]), 13);
 }

@@ -16,7 +16,7 @@ use crate::pipeline::{Credentials, RequestSpec, ScopeOf, SpanOf};
 use crate::schema::BareOrWrapped;
 use crate::session::{MintReply, RevokeOutcome, SessionToken};
 use crate::transport::Reply;
-use crate::{Action, ActionParameter, ActionSummary, Client, Error};
+use crate::{Action, ActionParameter, ActionSummary, Client, Error, RequestPreview};
 
 impl Client {
     /// Executes a typed action; what `#[refold_action]`'s `execute` calls.
@@ -146,6 +146,31 @@ impl Client {
         params: &P,
     ) -> ExecuteRaw<'a> {
         self.raw(slug, action_id, params, true)
+    }
+
+    /// The request [`Client::execute_raw`] would send for these arguments, built by the same
+    /// code and sent nowhere: for dry runs. See [`RequestPreview`] for what it shows. With managed
+    /// session tokens nothing is minted: the token's header is named, not filled in.
+    ///
+    /// # Errors
+    ///
+    /// The errors [`Client::execute_raw`] would return before sending: [`Error::InvalidRequest`]
+    /// for a bad slug, action id or linked account id, or parameters that are not a JSON
+    /// object; [`Error::Config`] when the credentials cannot make this call.
+    pub fn preview_execute_raw<P: Serialize + ?Sized>(
+        &self,
+        slug: &str,
+        action_id: &str,
+        params: &P,
+    ) -> Result<RequestPreview, Error> {
+        validate_action(slug, action_id)?;
+        let path = execute_path(slug, action_id);
+        let mut spec = action_request(&path, raw_body(params)?, false);
+        let unminted = crate::preview::unminted_token();
+        if self.auth.managed_account(Needs::LinkedAccount).is_some() {
+            spec.credentials = Credentials::ManagedToken(&unminted);
+        }
+        Ok(RequestPreview::of(&self.build_request(&spec)?))
     }
 
     fn raw<'a, P: Serialize + ?Sized>(

@@ -18,7 +18,7 @@ pub(crate) struct Input<'a> {
 /// What kind of item was annotated. Only `Named` and `Unit` are actions; the rest are kept so
 /// `valid.rs` can say what to write instead.
 pub(crate) enum Shape<'a> {
-    Named(Vec<Field>),
+    Named(Vec<Field<'a>>),
     Unit,
     /// A tuple struct; holds the parenthesized field list.
     Tuple(&'a syn::FieldsUnnamed),
@@ -29,7 +29,9 @@ pub(crate) enum Shape<'a> {
 }
 
 /// What the macro needs to know about one named field.
-pub(crate) struct Field {
+pub(crate) struct Field<'a> {
+    /// The field as written.
+    pub(crate) syn: &'a syn::Field,
     /// The field's type is written `Option<…>` (see [`is_option`]).
     pub(crate) is_option: bool,
     /// The keys of the field's `#[serde(…)]` attributes (`rename`, `skip_serializing_if`, …).
@@ -64,9 +66,10 @@ impl<'a> Input<'a> {
     }
 }
 
-impl Field {
-    fn from_syn(field: &syn::Field) -> Self {
+impl<'a> Field<'a> {
+    fn from_syn(field: &'a syn::Field) -> Self {
         Field {
+            syn: field,
             is_option: is_option(&field.ty),
             serde_keys: field
                 .attrs
@@ -245,8 +248,8 @@ mod tests {
     #[test]
     fn serde_skip_attributes_are_detected() {
         let field = |attr: Attribute| {
-            let field: syn::Field = parse_quote!(#attr pub name: Option<String>);
-            Field::from_syn(&field)
+            let field: &'static syn::Field = Box::leak(Box::new(parse_quote!(#attr pub name: Option<String>)));
+            Field::from_syn(field)
         };
         let deciding: [Attribute; 4] = [
             parse_quote!(#[serde(skip)]),

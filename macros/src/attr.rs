@@ -1,4 +1,5 @@
-//! The attribute's arguments: `slug = "…", id = "…", output = Type, idempotent, crate = "…"`.
+//! The attribute's arguments: `slug = "…", id = "…", output = Type, idempotent, unchecked,
+//! crate = "…"`.
 //!
 //! This pass only reads the syntax. Whether a slug is well formed, or a required key is missing,
 //! is decided in `valid.rs`.
@@ -10,9 +11,10 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Ident, LitStr, Path, Token, Type};
 
 use crate::ctxt::Ctxt;
+use crate::suggest::{edit_distance, quoted_list};
 
 /// The keys the attribute knows, in the order the docs list them.
-const KEYS: &[&str] = &["slug", "id", "output", "idempotent", "crate"];
+const KEYS: &[&str] = &["slug", "id", "output", "idempotent", "unchecked", "crate"];
 
 /// What the user wrote inside `#[refold_action(…)]`, each value with its own span.
 pub(crate) struct Attr {
@@ -24,6 +26,9 @@ pub(crate) struct Attr {
     pub(crate) output: Option<Type>,
     /// The `idempotent` token, when the flag is present.
     pub(crate) idempotent: Option<Ident>,
+    /// The `unchecked` token, when the flag is present: the struct is not checked against its
+    /// schema snapshot.
+    pub(crate) unchecked: Option<Ident>,
     /// The path given by `crate = "…"`.
     pub(crate) krate: Option<Path>,
     /// Every known key that was written, even with a bad value, so a bad value is one error and
@@ -49,6 +54,7 @@ pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attr {
         id: None,
         output: None,
         idempotent: None,
+        unchecked: None,
         krate: None,
         given: Vec::new(),
     };
@@ -130,27 +136,8 @@ fn parse_key_value(attr: &mut Attr, input: ParseStream) -> syn::Result<()> {
             })?;
             attr.krate = Some(path);
         }
-        "idempotent" => {
-            if input.peek(Token![=]) {
-                let value = take_to_comma(input);
-                let is_false = value.to_string().ends_with("false");
-                let message = if is_false {
-                    "`idempotent` is a flag and takes no value; leave it out instead of \
-                     writing `= false` (actions are not idempotent unless marked)"
-                } else {
-                    "`idempotent` is a flag and takes no value; write `idempotent` alone"
-                };
-                return Err(syn::Error::new_spanned(value, message));
-            }
-            if !at_end_of_value(input) {
-                let value = take_to_comma(input);
-                return Err(syn::Error::new_spanned(
-                    value,
-                    "`idempotent` is a flag and takes no value; write `idempotent` alone",
-                ));
-            }
-            attr.idempotent = Some(key);
-        }
+        "idempotent" => attr.idempotent = Some(flag(input, key, "actions are not idempotent unless marked")?),
+        "unchecked" => attr.unchecked = Some(flag(input, key, "structs are checked unless marked")?),
         _ => {
             // Consume a value the unknown key may have, so it does not cause a second error.
             if input.peek(Token![=]) {
@@ -167,6 +154,27 @@ fn parse_key_value(attr: &mut Attr, input: ParseStream) -> syn::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Checks that the flag `key` has no value after it. `default` says what leaving it out means.
+fn flag(input: ParseStream, key: Ident, default: &str) -> syn::Result<Ident> {
+    if input.peek(Token![=]) {
+        let value = take_to_comma(input);
+        let message = if value.to_string().ends_with("false") {
+            format!("`{key}` is a flag and takes no value; leave it out instead of writing `= false` ({default})")
+        } else {
+            format!("`{key}` is a flag and takes no value; write `{key}` alone")
+        };
+        return Err(syn::Error::new_spanned(value, message));
+    }
+    if !at_end_of_value(input) {
+        let value = take_to_comma(input);
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("`{key}` is a flag and takes no value; write `{key}` alone"),
+        ));
+    }
+    Ok(key)
 }
 
 /// Parses `= "…"` after `key`.
@@ -298,9 +306,7 @@ fn skip_to_comma(input: ParseStream) {
 }
 
 fn key_list() -> String {
-    let quoted: Vec<String> = KEYS.iter().map(|key| format!("`{key}`")).collect();
-    let (last, rest) = quoted.split_last().expect("KEYS is not empty");
-    format!("{} and {last}", rest.join(", "))
+    quoted_list(KEYS.iter().copied())
 }
 
 /// The known key closest to `name`, if it is a plausible typo of it.
@@ -315,6 +321,7 @@ fn closest_key(name: &str) -> Option<&'static str> {
         "action" | "action_id" | "actionid" | "name" => Some("id"),
         "output_type" | "returns" | "response" | "data" => Some("output"),
         "retry" | "retryable" | "read_only" | "readonly" => Some("idempotent"),
+        "no_check" | "nocheck" | "skip_check" | "unverified" | "unsafe" | "lenient" => Some("unchecked"),
         "krate" | "crate_path" | "refold" => Some("crate"),
         _ => None,
     };
@@ -326,20 +333,6 @@ fn closest_key(name: &str) -> Option<&'static str> {
         .filter(|(distance, known)| *distance <= known.len().div_ceil(3))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, known)| known)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -355,10 +348,15 @@ mod tests {
         assert_eq!(closest_key("idempotant"), Some("idempotent"));
         assert_eq!(closest_key("ouptut"), Some("output"));
         assert_eq!(closest_key("timeout"), None);
+        assert_eq!(closest_key("uncheked"), Some("unchecked"));
+        assert_eq!(closest_key("skip_check"), Some("unchecked"));
     }
 
     #[test]
     fn key_list_reads_as_a_sentence() {
-        assert_eq!(key_list(), "`slug`, `id`, `output`, `idempotent` and `crate`");
+        assert_eq!(
+            key_list(),
+            "`slug`, `id`, `output`, `idempotent`, `unchecked` and `crate`"
+        );
     }
 }

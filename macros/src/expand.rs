@@ -23,10 +23,12 @@ pub(crate) struct Consts {
     pub(crate) id: LitStr,
 }
 
-/// Expands a valid attribute on a named-field or unit struct.
-pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts) -> TokenStream {
+/// Expands a valid attribute on a named-field or unit struct. `snapshot` is the absolute path of
+/// the schema snapshot the struct was checked against, if it was: the expansion makes Cargo
+/// rebuild the crate when that file, or `REFOLD_SCHEMA_DIR`, changes (see `__refold_action!`).
+pub(crate) fn expand(attr: &Attr, input: &Input, consts: &Consts, snapshot: Option<&str>) -> TokenStream {
     let (item, serialize) = item_and_serialize(attr, input);
-    let impls = impls(attr, input, consts, serialize);
+    let impls = impls(attr, input, consts, serialize, snapshot);
     quote!(#item #impls)
 }
 
@@ -120,7 +122,13 @@ fn plain_serialize(input: &Input) -> TokenStream {
 
 /// The invocation of the runtime's `__refold_action!` that writes `impl Action`, the inherent
 /// `execute` and, as `serialize` says (see [`item_and_serialize`]), `impl Serialize`.
-pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: TokenStream) -> TokenStream {
+pub(crate) fn impls(
+    attr: &Attr,
+    input: &Input,
+    consts: &Consts,
+    serialize: TokenStream,
+    snapshot: Option<&str>,
+) -> TokenStream {
     let root = attr.root();
     let private = quote!(#root::__private);
     let ident = &input.item.ident;
@@ -144,6 +152,7 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
         slug.value(),
     );
     let cfgs = input.cfgs();
+    let snapshot = snapshot.map(|file| quote!(, snapshot: #file));
     quote! {
         #(#cfgs)*
         #private::__refold_action! {
@@ -156,7 +165,8 @@ pub(crate) fn impls(attr: &Attr, input: &Input, consts: &Consts, serialize: Toke
             idempotent: #idempotent,
             output: #output,
             doc: #doc,
-            serialize: #serialize,
+            serialize: #serialize
+            #snapshot
         }
     }
 }

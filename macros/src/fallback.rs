@@ -24,7 +24,8 @@ pub(crate) fn expand(attr: &Attr, input: &Input, errors: syn::Error) -> TokenStr
         // `#[serde(…)]` attributes meaningful.
         _ => expand::item_and_serialize(attr, input),
     };
-    let impls = expand::impls(attr, input, &consts, serialize);
+    // A failed build is rebuilt anyway: no snapshot to track.
+    let impls = expand::impls(attr, input, &consts, serialize, None);
     quote!(#errors #item #impls)
 }
 

@@ -3,10 +3,17 @@
 
 mod ast;
 mod attr;
+mod conform;
 mod ctxt;
 mod expand;
 mod fallback;
+mod rename;
+mod schema;
+mod serde_attrs;
+mod suggest;
+mod types;
 mod valid;
+mod wire;
 
 use proc_macro::TokenStream;
 
@@ -46,6 +53,7 @@ use proc_macro::TokenStream;
 ///     id = "create_contact",     // required: the action
 ///     output = HubSpotContact,   // optional: the type `data` decodes into; default serde_json::Value
 ///     idempotent,                // optional flag: the action is safe to retry
+///     unchecked,                 // optional flag: don't check against the schema snapshot
 ///     crate = "::my_refold",     // optional: the path of this crate when it is renamed
 /// )]
 /// ```
@@ -64,6 +72,9 @@ use proc_macro::TokenStream;
 ///   `search_*` and `list_*`. It sets `Action::IDEMPOTENT`, which lets the client retry the call
 ///   after a failure that leaves the outcome unknown (a timeout, a dropped connection, a 5xx).
 ///   Leave it out for writes: a create whose reply was lost must not run twice.
+/// - **`unchecked`** skips the check of the struct against its action's schema snapshot (see
+///   [Schema checking](#schema-checking)), for an action without a snapshot yet or a schema known
+///   to be wrong. It changes nothing else.
 /// - **`crate = "path"`** is needed only when the `refold` dependency is renamed (`my_refold = {
 ///   package = "refold", … }` in Cargo.toml) or re-exported by another crate: the generated code
 ///   then names the runtime through `path` instead of `::refold`.
@@ -217,13 +228,65 @@ use proc_macro::TokenStream;
 /// assert_eq!(GetContact::ACTION_ID, "get_contact");
 /// ```
 ///
+/// # Schema checking
+///
+/// When the crate has schema snapshots (`refold prepare` writes one file per action,
+/// `.refold/<slug>/<action_id>.json`, to be committed), the attribute checks the struct against
+/// its action's snapshot while it compiles. It reads the one file; the build never uses the
+/// network.
+///
+/// - **Where.** The directory named by `REFOLD_SCHEMA_DIR` (relative to the crate's directory),
+///   else the nearest `.refold/` at or above the crate's directory (`CARGO_MANIFEST_DIR`), so one
+///   `.refold/` at a workspace's root serves all its crates. With neither, nothing is checked. A
+///   `REFOLD_SCHEMA_DIR` that is not a directory is an error.
+/// - **A snapshot for every action.** With a snapshot directory, an action without a snapshot
+///   is an error on `id` (on `slug` when the app has none) that says to run `refold prepare`, or
+///   to mark the struct `unchecked`.
+/// - **Every field sent is a parameter**, under the name serde sends it by: after
+///   `#[serde(rename = "…")]` (or `rename(serialize = "…")`) and the struct's `rename_all` (with
+///   serde's rules), `r#` dropped. A `#[serde(tag = "…")]` key must be a parameter too. The error
+///   points at the field, or at its `rename` literal, suggests the nearest parameter and lists
+///   them all.
+/// - **Every required parameter has a field that is always sent.** A missing one is an error on
+///   the struct's name, with the parameter's name and label; one declared `Option<_>` (left out
+///   when `None`) is an error on the field's type.
+/// - **A field's type can be its parameter's type**: `text` and `password` take strings
+///   (`String`, `&str`, `char`, `Cow<str>`, …), `number` the integer and float types, `boolean` a
+///   `bool`; `json`, and types the snapshot format does not know, take anything. Types are judged
+///   by their spelling, through `Option`, references, `Box`, `Rc`, `Arc` and `Cow`; anything the
+///   macro cannot see into passes: your own types, aliases, generic parameters,
+///   `serde_json::Value`, and fields with `with`, `serialize_with` or serde_with's `serde_as`.
+/// - **serde decides what is sent.** `#[serde(skip)]` and `skip_serializing` fields are never
+///   sent, so never checked. A `#[serde(flatten)]` field is not a parameter itself and may carry
+///   any parameter, so a struct with one gets no "missing required parameter" error (its other
+///   fields are checked as usual); so does a field with a `#[cfg_attr(…, serde(…))]`, whose name
+///   depends on the configuration (it is not checked itself). With `#[serde(transparent)]`,
+///   `into` or `remote`, or a `#[cfg_attr(…, serde(…))]` on the struct, another shape is sent and
+///   only the snapshot's presence is checked.
+/// - **A snapshot that cannot be used** — not valid JSON, a missing or unknown field, contents of
+///   another action, or a newer format than this version reads — is an error naming the file.
+///
+/// ```text
+/// error: `first_name` is not a parameter of `hubspot/create_contact`: did you mean `firstname`? (rename the field, or add `#[serde(rename = "firstname")]` to it); its parameters are `firstname`, `lastname`, `email`, `phone`, `company`, `website`, `jobtitle`, `hubspot_owner_id`, `associations` and `additional_fields`
+///  --> src/main.rs:8:9
+///   |
+/// 8 |     pub first_name: Option<String>,
+///   |         ^^^^^^^^^^
+/// ```
+///
+/// A checked struct's expansion includes the snapshot file (`include_bytes!`) and reads
+/// `REFOLD_SCHEMA_DIR` (`option_env!`) in a constant, so Cargo rebuilds the crate when either
+/// changes. Cargo does not notice a snapshot directory appearing where there was none: after the
+/// first `refold prepare`, run `cargo clean -p <crate>` once.
+///
 /// # Errors
 ///
 /// Every mistake is a compile error that points at the offending token and says what to write
 /// instead, and all of them are reported in the same build: a missing `slug` or `id`, an unknown
 /// key (with the list of known ones), a duplicate key, a value that is not a string literal, an
-/// empty or badly formed slug or id, an `output` that is not a type, `idempotent = …` with a
-/// value, and an enum, union or tuple struct in place of a struct:
+/// empty or badly formed slug or id, an `output` that is not a type, `idempotent = …` or
+/// `unchecked = …` with a value, an enum, union or tuple struct in place of a struct, and each
+/// way the struct does not fit its schema snapshot (see [Schema checking](#schema-checking)):
 ///
 /// ```compile_fail
 /// use refold::refold_action;
@@ -239,11 +302,16 @@ use proc_macro::TokenStream;
 ///
 #[proc_macro_attribute]
 pub fn refold_action(args: TokenStream, item: TokenStream) -> TokenStream {
-    refold_action_impl(args.into(), item.into()).into()
+    refold_action_impl(args.into(), item.into(), &schema::Location::from_env()).into()
 }
 
-/// Parse → validate → expand, with every error found on the way reported together.
-fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+/// Parse → validate (against the snapshot found at `location` too) → expand, with every error
+/// found on the way reported together.
+fn refold_action_impl(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+    location: &schema::Location,
+) -> proc_macro2::TokenStream {
     let cx = ctxt::Ctxt::new();
     let attr = attr::parse(&cx, args);
     let derive_input = match syn::parse2::<syn::DeriveInput>(item.clone()) {
@@ -261,13 +329,19 @@ fn refold_action_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenSt
     };
     let input = ast::Input::from_syn(&derive_input, &item);
     valid::check(&cx, &attr, &input);
+    let snapshot = valid::check_schema(&cx, &attr, &input, location);
     match cx.check() {
         Ok(()) => {
             let consts = expand::Consts {
                 slug: attr.slug.clone().expect("checked by valid.rs"),
                 id: attr.id.clone().expect("checked by valid.rs"),
             };
-            expand::expand(&attr, &input, &consts)
+            expand::expand(
+                &attr,
+                &input,
+                &consts,
+                snapshot.as_ref().map(|found| found.file.as_str()),
+            )
         }
         Err(errors) => fallback::expand(&attr, &input, errors),
     }
@@ -279,6 +353,19 @@ mod tests {
     use quote::quote;
 
     use super::refold_action_impl;
+    use crate::schema::Location;
+
+    /// The expansion with no snapshot directory.
+    fn unchecked_impl(args: TokenStream, item: TokenStream) -> TokenStream {
+        refold_action_impl(
+            args,
+            item,
+            &Location {
+                dir: None,
+                explicit: false,
+            },
+        )
+    }
 
     /// Every identifier in `tokens`, groups included.
     fn idents(tokens: TokenStream) -> Vec<String> {
@@ -293,7 +380,7 @@ mod tests {
     }
 
     fn expand(args: TokenStream, item: TokenStream) -> String {
-        refold_action_impl(args, item).to_string()
+        unchecked_impl(args, item).to_string()
     }
 
     #[test]
@@ -316,7 +403,7 @@ mod tests {
             assert!(expanded.contains(needle), "{needle} not in {expanded}");
         }
 
-        let renamed = refold_action_impl(
+        let renamed = unchecked_impl(
             quote!(crate = "my_refold", slug = "hubspot", id = "create_contact"),
             item.clone(),
         );
@@ -349,10 +436,7 @@ mod tests {
         ] {
             assert!(expanded.contains(needle), "{needle} not in {expanded}");
         }
-        let names = idents(refold_action_impl(
-            quote!(slug = "hubspot", id = "create_contact"),
-            item,
-        ));
+        let names = idents(unchecked_impl(quote!(slug = "hubspot", id = "create_contact"), item));
         for root in ["std", "core", "alloc"] {
             assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
         }
@@ -388,5 +472,91 @@ mod tests {
         assert!(expanded.contains("pub struct CreateContact"));
         assert!(expanded.contains(":: refold :: __private :: __refold_action !"));
         assert!(expanded.contains("slug : \"\" , id : \"create_contact\""));
+    }
+
+    /// A snapshot directory with `hubspot/get_contact`, removed on drop.
+    struct SchemaDir(std::path::PathBuf);
+
+    impl SchemaDir {
+        fn new(name: &str) -> Self {
+            let root = std::env::temp_dir().join(format!("refold-macros-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            let snapshot = refold_snapshot::Snapshot::new("hubspot", "get_contact").with_parameters(vec![
+                refold_snapshot::Parameter::new("email", refold_snapshot::ParamType::Text).with_required(true),
+            ]);
+            refold_snapshot::SnapshotDir::new(&root)
+                .write(&snapshot)
+                .expect("the snapshot is written");
+            SchemaDir(root)
+        }
+
+        fn location(&self) -> Location {
+            Location {
+                dir: Some(self.0.clone()),
+                explicit: false,
+            }
+        }
+    }
+
+    impl Drop for SchemaDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_checked_struct_hands_its_snapshot_to_the_runtime_macro_to_track() {
+        let dir = SchemaDir::new("track");
+        let item = quote!(
+            pub struct GetContact {
+                pub email: String,
+            }
+        );
+        let args = quote!(slug = "hubspot", id = "get_contact");
+        let expanded = refold_action_impl(args.clone(), item.clone(), &dir.location());
+        let file = dir.0.join("hubspot").join("get_contact.json");
+        let text = expanded.to_string();
+        let snapshot = format!(", snapshot : {:?} }}", file.to_str().unwrap());
+        assert!(text.ends_with(&snapshot), "{snapshot} not at the end of {text}");
+        assert!(!text.contains("compile_error"), "{text}");
+        let names = idents(expanded);
+        for root in ["std", "core", "alloc"] {
+            assert!(!names.iter().any(|name| name == root), "{root} in {names:?}");
+        }
+
+        // Without checking, no snapshot is handed on, and the rest of the expansion is the same.
+        let unchecked = refold_action_impl(
+            quote!(slug = "hubspot", id = "get_contact", unchecked),
+            item.clone(),
+            &dir.location(),
+        )
+        .to_string();
+        assert!(!unchecked.contains("snapshot :"), "{unchecked}");
+        assert_eq!(unchecked_impl(args, item).to_string(), unchecked);
+        assert_eq!(
+            text.replace(&format!(" , snapshot : {:?}", file.to_str().unwrap()), ""),
+            unchecked
+        );
+    }
+
+    #[test]
+    fn a_struct_that_does_not_fit_its_snapshot_gets_the_fallback_expansion() {
+        let dir = SchemaDir::new("fallback");
+        let expanded = refold_action_impl(
+            quote!(slug = "hubspot", id = "get_contact"),
+            quote!(
+                pub struct GetContact {
+                    pub mail: String,
+                }
+            ),
+            &dir.location(),
+        )
+        .to_string();
+        assert!(expanded.starts_with(":: core :: compile_error !"), "{expanded}");
+        assert!(expanded.contains("did you mean `email`?"), "{expanded}");
+        assert!(
+            expanded.contains("slug : \"hubspot\" , id : \"get_contact\""),
+            "{expanded}"
+        );
     }
 }

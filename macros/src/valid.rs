@@ -4,7 +4,9 @@ use syn::LitStr;
 
 use crate::ast::{Input, Shape};
 use crate::attr::Attr;
+use crate::conform;
 use crate::ctxt::Ctxt;
+use crate::schema::{self, Found, Location};
 
 /// The longest slug or action id Refold accepts.
 ///
@@ -32,6 +34,23 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr, input: &Input) {
         check_identifier(cx, "id", id, "the action's id", "create_contact");
     }
     check_shape(cx, input);
+}
+
+/// Checks the struct against its action's schema snapshot, when there is a snapshot directory and
+/// the struct is not marked `unchecked`; returns the snapshot it was checked against. Skipped when
+/// the slug, id or shape is already wrong: those errors come first, and a snapshot lookup with a
+/// bad name would only add noise.
+pub(crate) fn check_schema(cx: &Ctxt, attr: &Attr, input: &Input, location: &Location) -> Option<Found> {
+    if attr.unchecked.is_some() || !matches!(input.shape, Shape::Named(_) | Shape::Unit) {
+        return None;
+    }
+    let (slug, id) = (attr.slug.as_ref()?, attr.id.as_ref()?);
+    if !is_valid_identifier(&slug.value()) || !is_valid_identifier(&id.value()) {
+        return None;
+    }
+    let found = schema::lookup(cx, location, slug, id)?;
+    conform::check(cx, input, &found.snapshot);
+    Some(found)
 }
 
 fn check_required(cx: &Ctxt, attr: &Attr) {

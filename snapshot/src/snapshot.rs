@@ -115,26 +115,21 @@ impl Snapshot {
     /// [`SnapshotError::NewerFormat`] when the file was written in a newer format. The errors
     /// carry no path; [`crate::SnapshotDir`] adds the file's path.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, SnapshotError> {
-        // The version is read first and on its own, so a newer file whose other fields changed
-        // shape is reported as "newer", not as "corrupt".
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            format_version: Option<u32>,
-        }
+        // One parse in the common case (the attribute reads a snapshot per struct, so this is
+        // compile time). The version decides before the shape does: a file of a newer format is
+        // reported as "newer", not as "corrupt", whether or not its fields still parse; a test
+        // compares this with reading the version first.
         let corrupt = |message: String| SnapshotError::Corrupt { path: None, message };
-        let version: VersionOnly = serde_json::from_slice(bytes).map_err(|err| corrupt(err.to_string()))?;
-        match version.format_version {
-            None => return Err(corrupt("the field `format_version` is missing".into())),
-            Some(found) if found > FORMAT_VERSION => {
-                return Err(SnapshotError::NewerFormat {
-                    path: None,
-                    found,
-                    supported: FORMAT_VERSION,
-                });
+        let snapshot = match serde_json::from_slice::<Snapshot>(bytes) {
+            Ok(snapshot) => {
+                check_version(Some(snapshot.format_version))?;
+                snapshot
             }
-            Some(_) => {}
-        }
-        let snapshot: Snapshot = serde_json::from_slice(bytes).map_err(|err| corrupt(err.to_string()))?;
+            Err(err) => {
+                check_version(read_version(bytes)?)?;
+                return Err(corrupt(err.to_string()));
+            }
+        };
         for (what, value) in [("slug", &snapshot.slug), ("action_id", &snapshot.action_id)] {
             if !is_identifier(value) {
                 return Err(corrupt(format!(
@@ -143,6 +138,37 @@ impl Snapshot {
             }
         }
         Ok(snapshot)
+    }
+}
+
+/// The file's `format_version`, read on its own so that a file whose other fields changed shape
+/// still tells its version.
+fn read_version(bytes: &[u8]) -> Result<Option<u32>, SnapshotError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        format_version: Option<u32>,
+    }
+    serde_json::from_slice::<VersionOnly>(bytes)
+        .map(|version| version.format_version)
+        .map_err(|err| SnapshotError::Corrupt {
+            path: None,
+            message: err.to_string(),
+        })
+}
+
+/// Refuses a missing version, and one newer than this crate reads.
+fn check_version(version: Option<u32>) -> Result<(), SnapshotError> {
+    match version {
+        None => Err(SnapshotError::Corrupt {
+            path: None,
+            message: "the field `format_version` is missing".into(),
+        }),
+        Some(found) if found > FORMAT_VERSION => Err(SnapshotError::NewerFormat {
+            path: None,
+            found,
+            supported: FORMAT_VERSION,
+        }),
+        Some(_) => Ok(()),
     }
 }
 
@@ -361,6 +387,65 @@ mod tests {
                 found: 2, supported: 1, ..
             }) => {}
             other => panic!("expected NewerFormat, got {other:?}"),
+        }
+    }
+
+    /// The reading this crate had before `from_slice` parsed once: the version first, on its
+    /// own, then the whole file.
+    fn two_pass(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
+        check_version(read_version(bytes)?)?;
+        let snapshot: Snapshot = serde_json::from_slice(bytes).map_err(|err| SnapshotError::Corrupt {
+            path: None,
+            message: err.to_string(),
+        })?;
+        for (what, value) in [("slug", &snapshot.slug), ("action_id", &snapshot.action_id)] {
+            if !is_identifier(value) {
+                return Err(SnapshotError::Corrupt {
+                    path: None,
+                    message: format!(
+                        "`{what}` is {value:?}, which is not 1 to 128 lowercase ASCII letters, digits, '_' or '-'"
+                    ),
+                });
+            }
+        }
+        Ok(snapshot)
+    }
+
+    #[test]
+    fn one_parse_reads_as_the_version_first_reading_did() {
+        let valid = create_contact().to_bytes();
+        let inputs: Vec<Vec<u8>> = vec![
+            valid.clone(),
+            valid[..valid.len() / 2].to_vec(),
+            b"".to_vec(),
+            b"[]".to_vec(),
+            b"null".to_vec(),
+            b"{ not json".to_vec(),
+            br#"{"slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": null, "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": "1", "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": -1, "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": 0, "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": 1, "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": 1, "slug": "hubspot", "action_id": "x", "extra": 1}"#.to_vec(),
+            br#"{"format_version": 2, "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": 2, "actions": {}}"#.to_vec(),
+            br#"{"format_version": 99, "slug": 5}"#.to_vec(),
+            br#"{"format_version": 1, "slug": "../etc", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": 1, "slug": "hubspot", "action_id": ""}"#.to_vec(),
+            br#"{"format_version": 1, "slug": "hubspot", "action_id": "x", "parameters": [{"name": "a"}]}"#.to_vec(),
+            br#"{"format_version": 1, "format_version": 2, "slug": "hubspot", "action_id": "x"}"#.to_vec(),
+            br#"{"format_version": 1, "slug": "hubspot", "action_id": "x"} trailing"#.to_vec(),
+        ];
+        for input in &inputs {
+            let once = Snapshot::from_slice(input);
+            let twice = two_pass(input);
+            let text = String::from_utf8_lossy(input);
+            match (&once, &twice) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                _ => panic!("{text}: {once:?} against {twice:?}"),
+            }
         }
     }
 }

@@ -6,7 +6,11 @@
 //! ```
 //!
 //! Options: `--quick`, `--no-compile` (skip the compile-cost builds), `--only-compile`,
-//! `--rss-calls N`.
+//! `--rss-calls N`, `--compile-structs N` (default 200), `--compile-rounds N` (default 7) and
+//! `--callgrind` (the compile-cost builds also count rustc's instructions under valgrind's
+//! callgrind; use with `--compile-rounds 1`, since the counts do not vary) and
+//! `--compile-checked-only` (only the plain and the schema-checked shapes, e.g. for
+//! `--compile-structs 1000`).
 //! The servers (the fixed-reply server and the emulator) run in child processes (this binary
 //! started again with `--serve fixed|emulator`), so CPU time, allocations and memory measured
 //! here are the client's alone. The table is also written to
@@ -42,6 +46,8 @@ struct Config {
     calls: bool,
     compile_structs: usize,
     compile_rounds: usize,
+    callgrind: bool,
+    compile_shapes: Vec<compile_cost::Shape>,
 }
 
 impl Config {
@@ -57,6 +63,8 @@ impl Config {
             calls: true,
             compile_structs: 200,
             compile_rounds: 7,
+            callgrind: false,
+            compile_shapes: compile_cost::Shape::ALL.to_vec(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -75,8 +83,19 @@ impl Config {
                 "--rss-calls" => {
                     config.rss_calls = args.next().and_then(|n| n.parse().ok()).expect("--rss-calls N");
                 }
+                "--compile-structs" => {
+                    config.compile_structs = args.next().and_then(|n| n.parse().ok()).expect("--compile-structs N");
+                }
+                "--compile-rounds" => {
+                    config.compile_rounds = args.next().and_then(|n| n.parse().ok()).expect("--compile-rounds N");
+                }
+                "--callgrind" => config.callgrind = true,
+                "--compile-checked-only" => {
+                    config.compile_shapes = vec![compile_cost::Shape::Plain, compile_cost::Shape::Checked];
+                }
                 other => panic!(
-                    "unknown argument {other:?}; expected --quick, --no-compile, --only-compile or --rss-calls N"
+                    "unknown argument {other:?}; expected --quick, --no-compile, --only-compile, --rss-calls N, \
+                     --compile-structs N, --compile-rounds N, --callgrind or --compile-checked-only"
                 ),
             }
         }
@@ -85,6 +104,9 @@ impl Config {
 }
 
 fn main() {
+    if let Some(code) = compile_cost::run_as_rustc_wrapper() {
+        std::process::exit(code);
+    }
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve") {
         serve(args.get(2).map_or("", String::as_str));
@@ -128,12 +150,19 @@ fn main() {
         let target = target_dir();
         let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
         let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root");
+        let settings = compile_cost::Settings {
+            structs: config.compile_structs,
+            rounds: config.compile_rounds,
+            callgrind_wrapper: config
+                .callgrind
+                .then(|| std::env::current_exe().expect("this binary's path")),
+            shapes: config.compile_shapes.clone(),
+        };
         match compile_cost::measure(
             &cargo,
-            &compile_cost::default_work_dir(&target),
+            &compile_cost::default_work_dir(&target, config.callgrind),
             repo_root,
-            config.compile_structs,
-            config.compile_rounds,
+            &settings,
         ) {
             Ok(cost) => report.compile = Some((config.compile_structs, cost)),
             Err(error) => eprintln!("compile cost not measured: {error}"),
@@ -655,25 +684,73 @@ impl Report {
             ));
         }
         if let Some((structs, cost)) = &self.compile {
-            for pair in &cost.pairs {
-                let cpu = |b: &compile_cost::Build| b.cpu;
-                let wall = |b: &compile_cost::Build| b.wall;
-                let ratio = cost.ratio(pair, cpu);
-                out.push_str(&format!(
-                    "Compile cost, {structs} {}, dev profile, {} clean builds of the crate alone, medians, no-op \
-                     build subtracted: CPU time (cargo + rustc) #[refold_action] {:.2} s, #[derive(Serialize)] \
-                     {:.2} s, ratio {ratio:.2}× (target ≤ 1.3×: {}); wall time {:.2} s and {:.2} s, ratio {:.2}×.\n",
-                    pair.shape.label(),
-                    pair.with_macro.len(),
-                    cost.seconds(&pair.with_macro, cpu),
-                    cost.seconds(&pair.with_derive, cpu),
-                    met(ratio <= 1.3),
-                    cost.seconds(&pair.with_macro, wall),
-                    cost.seconds(&pair.with_derive, wall),
-                    cost.ratio(pair, wall),
-                ));
-            }
+            out.push_str(&compile_report(*structs, cost));
         }
         out
     }
+}
+
+/// The compile-cost lines: per shape, the macro crate against the derive crate in CPU and wall
+/// time (and instructions, when counted), and the checked structs against the unchecked ones.
+fn compile_report(structs: usize, cost: &CompileCost) -> String {
+    let mut out = String::new();
+    let cpu = |b: &compile_cost::Build| b.cpu;
+    let wall = |b: &compile_cost::Build| b.wall;
+    let counted = cost.noop.iter().all(|build| build.instructions.is_none())
+        && cost
+            .pairs
+            .iter()
+            .all(|pair| pair.with_macro.iter().all(|build| build.instructions.is_some()));
+    let millions = |builds: &[compile_cost::Build]| {
+        median(&builds.iter().map(compile_cost::instructions).collect::<Vec<_>>()) / 1e6
+    };
+    for pair in &cost.pairs {
+        let ratio = cost.ratio(pair, cpu);
+        out.push_str(&format!(
+            "Compile cost, {structs} {}, dev profile, {} clean builds of the crate alone, medians, no-op \
+             build subtracted: CPU time (cargo + rustc) #[refold_action] {:.2} s, #[derive(Serialize)] \
+             {:.2} s, ratio {ratio:.2}× (target ≤ 1.3×: {}); wall time {:.2} s and {:.2} s, ratio {:.2}×.\n",
+            pair.shape.label(),
+            pair.with_macro.len(),
+            cost.seconds(&pair.with_macro, cpu),
+            cost.seconds(&pair.with_derive, cpu),
+            met(ratio <= 1.3),
+            cost.seconds(&pair.with_macro, wall),
+            cost.seconds(&pair.with_derive, wall),
+            cost.ratio(pair, wall),
+        ));
+        if counted {
+            out.push_str(&format!(
+                "Instructions (rustc under callgrind), {structs} {}: #[refold_action] {:.0} M, \
+                 #[derive(Serialize)] {:.0} M, ratio {:.3}×.\n",
+                pair.shape.label(),
+                millions(&pair.with_macro),
+                millions(&pair.with_derive),
+                millions(&pair.with_macro) / millions(&pair.with_derive),
+            ));
+        }
+    }
+    if let (Some(checked), Some(plain)) = (
+        cost.pair(compile_cost::Shape::Checked),
+        cost.pair(compile_cost::Shape::Plain),
+    ) {
+        let over_unchecked = cost.ratio_of(&checked.with_macro, &plain.with_macro, cpu);
+        let mut line = format!(
+            "Schema checking, {structs} structs: checked over unchecked #[refold_action], CPU time {over_unchecked:.3}× \
+             (target ≤ 1.10×: {})",
+            met(over_unchecked <= 1.10)
+        );
+        if counted {
+            let ratio = millions(&checked.with_macro) / millions(&plain.with_macro);
+            line.push_str(&format!(
+                "; instructions {:.0} M over {:.0} M, {ratio:.3}× (target ≤ 1.10×: {})",
+                millions(&checked.with_macro),
+                millions(&plain.with_macro),
+                met(ratio <= 1.10),
+            ));
+        }
+        out.push_str(&line);
+        out.push_str(".\n");
+    }
+    out
 }

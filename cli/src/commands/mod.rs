@@ -1,9 +1,13 @@
 //! One module per subcommand.
 
 mod actions;
+mod codegen;
 mod emulator;
+mod exec;
 mod params;
 mod prepare;
+
+use std::path::{Path, PathBuf};
 
 use crate::args::{Cli, Command};
 use crate::error::CliError;
@@ -19,6 +23,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Actions(args) => actions::run(&args, env).await,
         Command::Params(args) => params::run(&args, env).await,
         Command::Prepare(args) => prepare::run(&args, env).await,
+        Command::Codegen(args) => codegen::run(&args, env).await,
+        Command::Exec(args) => exec::run(&args, env).await,
         Command::Emulator(args) => emulator::run(&args).await,
     }
 }
@@ -33,4 +39,20 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     })?;
     println!("{text}");
     Ok(())
+}
+
+/// The directory the command runs in.
+fn current_dir() -> Result<PathBuf, CliError> {
+    std::env::current_dir().map_err(|err| {
+        CliError::new(
+            crate::exit::Exit::Io,
+            format!("cannot read the current directory: {err}"),
+        )
+    })
+}
+
+/// The snapshot directory seen from `cwd`, as the attribute finds it from a crate's directory:
+/// `REFOLD_SCHEMA_DIR` (relative to `cwd`), else the nearest `.refold/` at or above `cwd`.
+fn schema_dir(cwd: &Path) -> Option<PathBuf> {
+    refold_snapshot::find_schema_dir(cwd)
 }

@@ -26,8 +26,7 @@ struct Plan {
 }
 
 pub async fn run(args: &PrepareArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
-    let cwd = std::env::current_dir()
-        .map_err(|err| CliError::new(Exit::Io, format!("cannot read the current directory: {err}")))?;
+    let cwd = super::current_dir()?;
     let start = args.manifest_dir.clone().unwrap_or_else(|| cwd.clone());
     let project = Project::locate(&start)?;
     let scope = scope(&project, args.workspace, &start)?;

@@ -6,7 +6,8 @@
 //! - [`assertions`]: what an error or a log line may never show, and memory figures;
 //! - [`logs`]: capture of the client's `tracing` output;
 //! - [`stub`]: a one-reply HTTP server for replies the emulator cannot produce;
-//! - [`peers`]: raw TCP peers (a closed port, a peer that hangs up, an endless chunked body).
+//! - [`peers`]: raw TCP peers (a closed port, a peer that hangs up, an endless chunked body);
+//! - [`redis_server`]: a real `redis-server` on a free loopback port, for the shared limiter.
 //!
 //! The suites import from here (`use crate::support::{…}`); the separate `load` binary includes
 //! this module too (it uses only part of it, and allows the rest to go unused).
@@ -16,6 +17,7 @@ pub mod assertions;
 pub mod clients;
 pub mod logs;
 pub mod peers;
+pub mod redis_server;
 pub mod stub;
 
 pub use actions::*;

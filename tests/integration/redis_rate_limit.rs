@@ -1,4 +1,4 @@
-//! The fleet-wide rate limit on a real `redis-server` (see `redis_support` for how it is
+//! The fleet-wide rate limit on a real `redis-server` (see `support::redis_server` for how it is
 //! started, and skipped locally without the binary): clients with the same credentials share
 //! one bucket per linked account; an outage falls back to the in-process limiter (logged once)
 //! or fails closed with nothing sent; sharing resumes when Redis is back; keys expire; and no
@@ -7,16 +7,13 @@
 //! Timing appears only as lower bounds ("the second client had to wait") and generous upper
 //! bounds ("no call hung").
 
-mod redis_support;
-mod support;
-
 use std::time::{Duration, Instant};
 
-use redis_support::RedisServer;
+use crate::support::redis_server::RedisServer;
+use crate::support::{capture_logs, execute_attempts};
 use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, RetryPolicy};
 use refold_emulator::Emulator;
 use serde_json::json;
-use support::{capture_logs, execute_attempts};
 
 const API_KEY: &str = "tk_redis_secret_4f1c9a77";
 const ACCOUNT: &str = "ada@example.com";

@@ -1,0 +1,309 @@
+//! An action's parameters from the command line: `name=value` pairs and a JSON object, typed and
+//! checked against the action's schema before anything is sent.
+
+use std::collections::BTreeSet;
+
+use refold_snapshot::{ParamType, Parameter, Snapshot};
+use serde_json::{Map, Value};
+
+use crate::error::CliError;
+use crate::exit::Exit;
+
+/// Splits `name=value` at the first `=`.
+///
+/// # Errors
+///
+/// [`Exit::Usage`] when there is no `=` or the name is empty.
+pub fn split_pair(arg: &str) -> Result<(&str, &str), CliError> {
+    match arg.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name, value)),
+        _ => Err(CliError::new(
+            Exit::Usage,
+            format!("`{arg}` is not a parameter: write name=value, e.g. email=ada@example.com"),
+        )),
+    }
+}
+
+/// The body's parameters: the `--json` object's, then the pairs over them, typed by `schema`.
+/// Without a schema, pair values are strings and nothing is checked.
+///
+/// # Errors
+///
+/// [`Exit::Usage`] for a malformed or repeated pair. [`Exit::Refused`] listing every parameter
+/// the schema does not have, every required one that is missing and every value of the wrong
+/// type, with the schema's parameters.
+pub fn parameters(
+    schema: Option<&Snapshot>,
+    base: Map<String, Value>,
+    pairs: &[String],
+) -> Result<Map<String, Value>, CliError> {
+    let mut seen = BTreeSet::new();
+    let mut split = Vec::new();
+    for arg in pairs {
+        let (name, value) = split_pair(arg)?;
+        if !seen.insert(name) {
+            return Err(CliError::new(
+                Exit::Usage,
+                format!("the parameter `{name}` is given twice; give each parameter once"),
+            ));
+        }
+        split.push((name, value));
+    }
+    let Some(schema) = schema else {
+        let mut params = base;
+        for (name, value) in split {
+            params.insert(name.to_owned(), Value::String(value.to_owned()));
+        }
+        return Ok(params);
+    };
+
+    let mut problems = Vec::new();
+    // Parameters given with a value of the wrong type: not "missing" as well.
+    let mut mistyped = BTreeSet::new();
+    let mut params = Map::new();
+    // A pair overrides the object's value, so that value is not judged.
+    for (name, value) in base.into_iter().filter(|(name, _)| !seen.contains(name.as_str())) {
+        match schema.parameter(&name) {
+            None => problems.push(unknown(schema, &name)),
+            Some(parameter) => match check_json(parameter, &value) {
+                Ok(()) => {
+                    params.insert(name, value);
+                }
+                Err(problem) => {
+                    problems.push(problem);
+                    mistyped.insert(name);
+                }
+            },
+        }
+    }
+    for (name, value) in split {
+        match schema.parameter(name) {
+            None => problems.push(unknown(schema, name)),
+            Some(parameter) => match typed(parameter, value) {
+                Ok(value) => {
+                    params.insert(name.to_owned(), value);
+                }
+                Err(problem) => {
+                    problems.push(problem);
+                    mistyped.insert(name.to_owned());
+                }
+            },
+        }
+    }
+    for parameter in schema.parameters.iter().filter(|p| p.required) {
+        let given = params.get(&parameter.name).is_some_and(|value| !value.is_null());
+        if !given && !mistyped.contains(&parameter.name) {
+            let label = match &parameter.label {
+                Some(label) => format!(" ({label:?})"),
+                None => String::new(),
+            };
+            problems.push(format!(
+                "the required parameter `{}`{label} is missing: add {}={}",
+                parameter.name,
+                parameter.name,
+                example(&parameter.param_type)
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(params);
+    }
+    let mut message = format!(
+        "the parameters of `{}/{}` were refused, nothing was sent:",
+        schema.slug, schema.action_id
+    );
+    for problem in &problems {
+        message.push_str("\n  - ");
+        message.push_str(problem);
+    }
+    message.push_str(&format!("\n  valid parameters: {}", list(schema)));
+    Err(CliError::new(Exit::Refused, message))
+}
+
+/// A pair's value as the JSON its parameter's type takes.
+fn typed(parameter: &Parameter, value: &str) -> Result<Value, String> {
+    let name = &parameter.name;
+    match &parameter.param_type {
+        ParamType::Number => serde_json::from_str::<serde_json::Number>(value.trim())
+            .map(Value::Number)
+            .map_err(|_| {
+                format!("`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {name}=10 or {name}=2.5")
+            }),
+        ParamType::Boolean => match value {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!(
+                "`{name}` is a boolean parameter, and {value:?} is neither: write {name}=true or {name}=false"
+            )),
+        },
+        ParamType::Json => serde_json::from_str::<Value>(value).map_err(|err| {
+            format!("`{name}` is a json parameter, and {value:?} is not JSON ({err}): quote a string as {name}='\"text\"'")
+        }),
+        _ => Ok(Value::String(value.to_owned())),
+    }
+}
+
+/// Checks a `--json` value against its parameter's type; `null` is accepted for any type (it
+/// counts as missing for a required parameter).
+fn check_json(parameter: &Parameter, value: &Value) -> Result<(), String> {
+    let fits = match &parameter.param_type {
+        _ if value.is_null() => true,
+        ParamType::Text | ParamType::Password => value.is_string(),
+        ParamType::Number => value.is_number(),
+        ParamType::Boolean => value.is_boolean(),
+        _ => true,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is a {} parameter, but the JSON gives {value}: give {}",
+            parameter.name,
+            parameter.param_type,
+            match parameter.param_type {
+                ParamType::Number => "a number",
+                ParamType::Boolean => "true or false",
+                _ => "a string",
+            }
+        ))
+    }
+}
+
+fn unknown(schema: &Snapshot, name: &str) -> String {
+    let guess = schema
+        .parameters
+        .iter()
+        .map(|p| (strsim::osa_distance(name, &p.name), &p.name))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+        .unwrap_or_default();
+    format!(
+        "`{name}` is not a parameter of `{}/{}`{guess}",
+        schema.slug, schema.action_id
+    )
+}
+
+/// The schema's parameters, for messages: `email (text, required), limit (number)`.
+pub fn list(schema: &Snapshot) -> String {
+    if schema.parameters.is_empty() {
+        return "none (the action takes no parameters)".to_owned();
+    }
+    let items: Vec<String> = schema
+        .parameters
+        .iter()
+        .map(|p| {
+            let required = if p.required { ", required" } else { "" };
+            format!("{} ({}{required})", p.name, p.param_type)
+        })
+        .collect();
+    items.join(", ")
+}
+
+fn example(param_type: &ParamType) -> &'static str {
+    match param_type {
+        ParamType::Number => "10",
+        ParamType::Boolean => "true",
+        ParamType::Json => "'{…}'",
+        _ => "…",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn schema() -> Snapshot {
+        Snapshot::new("hubspot", "create_deal").with_parameters(vec![
+            Parameter::new("dealname", ParamType::Text)
+                .with_required(true)
+                .with_label("Deal Name"),
+            Parameter::new("amount", ParamType::Number),
+            Parameter::new("closed", ParamType::Boolean),
+            Parameter::new("associations", ParamType::Json),
+            Parameter::new("closedate", ParamType::Other("date".into())),
+        ])
+    }
+
+    fn pairs(args: &[&str]) -> Vec<String> {
+        args.iter().map(|arg| arg.to_string()).collect()
+    }
+
+    #[test]
+    fn values_take_their_parameter_type() {
+        let params = parameters(
+            Some(&schema()),
+            Map::new(),
+            &pairs(&[
+                "dealname=Renewal=2",
+                "amount=12345678901234567890",
+                "closed=false",
+                "associations=[{\"id\": 1}]",
+                "closedate=2026-01-01",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(params).to_string(),
+            r#"{"amount":12345678901234567890,"associations":[{"id":1}],"closed":false,"closedate":"2026-01-01","dealname":"Renewal=2"}"#
+        );
+    }
+
+    #[test]
+    fn pairs_override_the_json_object() {
+        let base = json!({ "dealname": "From file", "amount": 5 })
+            .as_object()
+            .unwrap()
+            .clone();
+        let params = parameters(Some(&schema()), base, &pairs(&["dealname=From pair"])).unwrap();
+        assert_eq!(params["dealname"], "From pair");
+        assert_eq!(params["amount"], 5);
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_the_valid_parameters() {
+        let base = json!({ "closed": "yes" }).as_object().unwrap().clone();
+        let err = parameters(
+            Some(&schema()),
+            base,
+            &pairs(&["dealnme=x", "amount=ten", "associations={"]),
+        )
+        .unwrap_err();
+        assert_eq!(err.exit(), Exit::Refused);
+        let text = err.to_string();
+        for expected in [
+            "the parameters of `hubspot/create_deal` were refused, nothing was sent:",
+            "`dealnme` is not a parameter of `hubspot/create_deal` (did you mean `dealname`?)",
+            "`amount` is a number parameter, and \"ten\" is not a JSON number",
+            "`associations` is a json parameter, and \"{\" is not JSON",
+            "`closed` is a boolean parameter, but the JSON gives \"yes\": give true or false",
+            "the required parameter `dealname` (\"Deal Name\") is missing: add dealname=…",
+            "valid parameters: dealname (text, required), amount (number), closed (boolean), associations (json), closedate (date)",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn malformed_and_repeated_pairs_are_usage_errors() {
+        assert_eq!(
+            parameters(None, Map::new(), &pairs(&["email"])).unwrap_err().exit(),
+            Exit::Usage
+        );
+        assert_eq!(
+            parameters(None, Map::new(), &pairs(&["=x"])).unwrap_err().exit(),
+            Exit::Usage
+        );
+        let twice = parameters(None, Map::new(), &pairs(&["a=1", "a=2"])).unwrap_err();
+        assert_eq!(twice.exit(), Exit::Usage);
+        assert!(twice.to_string().contains("`a` is given twice"), "{twice}");
+    }
+
+    #[test]
+    fn without_a_schema_values_are_strings() {
+        let params = parameters(None, Map::new(), &pairs(&["limit=5", "anything=true"])).unwrap();
+        assert_eq!(Value::Object(params), json!({ "limit": "5", "anything": "true" }));
+    }
+}
