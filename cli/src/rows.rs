@@ -188,7 +188,8 @@ impl Rows {
                     Ok(true) => {
                         let hash = hash_fields(headers.iter().map(String::as_str).zip(record.iter()));
                         let line = record.position().map_or(0, csv::Position::line);
-                        let content = self.typing
+                        let content = self
+                            .typing
                             .csv_content(headers, &record)
                             .map_err(|problem| format!("{}: row {number} (line {line}): {problem}", self.shown));
                         Ok(Some(Row { number, hash, content }))
@@ -242,7 +243,6 @@ impl Rows {
             },
         }
     }
-
 }
 
 impl Typing {
