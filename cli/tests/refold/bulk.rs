@@ -311,3 +311,48 @@ async fn resume_refuses_a_changed_row_and_a_second_run_without_resume() {
         .collect();
     assert!(!runs.contains(&"changed@example.com".to_owned()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_rows_are_listed_not_resent_unless_resend_unknown_is_given() {
+    let emulator = Emulator::start().await.unwrap();
+    // The first row runs, then its reply is lost: its outcome is unknown to the client.
+    emulator.inject_for("/execute", Fault::DropAfterExecute);
+    let dir = TempDir::new("bulk-unknown");
+    dir.write("contacts.csv", &contacts_csv(3));
+    let first = bulk(
+        &dir.0,
+        &emulator,
+        "create_contact",
+        "contacts.csv",
+        &["--concurrency", "1"],
+    );
+    assert_exit(&first, 14);
+    assert_contains(&stderr(&first), "outcome unknown (the action may have run");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 3);
+
+    let resumed = bulk(&dir.0, &emulator, "create_contact", "contacts.csv", &["--resume"]);
+    assert_exit(&resumed, 14);
+    let err = stderr(&resumed);
+    assert_contains(&err, "0 rows sent");
+    assert_contains(&err, "2 skipped (succeeded before)");
+    assert_contains(&err, "rows 1\n");
+    assert_eq!(
+        emulator.executed_count("hubspot", "create_contact"),
+        3,
+        "the unknown row was not resent"
+    );
+
+    // Told to, it sends the row again: it had run, so HubSpot refuses the duplicate.
+    let resent = bulk(
+        &dir.0,
+        &emulator,
+        "create_contact",
+        "contacts.csv",
+        &["--resume", "--resend-unknown"],
+    );
+    assert_exit(&resent, 14);
+    assert_contains(&stderr(&resent), "1 rows sent; 0 succeeded, 1 failed");
+    let outcomes = last_outcomes(&journal(&dir.0.join("contacts.csv.journal.jsonl")));
+    assert_eq!(outcomes[&1], "failed");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 4);
+}
