@@ -9,12 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use refold::{BulkOptions, ErrorKind, ForLinkedAccount, OnError, RateLimit, RawAction, RetryPolicy};
+use refold::{BulkOptions, ErrorKind, ForLinkedAccount, OnError, RateLimit, RawAction};
 use refold_emulator::{Emulator, Fault};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{CreateContact, SearchContacts, builder_for, client_for, execute_attempts, proc_status_kib};
+use crate::support::{
+    CreateContact, SearchContacts, builder_for, client_for, execute_attempts, local_server_client, proc_status_kib,
+};
 
 fn concurrency(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).expect("a non-zero concurrency")
@@ -123,19 +125,6 @@ impl InFlightServer {
     }
 }
 
-impl InFlightServer {
-    /// A client for this server that never retries, so each item is one request.
-    fn client(&self) -> refold::Client {
-        refold::Client::builder()
-            .api_key("tk_bulk_key")
-            .linked_account_id("ada@example.com")
-            .base_url(&self.base_url)
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap()
-    }
-}
-
 impl Drop for InFlightServer {
     fn drop(&mut self) {
         self.task.abort();
@@ -195,7 +184,7 @@ async fn serve_keep_alive(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn never_more_calls_in_flight_than_the_concurrency() {
     let server = InFlightServer::start(Duration::from_millis(40)).await;
-    let client = server.client();
+    let client = local_server_client(&server.base_url);
     for limit in [1, 4, 12] {
         server.max_in_flight.store(0, Ordering::SeqCst);
         let results: Vec<_> = client
@@ -217,7 +206,7 @@ async fn never_more_calls_in_flight_than_the_concurrency() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_stream_stops_sending_new_work() {
     let server = InFlightServer::start(Duration::from_millis(30)).await;
-    let client = server.client();
+    let client = local_server_client(&server.base_url);
     let mut results = client.execute_all(
         (0..1000).map(create),
         BulkOptions::default().concurrency(concurrency(3)),
