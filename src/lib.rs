@@ -25,7 +25,7 @@
 //!
 //! # Public dependencies
 //!
-//! Three crates appear in refold's API, each on purpose:
+//! Four crates appear in refold's API, each on purpose:
 //!
 //! - [`serde`] and [`serde_json`] (1.x): an [`Action`] is `Serialize`, its output
 //!   `DeserializeOwned`, and untyped replies are `serde_json::Value`.
@@ -33,6 +33,10 @@
 //!   through [`ClientBuilder::http_client`] and build it from the re-export, so the versions
 //!   always match. No variant of [`Error`] holds a `reqwest::Error`; a transport failure's
 //!   [`TransportError`] reaches it through `source()`.
+//!
+//! - [futures-core](https://docs.rs/futures-core/0.3) (0.3): [`Client::execute_all`] returns a
+//!   `Stream`, the trait every async stream library (futures, tokio-stream) shares; consume it
+//!   with `futures::StreamExt` or `futures_util::StreamExt`.
 //!
 //! `secrecy` is used inside (keys and tokens are zeroed when dropped) but kept out of the API:
 //! being pre-1.0, each of its releases would otherwise be a breaking release of refold. A
@@ -42,10 +46,11 @@
 // added to refold-core is public here only once it is named below (and in
 // tests/public-api.txt, which `tests/integration/public_api.rs` compares with what this list exports).
 pub use refold_core::{
-    Action, ActionParameter, ActionResponse, ActionSummary, ApiError, Client, ClientBuilder, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute,
-    ExecuteRaw, HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnUnavailable, ParamType, RateLimit, RateLimiterError,
-    RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
+    Action, ActionParameter, ActionResponse, ActionSummary, ApiError, BulkCall, BulkItem, BulkOptions, BulkResult,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_BULK_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute, ExecuteRaw, ForLinkedAccount,
+    HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnError, OnUnavailable, ParamType, RateLimit, RateLimiterError,
+    RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
     is_valid_identifier, reqwest, validate_identifier,
 };
 pub use refold_macros::refold_action;

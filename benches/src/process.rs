@@ -16,6 +16,12 @@ pub fn children_cpu_time() -> Duration {
 }
 
 fn rusage_cpu(who: libc::c_int) -> Duration {
+    let usage = rusage(who);
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+fn rusage(who: libc::c_int) -> libc::rusage {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `usage` is a valid, writable `rusage`; getrusage only writes into it.
     #[allow(unsafe_code)]
@@ -24,8 +30,13 @@ fn rusage_cpu(who: libc::c_int) -> Duration {
         (rc, usage.assume_init())
     };
     assert_eq!(rc, 0, "getrusage({who}) failed");
-    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+    usage
+}
+
+/// The peak resident set size, in KiB, of the largest child process this process has waited
+/// for (`ru_maxrss` of `RUSAGE_CHILDREN`).
+pub fn children_max_rss_kib() -> u64 {
+    rusage(libc::RUSAGE_CHILDREN).ru_maxrss.max(0) as u64
 }
 
 /// The resident set size of this process, in bytes (`VmRSS`), or 0 where `/proc` is missing.

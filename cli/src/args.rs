@@ -59,6 +59,10 @@ pub enum Command {
     #[command(long_about = EXEC_ABOUT, after_help = EXEC_AFTER_HELP.as_str())]
     Exec(ExecArgs),
 
+    /// Run an action once per row of a CSV or JSON Lines file, with a journal to resume from.
+    #[command(long_about = BULK_ABOUT, after_help = BULK_EXAMPLES)]
+    Bulk(BulkArgs),
+
     /// Serve a local Refold emulator until Ctrl-C.
     #[command(
         long_about = "Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C, logging each request on one \
@@ -280,6 +284,101 @@ pub struct ExecArgs {
     pub fetch: bool,
 
     /// Use no schema: send the values as strings, unchecked (--json for other types).
+    #[arg(long)]
+    pub no_schema: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+const BULK_ABOUT: &str = "\
+Run an action once per row of a CSV file (with a header row) or a JSON Lines file (one object
+per line), several at a time, paced by the rate limit of each linked account.
+
+Each column (or key) is a parameter, typed by the action's schema as `exec` types name=value;
+an empty CSV cell leaves the parameter out. A row that cannot be used (a malformed line, a
+missing required value, a value of the wrong type) is reported with its row and column and not
+sent.
+
+Every row is journaled (JSON Lines, appended and flushed as it happens): a line when it is sent,
+and one when it finishes, with its outcome, request id, created record id, error kind and
+whether it may have executed. With --resume and the same input and journal, rows that succeeded
+are skipped, rows that certainly did not run are sent again, and rows whose outcome is unknown
+(the command was killed while they were in flight, or the reply was lost) are listed for you to
+check instead of being sent twice, unless --resend-unknown is given. A row that changed since
+the journal was written is refused.
+
+Ctrl-C stops sending, waits for the requests in flight, completes the journal and prints the
+summary; a second Ctrl-C exits at once.";
+
+const BULK_EXAMPLES: &str = "\
+Examples:
+  refold bulk hubspot create_contact --input contacts.csv
+  refold bulk hubspot create_contact --input contacts.csv --linked-account-column customer --concurrency 32
+  refold bulk hubspot create_contact --input contacts.csv --resume
+  cat rows.jsonl | refold bulk hubspot create_contact --input - --format jsonl --journal run.journal";
+
+/// The format of `bulk`'s input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `refold bulk`.
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// The action, e.g. create_contact.
+    pub action_id: String,
+
+    /// The rows: a .csv or .jsonl file, or - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+
+    /// The input's format; by default from the file's extension (.csv, .jsonl or .ndjson).
+    #[arg(long, value_enum)]
+    pub format: Option<InputFormat>,
+
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+
+    /// The column (or key) naming each row's linked account; it is not sent as a parameter.
+    #[arg(long, value_name = "COL")]
+    pub linked_account_column: Option<String>,
+
+    /// Requests per second per linked account (the client waits for a slot instead of being
+    /// throttled); Refold's published limit by default.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+
+    /// The journal file; by default the input's path with .journal.jsonl added
+    /// (bulk.journal.jsonl for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Continue a run from its journal: skip rows that succeeded, list rows of unknown outcome.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// With --resume, send rows whose outcome is unknown again (they may run twice).
+    #[arg(long, requires = "resume")]
+    pub resend_unknown: bool,
+
+    /// The action is safe to repeat (a read): also retry it when its outcome is unknown.
+    #[arg(long)]
+    pub idempotent: bool,
+
+    /// Read the live schema from Refold even when .refold/ has a snapshot.
+    #[arg(long, conflicts_with = "no_schema")]
+    pub fetch: bool,
+
+    /// Use no schema: CSV values are sent as strings, unchecked.
     #[arg(long)]
     pub no_schema: bool,
 

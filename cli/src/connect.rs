@@ -18,6 +18,18 @@ use crate::exit::Exit;
 /// [`Exit::Config`] naming the variables to set when the credentials are missing or
 /// contradictory, or the base URL is invalid.
 pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<Client, CliError> {
+    builder(args, lookup)?
+        .build()
+        .map_err(|err| CliError::new(Exit::Config, err.to_string()))
+}
+
+/// The configuration of [`client`], for a command that adds settings of its own (`bulk`'s rate
+/// limit).
+///
+/// # Errors
+///
+/// As [`client`], except for the checks `build` makes.
+pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
     let flag_for = |name: &str| match name {
         env::BASE_URL => args.base_url.clone(),
         env::LINKED_ACCOUNT_ID => args.linked_account_id.clone(),
@@ -47,11 +59,9 @@ pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) ->
             ),
         ));
     }
-    builder
+    Ok(builder
         .timeout(Duration::from_secs(args.timeout))
-        .user_agent(concat!("refold-cli/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|err| CliError::new(Exit::Config, err.to_string()))
+        .user_agent(concat!("refold-cli/", env!("CARGO_PKG_VERSION"))))
 }
 
 #[cfg(test)]

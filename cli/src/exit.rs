@@ -42,11 +42,16 @@ pub enum Exit {
     /// `exec`: the parameters were refused and nothing ran: before sending (unknown, missing or
     /// mistyped for the action's schema), or by Refold with a 400.
     Refused,
+    /// `bulk`: the run ended, and some rows did not succeed: failed, outcome unknown, bad input,
+    /// or changed since the journal was written. The summary and the journal say which.
+    BulkIncomplete,
+    /// `bulk`: Ctrl-C stopped the run; the requests in flight finished and are journaled.
+    Interrupted,
 }
 
 impl Exit {
     /// Every code, in order, for the help text and its test.
-    pub const ALL: [Exit; 14] = [
+    pub const ALL: [Exit; 16] = [
         Exit::Ok,
         Exit::Drift,
         Exit::Usage,
@@ -61,6 +66,8 @@ impl Exit {
         Exit::Throttled,
         Exit::OutcomeUnknown,
         Exit::Refused,
+        Exit::BulkIncomplete,
+        Exit::Interrupted,
     ];
 
     /// The process exit status.
@@ -81,6 +88,8 @@ impl Exit {
             Exit::Throttled => 11,
             Exit::OutcomeUnknown => 12,
             Exit::Refused => 13,
+            Exit::BulkIncomplete => 14,
+            Exit::Interrupted => 15,
         }
     }
 
@@ -105,6 +114,10 @@ impl Exit {
             Exit::Refused => {
                 "exec: parameters refused, nothing ran: unknown, missing or mistyped (checked before sending), or a 400"
             }
+            Exit::BulkIncomplete => {
+                "bulk: some rows did not succeed (failed, outcome unknown, bad input, changed since the journal)"
+            }
+            Exit::Interrupted => "bulk: stopped by Ctrl-C; the journal is complete, finish with --resume",
         }
     }
 

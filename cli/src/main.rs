@@ -13,7 +13,9 @@ mod exit;
 mod fetch;
 mod generate;
 mod input;
+mod journal;
 mod project;
+mod rows;
 mod scan;
 mod table;
 

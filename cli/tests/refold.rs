@@ -8,6 +8,9 @@ use std::process::{Command, Output, Stdio};
 use refold_emulator::{Emulator, Fault};
 use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 
+#[path = "refold/bulk.rs"]
+mod bulk;
+
 const BIN: &str = env!("CARGO_BIN_EXE_refold");
 
 /// A throwaway directory, removed when dropped.

@@ -20,6 +20,7 @@ mod action;
 mod auth;
 mod body;
 mod builder;
+mod bulk;
 mod call;
 mod client;
 mod endpoints;
@@ -42,6 +43,9 @@ pub use action::Action;
 pub use builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient,
     env,
+};
+pub use bulk::{
+    BulkCall, BulkItem, BulkOptions, BulkResult, DEFAULT_BULK_CONCURRENCY, ForLinkedAccount, OnError, RawAction,
 };
 pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, RetryClass, TimeoutError, TransportError};

@@ -8,9 +8,9 @@
 //! are also `Unpin`, so they can be polled through `&mut` without pinning.
 
 use crate::{
-    Action, ActionParameter, ActionResponse, ActionSummary, ApiError, Client, ClientBuilder, DecodeError, Error,
-    ErrorKind, Execute, ExecuteRaw, HttpClient, NodeStatus, ParamType, RateLimit, RetryClass, RetryPolicy,
-    RevokeOutcome, SessionToken, TimeoutError, TransportError,
+    Action, ActionParameter, ActionResponse, ActionSummary, ApiError, BulkCall, BulkOptions, Client, ClientBuilder,
+    DecodeError, Error, ErrorKind, Execute, ExecuteRaw, ForLinkedAccount, HttpClient, NodeStatus, OnError, ParamType,
+    RateLimit, RawAction, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError,
 };
 
 fn send_sync_static<T: Send + Sync + 'static>() {}
@@ -18,6 +18,9 @@ fn send_sync_static<T: Send + Sync + 'static>() {}
 fn send<T: Send>(_: &T) {}
 
 fn send_unpin<T: Send + Unpin>(_: &T) {}
+
+/// A bulk run's stream owns its client handle, so it can be moved into `tokio::spawn`.
+fn send_static<T: Send + 'static>(_: &T) {}
 
 /// An action as `#[refold_action]` writes one: plain data, so `Sync`.
 #[derive(serde::Serialize)]
@@ -50,6 +53,10 @@ fn types_are_send_sync_static() {
     send_sync_static::<ActionSummary>();
     send_sync_static::<ActionParameter>();
     send_sync_static::<ActionResponse<serde_json::Value>>();
+    send_sync_static::<BulkOptions>();
+    send_sync_static::<OnError>();
+    send_sync_static::<RawAction>();
+    send_sync_static::<ForLinkedAccount<RawAction>>();
 }
 
 #[allow(dead_code)]
@@ -64,4 +71,13 @@ fn endpoint_futures_are_send(client: &Client, token: &SessionToken) {
     send(&client.mint_session_token_forced("probe"));
     send(&client.revoke_session_token(token));
     send(&client.revoke_managed_session_token());
+}
+
+#[allow(dead_code)]
+fn bulk_streams_are_send_static(client: &Client) {
+    let raw = RawAction::new("probe", "probe", serde_json::json!({}));
+    send_static::<BulkCall<serde_json::Value>>(&crate::BulkItem::into_call(raw.clone(), client));
+    send_static(&client.execute_all([Probe], BulkOptions::default()));
+    send_static(&client.execute_all(vec![ForLinkedAccount::new("a", raw)], BulkOptions::default()));
+    send_static(&client.execute_all_stream(futures_util::stream::iter([Probe]), BulkOptions::default()));
 }

@@ -144,8 +144,9 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Whether to keep every request for [`Emulator::requests`]. On by default; turn it off for
-    /// long benchmarks, whose request log would otherwise grow without bound.
+    /// Whether to keep every request for [`Emulator::requests`] and every action run for
+    /// [`Emulator::executions`]. On by default; turn it off for long benchmarks, whose logs would
+    /// otherwise grow without bound ([`Emulator::executed_count`] keeps counting either way).
     pub fn record_requests(mut self, record: bool) -> Self {
         self.record_requests = record;
         self
@@ -358,6 +359,8 @@ impl Emulator {
     }
 
     /// Every action run so far, in order.
+    ///
+    /// Empty when the builder turned recording off.
     pub fn executions(&self) -> Vec<Execution> {
         self.shared.recorder.executions()
     }

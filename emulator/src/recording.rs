@@ -116,7 +116,10 @@ impl Recorder {
         let mut log = self.lock();
         let key = (execution.slug.clone(), execution.action_id.clone());
         *log.counts.entry(key).or_default() += 1;
-        log.executions.push(execution);
+        // Without recording, only the counts are kept, so a long run's memory stays flat.
+        if self.record_requests {
+            log.executions.push(execution);
+        }
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {

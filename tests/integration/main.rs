@@ -9,6 +9,7 @@
 
 mod support;
 
+mod bulk;
 mod call_options;
 mod chaos;
 mod endpoints;

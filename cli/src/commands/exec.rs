@@ -22,7 +22,7 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         None => Map::new(),
     };
     let client = crate::connect::client(&args.connection, env)?;
-    let schema = schema(args, &client).await?;
+    let schema = schema(&client, slug, action_id, args.no_schema, args.fetch).await?;
     let params = input::parameters(schema.as_ref(), base, &args.params)?;
 
     if args.dry_run {
@@ -69,12 +69,17 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
 
 /// The schema the parameters are checked against: none with `--no-schema`; else the snapshot,
 /// when there is one and `--fetch` is not given; else the live one.
-async fn schema(args: &ExecArgs, client: &Client) -> Result<Option<Snapshot>, CliError> {
-    let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
-    if args.no_schema {
+pub(super) async fn schema(
+    client: &Client,
+    slug: &str,
+    action_id: &str,
+    no_schema: bool,
+    fetch: bool,
+) -> Result<Option<Snapshot>, CliError> {
+    if no_schema {
         return Ok(None);
     }
-    if !args.fetch {
+    if !fetch {
         if let Some(dir) = super::schema_dir(&super::current_dir()?) {
             if let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)? {
                 return Ok(Some(snapshot));

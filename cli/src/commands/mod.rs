@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod actions;
+mod bulk;
 mod codegen;
 mod emulator;
 mod exec;
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Prepare(args) => prepare::run(&args, env).await,
         Command::Codegen(args) => codegen::run(&args, env).await,
         Command::Exec(args) => exec::run(&args, env).await,
+        Command::Bulk(args) => bulk::run(&args, env).await,
         Command::Emulator(args) => emulator::run(&args).await,
     }
 }

@@ -94,13 +94,7 @@ impl Stub {
 
     /// An API-key client for this stub.
     pub fn client(&self) -> Client {
-        Client::builder()
-            .api_key("tk_stub_key")
-            .linked_account_id("ada@example.com")
-            .base_url(self.base_url())
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap()
+        local_server_client(&self.base_url())
     }
 }
 
@@ -108,6 +102,18 @@ impl Drop for Stub {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// An API-key client for a test's own server at `base_url`, without retries (each call is one
+/// request).
+pub fn local_server_client(base_url: &str) -> Client {
+    Client::builder()
+        .api_key("tk_stub_key")
+        .linked_account_id("ada@example.com")
+        .base_url(base_url)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
 }
 
 /// Reads one request (head and `Content-Length` body), records its target and headers, writes `reply` and closes
