@@ -149,6 +149,19 @@ Examples:
 static EXEC_AFTER_HELP: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("{EXEC_EXAMPLES}\n\n{}", crate::exit::help_table()));
 
+/// Where `exec` and `bulk` find the schema that types and checks the parameters.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Read the live schema from Refold even when .refold/ has a snapshot.
+    #[arg(long, conflicts_with = "no_schema")]
+    pub fetch: bool,
+
+    /// Use no schema: values are sent unchecked, name=value pairs and CSV cells as strings (JSON
+    /// input keeps its types).
+    #[arg(long)]
+    pub no_schema: bool,
+}
+
 /// How to reach Refold; credentials themselves come only from the environment.
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
@@ -279,13 +292,8 @@ pub struct ExecArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Read the live schema from Refold even when .refold/ has a snapshot.
-    #[arg(long, conflicts_with = "no_schema")]
-    pub fetch: bool,
-
-    /// Use no schema: send the values as strings, unchecked (--json for other types).
-    #[arg(long)]
-    pub no_schema: bool,
+    #[command(flatten)]
+    pub schema: SchemaArgs,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -374,13 +382,8 @@ pub struct BulkArgs {
     #[arg(long)]
     pub idempotent: bool,
 
-    /// Read the live schema from Refold even when .refold/ has a snapshot.
-    #[arg(long, conflicts_with = "no_schema")]
-    pub fetch: bool,
-
-    /// Use no schema: CSV values are sent as strings, unchecked.
-    #[arg(long)]
-    pub no_schema: bool,
+    #[command(flatten)]
+    pub schema: SchemaArgs,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

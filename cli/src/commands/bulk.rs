@@ -47,7 +47,7 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         .rate_limit(RateLimit::new(args.rate_limit, 5))
         .build()
         .map_err(|err| CliError::new(Exit::Config, err.to_string()))?;
-    let schema = super::exec::schema(&client, slug, action_id, args.no_schema, args.fetch).await?;
+    let schema = super::exec::schema(&client, slug, action_id, &args.schema).await?;
     let total = rows::count(&args.input, format)?;
     let rows = Rows::new(
         rows::open(&args.input)?,

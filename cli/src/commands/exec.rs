@@ -7,7 +7,7 @@ use refold::Client;
 use refold_snapshot::{Snapshot, SnapshotDir};
 use serde_json::{Map, Value};
 
-use crate::args::ExecArgs;
+use crate::args::{ExecArgs, SchemaArgs};
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::input;
@@ -22,7 +22,7 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         None => Map::new(),
     };
     let client = crate::connect::client(&args.connection, env)?;
-    let schema = schema(&client, slug, action_id, args.no_schema, args.fetch).await?;
+    let schema = schema(&client, slug, action_id, &args.schema).await?;
     let params = input::parameters(schema.as_ref(), base, &args.params)?;
 
     if args.dry_run {
@@ -73,13 +73,12 @@ pub(super) async fn schema(
     client: &Client,
     slug: &str,
     action_id: &str,
-    no_schema: bool,
-    fetch: bool,
+    source: &SchemaArgs,
 ) -> Result<Option<Snapshot>, CliError> {
-    if no_schema {
+    if source.no_schema {
         return Ok(None);
     }
-    if !fetch {
+    if !source.fetch {
         if let Some(dir) = super::schema_dir(&super::current_dir()?) {
             if let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)? {
                 return Ok(Some(snapshot));
