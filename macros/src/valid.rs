@@ -8,21 +8,9 @@ use crate::conform;
 use crate::ctxt::Ctxt;
 use crate::schema::{self, Found, Location};
 
-/// The longest slug or action id Refold accepts.
-///
-/// Must equal `refold_core::IDENTIFIER_MAX_LEN`; the facade's `tests/ui.rs` proves the macro and
-/// the runtime accept and reject the same identifiers.
-const IDENTIFIER_MAX_LEN: usize = 128;
-
-/// The rule for slugs and action ids: 1 to 128 characters, each a lowercase ASCII letter, a digit,
-/// `_` or `-`. The same rule as `refold_core::is_valid_identifier`, which checks at run time.
-pub(crate) fn is_valid_identifier(value: &str) -> bool {
-    !value.is_empty() && value.len() <= IDENTIFIER_MAX_LEN && value.bytes().all(is_identifier_byte)
-}
-
-fn is_identifier_byte(byte: u8) -> bool {
-    matches!(byte, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-')
-}
+// The rule is refold-snapshot's (snapshot file names follow it too); the facade's `tests/ui.rs`
+// proves the macro and the runtime (`refold_core::is_valid_identifier`) agree on it.
+pub(crate) use refold_snapshot::{IDENTIFIER_MAX_LEN, is_identifier_byte, is_valid_identifier};
 
 /// Checks everything the attribute and the item must satisfy, recording each problem in `cx`.
 pub(crate) fn check(cx: &Ctxt, attr: &Attr, input: &Input) {

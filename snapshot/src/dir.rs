@@ -5,7 +5,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::snapshot::is_identifier;
+use crate::is_valid_identifier;
 use crate::{Snapshot, SnapshotError};
 
 /// The variable that names the snapshot directory explicitly, overriding the search.
@@ -104,7 +104,7 @@ impl SnapshotDir {
     /// also keeps every path inside the directory).
     pub fn path_of(&self, slug: &str, action_id: &str) -> Result<PathBuf, SnapshotError> {
         for (what, value) in [("slug", slug), ("action_id", action_id)] {
-            if !is_identifier(value) {
+            if !is_valid_identifier(value) {
                 return Err(SnapshotError::InvalidName {
                     what,
                     value: value.to_owned(),
@@ -212,7 +212,7 @@ impl SnapshotDir {
     pub fn list(&self) -> Result<Vec<(String, String)>, SnapshotError> {
         let mut found = Vec::new();
         for (slug, app_dir) in entries(&self.root)? {
-            if !app_dir.is_dir() || !is_identifier(&slug) {
+            if !app_dir.is_dir() || !is_valid_identifier(&slug) {
                 continue;
             }
             for (file_name, file) in entries(&app_dir)? {
@@ -220,7 +220,7 @@ impl SnapshotDir {
                     .extension()
                     .filter(|extension| *extension == OsStr::new("json"))
                     .and_then(|_| file_name.strip_suffix(".json"));
-                if let Some(action_id) = action_id.filter(|id| is_identifier(id) && file.is_file()) {
+                if let Some(action_id) = action_id.filter(|id| is_valid_identifier(id) && file.is_file()) {
                     found.push((slug.clone(), action_id.to_owned()));
                 }
             }

@@ -131,7 +131,7 @@ impl Snapshot {
             }
         };
         for (what, value) in [("slug", &snapshot.slug), ("action_id", &snapshot.action_id)] {
-            if !is_identifier(value) {
+            if !crate::is_valid_identifier(value) {
                 return Err(corrupt(format!(
                     "`{what}` is {value:?}, which is not 1 to 128 lowercase ASCII letters, digits, '_' or '-'"
                 )));
@@ -170,15 +170,6 @@ fn check_version(version: Option<u32>) -> Result<(), SnapshotError> {
         }),
         Some(_) => Ok(()),
     }
-}
-
-/// The identifier rule of slugs and action ids (the same as the runtime's): it also keeps a
-/// snapshot's path inside its directory.
-pub(crate) fn is_identifier(value: &str) -> bool {
-    (1..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|byte| matches!(byte, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
 }
 
 /// One parameter of an action, exactly as the parameters endpoint returns it.
@@ -399,7 +390,7 @@ mod tests {
             message: err.to_string(),
         })?;
         for (what, value) in [("slug", &snapshot.slug), ("action_id", &snapshot.action_id)] {
-            if !is_identifier(value) {
+            if !crate::is_valid_identifier(value) {
                 return Err(SnapshotError::Corrupt {
                     path: None,
                     message: format!(
