@@ -1,0 +1,209 @@
+//! The journal file of a run: locked for the run's whole life, repaired when its last line was
+//! torn, and written one whole line at a time.
+//!
+//! **One process at a time.** The file is locked with std's `File::try_lock`: `flock(2)` on
+//! Linux and macOS, an advisory lock that every `refold bulk` takes, released by the system when
+//! the process ends however it ends (a SIGKILL included), so a crash never leaves a stale lock.
+//! A second process is refused at once and named the first one's pid, read from the journal's
+//! last run line. On Windows the lock is `LockFileEx`, which is mandatory: the second process is
+//! refused just the same, but cannot read the pid out of the locked file. Network file systems
+//! may not honour `flock`; keep journals on a local disk.
+//!
+//! **No half lines.** Each line goes out in one `write_all` to a file opened for appending. When
+//! a write fails (a full disk, a quota), whatever part of the line reached the file is cut off
+//! again, so the journal always ends at a whole line; a line cut by a crash is cut off (with a
+//! warning) when the journal is next opened.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::CliError;
+use crate::exit::Exit;
+use crate::journal::{self, Replay, RunInfo, RunLine, io_error};
+
+/// The open, locked journal.
+pub struct JournalFile {
+    path: PathBuf,
+    file: File,
+    /// The file's length up to its last whole line.
+    whole_len: u64,
+}
+
+impl JournalFile {
+    /// Opens (creating) and locks the journal at `path`, then reads it, cutting off a torn last
+    /// line with a warning on stderr.
+    ///
+    /// # Errors
+    ///
+    /// [`Exit::JournalBusy`] when another process holds the lock; [`Exit::Io`] when the file
+    /// cannot be opened, locked, read or repaired; the errors of [`journal::replay`].
+    pub fn open_locked(path: &Path) -> Result<(JournalFile, Replay), CliError> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|err| io_error(path, "open", &err))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(busy(path)),
+            Err(TryLockError::Error(err)) => return Err(io_error(path, "lock", &err)),
+        }
+        file.seek(SeekFrom::Start(0))
+            .map_err(|err| io_error(path, "read", &err))?;
+        let replay = journal::replay(BufReader::new(&file), path)?;
+        if let Some((line, row)) = replay.torn {
+            file.set_len(replay.whole_len)
+                .map_err(|err| io_error(path, "repair", &err))?;
+            let row_note = match row.and_then(|row| replay.rows.get(&row).map(|prior| (row, prior.outcome))) {
+                Some((row, journal::Outcome::Sent)) => {
+                    format!("; it finished row {row}, which was sent, so row {row}'s outcome is unknown")
+                }
+                _ => String::new(),
+            };
+            eprintln!(
+                "warning: --journal {}: line {line} was cut off mid-write (a crash or a full disk) and was dropped{row_note}",
+                path.display()
+            );
+        }
+        let journal = JournalFile {
+            path: path.to_owned(),
+            file,
+            whole_len: replay.whole_len,
+        };
+        Ok((journal, replay))
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `value` as one line.
+    ///
+    /// # Errors
+    ///
+    /// [`Exit::Io`] when the line cannot be written; the file is then cut back to its last
+    /// whole line.
+    pub fn append(&mut self, value: &impl serde::Serialize) -> Result<(), CliError> {
+        let mut line = serde_json::to_vec(value).expect("journal lines are plain JSON");
+        line.push(b'\n');
+        match self.file.write_all(&line) {
+            Ok(()) => {
+                self.whole_len += line.len() as u64;
+                Ok(())
+            }
+            Err(err) => {
+                let repaired = match self.file.set_len(self.whole_len) {
+                    Ok(()) => "the journal still ends at its last whole line".to_owned(),
+                    Err(cut) => format!("cutting the partial line off failed too ({cut}); the next run drops it"),
+                };
+                Err(CliError::new(
+                    Exit::Io,
+                    format!(
+                        "--journal {}: could not write the journal: {err}; {repaired}",
+                        self.path.display()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Appends this run's line: its pid, for a process the lock refuses.
+    ///
+    /// # Errors
+    ///
+    /// As [`JournalFile::append`].
+    pub fn append_run(&mut self) -> Result<(), CliError> {
+        let started_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        self.append(&RunLine {
+            run: RunInfo {
+                pid: std::process::id(),
+                started_at,
+                cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
+        })
+    }
+}
+
+/// The refusal of a second process, naming the first one when its run line can be read.
+fn busy(path: &Path) -> CliError {
+    let holder = holder(path).map_or_else(
+        || "another `refold bulk` process".to_owned(),
+        |run| format!("another `refold bulk` process (pid {})", run.pid),
+    );
+    CliError::new(
+        Exit::JournalBusy,
+        format!(
+            "--journal {}: {holder} is running on this journal, and two runs at once would send rows twice; \
+             nothing was sent. Wait for it to finish (then --resume), or give this run another --journal",
+            path.display()
+        ),
+    )
+}
+
+/// The last run line of the journal at `path`: the lock holder's, which wrote it first thing.
+fn holder(path: &Path) -> Option<RunInfo> {
+    let file = File::open(path).ok()?;
+    BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|line| line.starts_with(r#"{"run":"#))
+        .filter_map(|line| serde_json::from_str::<RunLine>(&line).ok())
+        .last()
+        .map(|line| line.run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Entry, Outcome};
+
+    #[test]
+    fn a_second_open_is_refused_while_the_first_holds_the_lock() {
+        let dir = std::env::temp_dir().join(format!("refold-journal-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("run.journal.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let (mut first, _) = JournalFile::open_locked(&path).unwrap();
+        first.append_run().unwrap();
+        // A second open file description: flock treats it as another holder, as another
+        // process would be.
+        let err = JournalFile::open_locked(&path).err().expect("refused");
+        assert_eq!(err.exit(), Exit::JournalBusy);
+        assert!(
+            err.to_string().contains(&format!("(pid {})", std::process::id())),
+            "{err}"
+        );
+        drop(first);
+        assert!(JournalFile::open_locked(&path).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_torn_last_line_is_cut_off_and_appending_resumes_on_a_whole_line() {
+        let dir = std::env::temp_dir().join(format!("refold-journal-torn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("run.journal.jsonl");
+        let header = format!(
+            "{{\"refold_bulk_journal\":{},\"slug\":\"a\",\"action_id\":\"b\",\"linked_account\":\"session_token\",\
+             \"input\":\"stdin\",\"input_format\":\"csv\",\"cli_version\":\"0\"}}\n",
+            journal::FORMAT
+        );
+        let hash = "00112233445566778899aabbccddeeff";
+        let sent = format!("{{\"row\":1,\"hash\":\"{hash}\",\"outcome\":\"sent\",\"may_have_executed\":true}}\n");
+        std::fs::write(&path, format!("{header}{sent}{{\"row\":1,\"hash\":\"00")).unwrap();
+        let (mut journal, replay) = JournalFile::open_locked(&path).unwrap();
+        assert_eq!(replay.torn, Some((3, Some(1))));
+        assert_eq!(replay.rows[&1].outcome, Outcome::Sent);
+        journal.append(&Entry::new(1, hash, Outcome::Succeeded)).unwrap();
+        drop(journal);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(&format!("{header}{sent}{{\"row\":1,")), "{text}");
+        assert!(text.ends_with("\"outcome\":\"succeeded\",\"may_have_executed\":false}\n"), "{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
