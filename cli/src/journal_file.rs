@@ -160,7 +160,20 @@ fn holder(path: &Path) -> Option<RunInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Entry, Outcome};
+    use crate::journal::{Entry, Header, LinkedAccountOf, Outcome};
+
+    fn header() -> Header {
+        Header {
+            refold_bulk_journal: journal::FORMAT,
+            slug: "hubspot".into(),
+            action_id: "create_contact".into(),
+            linked_account: LinkedAccountOf::SessionToken,
+            input: "stdin".into(),
+            input_format: "csv".into(),
+            header_sha256: None,
+            cli_version: "0".into(),
+        }
+    }
 
     #[test]
     fn a_second_open_is_refused_while_the_first_holds_the_lock() {
@@ -169,6 +182,7 @@ mod tests {
         let path = dir.join("run.journal.jsonl");
         let _ = std::fs::remove_file(&path);
         let (mut first, _) = JournalFile::open_locked(&path).unwrap();
+        first.append(&header()).unwrap();
         first.append_run().unwrap();
         // A second open file description: flock treats it as another holder, as another
         // process would be.
@@ -188,11 +202,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("refold-journal-torn-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("run.journal.jsonl");
-        let header = format!(
-            "{{\"refold_bulk_journal\":{},\"slug\":\"a\",\"action_id\":\"b\",\"linked_account\":\"session_token\",\
-             \"input\":\"stdin\",\"input_format\":\"csv\",\"cli_version\":\"0\"}}\n",
-            journal::FORMAT
-        );
+        let header = format!("{}\n", serde_json::to_string(&header()).unwrap());
         let hash = "00112233445566778899aabbccddeeff";
         let sent = format!("{{\"row\":1,\"hash\":\"{hash}\",\"outcome\":\"sent\",\"may_have_executed\":true}}\n");
         std::fs::write(&path, format!("{header}{sent}{{\"row\":1,\"hash\":\"00")).unwrap();

@@ -131,6 +131,30 @@ impl SnapshotDir {
         }
     }
 
+    /// The bytes of one action's snapshot file as they are (for a byte-level comparison), read
+    /// with the same checks as [`SnapshotDir::read`]; `None` when it has no file.
+    ///
+    /// # Errors
+    ///
+    /// [`SnapshotError::InvalidName`] for an invalid slug or action id, [`SnapshotError::Io`]
+    /// when the file exists but cannot be read, and [`SnapshotError::NotAFile`] when it is not a
+    /// regular file or is larger than [`MAX_SNAPSHOT_BYTES`](crate::MAX_SNAPSHOT_BYTES).
+    ///
+    /// ```
+    /// use refold_snapshot::{Snapshot, SnapshotDir};
+    ///
+    /// let root = std::env::temp_dir().join(format!("refold-doc-bytes-{}", std::process::id()));
+    /// let dir = SnapshotDir::new(&root);
+    /// assert_eq!(dir.read_bytes("hubspot", "get_contact")?, None);
+    /// dir.write(&Snapshot::new("hubspot", "get_contact"))?;
+    /// assert_eq!(dir.read_bytes("hubspot", "get_contact")?, Some(Snapshot::new("hubspot", "get_contact").to_bytes()));
+    /// # std::fs::remove_dir_all(&root).unwrap();
+    /// # Ok::<(), refold_snapshot::SnapshotError>(())
+    /// ```
+    pub fn read_bytes(&self, slug: &str, action_id: &str) -> Result<Option<Vec<u8>>, SnapshotError> {
+        read_bounded(&self.path_of(slug, action_id)?)
+    }
+
     /// Writes a snapshot to its file, atomically (a temporary file renamed into place), unless the
     /// file already holds exactly these bytes.
     ///
