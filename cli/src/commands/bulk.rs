@@ -274,8 +274,11 @@ struct Report {
 fn note_row(groups: &mut BTreeMap<String, (u64, Vec<u64>)>, reason: &str, row: u64) {
     let (count, rows) = groups.entry(reason.to_owned()).or_default();
     *count += 1;
-    if rows.len() < ROWS_SHOWN {
-        rows.push(row);
+    // The lowest row numbers, whatever order the rows finished in.
+    if rows.len() < ROWS_SHOWN || rows.last().is_some_and(|last| row < *last) {
+        let at = rows.partition_point(|shown| *shown < row);
+        rows.insert(at, row);
+        rows.truncate(ROWS_SHOWN);
     }
 }
 
