@@ -1,5 +1,7 @@
 //! Bulk runs: [`Client::execute_all`] sends many actions with bounded concurrency and yields
-//! each input's index with its result, as a [`Stream`].
+//! each input's index with its result, as a [`Stream`]. [`Client::execute_all_with_hook`] also
+//! awaits a caller's hook once per item, right before the item's request goes on the wire: the
+//! pipeline finds the hook on the handle the item's call runs on (`SendNotice`).
 //!
 //! The engine is `futures-util`'s `buffered` / `buffer_unordered` over the input stream rather
 //! than hand-written polling: those combinators already pull the input only when a slot is free
@@ -148,6 +150,12 @@ where
 /// [`Client::execute_raw`] (a write, retried only when it certainly did not run) or, with
 /// [`RawAction::idempotent`], like [`Client::execute_raw_idempotent`].
 ///
+/// The parameters are a `serde_json::Value`, which (without serde_json's
+/// `arbitrary_precision` feature) holds an integer beyond `u64`/`i64` as an `f64`. For numbers
+/// that must keep every digit, give your own [`BulkItem`] whose call passes a
+/// `serde_json::value::RawValue` (or any `Serialize` type holding one) to
+/// [`Client::execute_raw`]: raw JSON text is sent byte for byte. `refold bulk` does this.
+///
 /// ```
 /// # extern crate refold_core as refold;
 /// use refold::RawAction;
@@ -275,7 +283,8 @@ impl Client {
     ///   still complete and are yielded.
     ///
     /// The stream owns a handle of the client, so it can be moved into a spawned task. For an
-    /// input that is itself a stream, use [`Client::execute_all_stream`].
+    /// input that is itself a stream, use [`Client::execute_all_stream`]; to be told the moment
+    /// each item's request goes on the wire (to journal it), [`Client::execute_all_with_hook`].
     ///
     /// # Errors
     ///
