@@ -6,6 +6,11 @@
 //! [`QuoteTracker`] sits between the file and the csv reader and follows the quoting the same
 //! way the reader does (RFC 4180 with `""` as an escaped quote, which is the csv crate's
 //! default), so that at the end it can say whether a quote is still open, and where it opened.
+//!
+//! Knowing where records end, it also bounds them: the csv reader holds a whole record in
+//! memory, so a hostile file with no line end (or one quote that never closes) would otherwise
+//! be read into memory whole. A record longer than [`crate::rows::MAX_ROW_BYTES`] stops the
+//! read with an error naming its first line.
 
 use std::io::{self, Read};
 
@@ -34,12 +39,16 @@ pub struct QuoteTracker<R> {
     /// Bytes of a leading UTF-8 byte order mark still to skip (the csv reader strips it too).
     bom_left: usize,
     started: bool,
+    /// Bytes of the record being read, and the line it started on.
+    record_bytes: u64,
+    record_line: u64,
+    max_record_bytes: u64,
 }
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 impl<R> QuoteTracker<R> {
-    pub fn new(inner: R) -> Self {
+    pub fn new(inner: R, max_record_bytes: u64) -> Self {
         QuoteTracker {
             inner,
             state: State::FieldStart,
@@ -47,6 +56,9 @@ impl<R> QuoteTracker<R> {
             opened_on: 0,
             bom_left: BOM.len(),
             started: false,
+            record_bytes: 0,
+            record_line: 1,
+            max_record_bytes,
         }
     }
 
@@ -75,14 +87,18 @@ impl<R> QuoteTracker<R> {
             if byte == b'\n' {
                 self.line += 1;
             }
+            self.record_bytes += 1;
             self.state = match (self.state, byte) {
                 (State::FieldStart, b'"') => {
                     self.opened_on = self.line;
                     State::Quoted
                 }
-                (State::FieldStart | State::Unquoted | State::QuoteInQuoted, b',' | b'\n' | b'\r') => {
+                (State::FieldStart | State::Unquoted | State::QuoteInQuoted, b'\n' | b'\r') => {
+                    self.record_bytes = 0;
+                    self.record_line = self.line;
                     State::FieldStart
                 }
+                (State::FieldStart | State::Unquoted | State::QuoteInQuoted, b',') => State::FieldStart,
                 (State::FieldStart | State::Unquoted, _) => State::Unquoted,
                 (State::Quoted, b'"') => State::QuoteInQuoted,
                 (State::Quoted, _) => State::Quoted,
@@ -97,6 +113,15 @@ impl<R: Read> Read for QuoteTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
         self.scan(&buf[..read]);
+        if self.record_bytes > self.max_record_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the row starting on line {} is longer than {} bytes (a missing line end or a quote never closed?)",
+                    self.record_line, self.max_record_bytes
+                ),
+            ));
+        }
         Ok(read)
     }
 }
@@ -106,7 +131,7 @@ mod tests {
     use super::*;
 
     fn unclosed(text: &[u8]) -> Option<u64> {
-        let mut tracker = QuoteTracker::new(text);
+        let mut tracker = QuoteTracker::new(text, u64::MAX);
         // One byte at a time, so state carries across reads as it must across buffer refills.
         let mut byte = [0u8; 1];
         while tracker.read(&mut byte).unwrap() > 0 {}
@@ -132,6 +157,16 @@ mod tests {
         ] {
             assert_eq!(unclosed(text), None, "{}", String::from_utf8_lossy(text));
         }
+    }
+
+    #[test]
+    fn a_record_past_the_bound_is_an_error_naming_its_line() {
+        let mut tracker = QuoteTracker::new(&b"a\n1\n\"22222222222\n3\n"[..], 8);
+        let err = std::io::copy(&mut tracker, &mut std::io::sink()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("the row starting on line 3 is longer than 8 bytes"), "{err}");
+        let mut fits = QuoteTracker::new(&b"a\n1234567\n1234567\n"[..], 8);
+        std::io::copy(&mut fits, &mut std::io::sink()).unwrap();
     }
 
     /// Differential check against the csv crate: whenever the tracker reports an open quote,

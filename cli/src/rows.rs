@@ -21,6 +21,10 @@ use crate::error::CliError;
 use crate::exit::Exit;
 use crate::json_text::{self, Params};
 
+/// The longest row read, in bytes (16 MiB): far above any real row (a 1 MB field is fine), and
+/// a bound on the memory a hostile input can take.
+pub const MAX_ROW_BYTES: u64 = 16 << 20;
+
 /// One row of the input.
 pub struct Row {
     /// From 1; the CSV header is not a row.
@@ -46,19 +50,32 @@ pub enum Input {
 }
 
 impl Input {
-    /// The file at `path`, or stdin for `-` (read to its end and spooled now).
+    /// The file at `path`, or stdin for `-`; stdin and anything else that cannot be read twice
+    /// (a pipe) is read to its end and spooled now.
     ///
     /// # Errors
     ///
     /// [`Exit::Io`] when the file cannot be opened or stdin cannot be spooled.
     pub fn open(path: &Path) -> Result<Input, CliError> {
-        if path != Path::new("-") {
-            File::open(path)
-                .map_err(|err| CliError::new(Exit::Io, format!("--input {}: could not open: {err}", path.display())))?;
-            return Ok(Input::File(path.to_owned()));
-        }
-        let spool_error =
-            |err: std::io::Error| CliError::new(Exit::Io, format!("--input -: could not spool stdin to a temporary file: {err}"));
+        let shown = path.display();
+        let mut source: Box<dyn Read> = if path == Path::new("-") {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file = File::open(path)
+                .map_err(|err| CliError::new(Exit::Io, format!("--input {shown}: could not open: {err}")))?;
+            // A regular file can be read again; a pipe (`<(…)`, a FIFO) cannot, so it is
+            // spooled like stdin.
+            if file.metadata().is_ok_and(|meta| meta.is_file()) {
+                return Ok(Input::File(path.to_owned()));
+            }
+            Box::new(file)
+        };
+        let spool_error = |err: std::io::Error| {
+            CliError::new(
+                Exit::Io,
+                format!("--input {shown}: could not spool the input to a temporary file: {err}"),
+            )
+        };
         let spool = std::env::temp_dir().join(format!(".refold-bulk-stdin-{}", std::process::id()));
         let mut file = OpenOptions::new()
             .read(true)
@@ -69,7 +86,7 @@ impl Input {
             .map_err(spool_error)?;
         // On Unix the open file outlives its name, so even a SIGKILL leaves nothing behind.
         let _ = std::fs::remove_file(&spool);
-        std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(spool_error)?;
+        std::io::copy(&mut source, &mut file).map_err(spool_error)?;
         Ok(Input::Spooled { file, path: spool })
     }
 
@@ -86,9 +103,9 @@ impl Input {
             Input::Spooled { file, .. } => {
                 let mut file = file
                     .try_clone()
-                    .map_err(|err| CliError::new(Exit::Io, format!("--input -: could not read the spooled stdin: {err}")))?;
+                    .map_err(|err| CliError::new(Exit::Io, format!("could not read the spooled input: {err}")))?;
                 file.seek(SeekFrom::Start(0))
-                    .map_err(|err| CliError::new(Exit::Io, format!("--input -: could not read the spooled stdin: {err}")))?;
+                    .map_err(|err| CliError::new(Exit::Io, format!("could not read the spooled input: {err}")))?;
                 Ok(Box::new(file))
             }
         }
@@ -171,7 +188,7 @@ impl Rows {
         let mut header_hash = None;
         let source = match format {
             InputFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new().from_reader(QuoteTracker::new(input));
+                let mut reader = csv::ReaderBuilder::new().from_reader(QuoteTracker::new(input, MAX_ROW_BYTES));
                 let headers: Vec<String> = reader
                     .byte_headers()
                     .map_err(|err| CliError::new(Exit::Input, format!("{shown}: the header row cannot be read: {err}")))?
@@ -207,6 +224,11 @@ impl Rows {
             number: 0,
             header_hash,
         })
+    }
+
+    /// How many rows were read so far.
+    pub fn rows_read(&self) -> u64 {
+        self.number
     }
 
     /// SHA-256 of a CSV input's column names (hex), which the journal's header records.
@@ -247,6 +269,9 @@ impl Rows {
                             .csv_content(headers, record)
                             .map_err(|problem| format!("{shown}: row {number} (line {line}): {problem}"))
                     }
+                    Err(err) if matches!(err.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData) => {
+                        return Err(CliError::new(Exit::Input, format!("{shown}: {err}; nothing was sent")));
+                    }
                     Err(err) if err.is_io_error() => {
                         return Err(CliError::new(
                             Exit::Io,
@@ -269,14 +294,25 @@ impl Rows {
             }
             Source::Jsonl { reader, line, buffer } => loop {
                 buffer.clear();
-                let read = reader.read_until(b'\n', buffer).map_err(|err| {
-                    CliError::new(
-                        Exit::Io,
-                        format!("{shown}: reading stopped at line {}: {err}", *line + 1),
-                    )
-                })?;
+                let read = std::io::Read::take(&mut *reader, MAX_ROW_BYTES + 1)
+                    .read_until(b'\n', buffer)
+                    .map_err(|err| {
+                        CliError::new(
+                            Exit::Io,
+                            format!("{shown}: reading stopped at line {}: {err}", *line + 1),
+                        )
+                    })?;
                 if read == 0 {
                     return Ok(None);
+                }
+                if read as u64 > MAX_ROW_BYTES {
+                    return Err(CliError::new(
+                        Exit::Input,
+                        format!(
+                            "{shown}: line {} is longer than {MAX_ROW_BYTES} bytes; nothing was sent",
+                            *line + 1
+                        ),
+                    ));
                 }
                 *line += 1;
                 if buffer.trim_ascii().is_empty() {

@@ -12,6 +12,7 @@ use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 mod bulk;
 #[path = "refold/journal.rs"]
 mod journal;
+#[cfg(unix)]
 #[path = "refold/snapshot_files.rs"]
 mod snapshot_files;
 #[path = "refold/values.rs"]

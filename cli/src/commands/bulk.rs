@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 use crate::args::{BulkArgs, InputFormat};
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::failure::Reached;
 use crate::journal::{self, Entry, Header, LinkedAccountOf, Outcome, Prior};
 use crate::journal_file::JournalFile;
 use crate::prepass;
@@ -112,6 +113,7 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     let journal_path = journal.path().to_owned();
     let run = Arc::new(Run {
         rows: Mutex::new(Rows::new(input.reader()?, &shown, format, typing)?),
+        expected_rows: checked.rows,
         journal: Mutex::new(journal),
         prior: replay.rows,
         prior_reasons: replay.reasons,
@@ -223,6 +225,8 @@ struct ResendPolicy {
 /// signal handler.
 struct Run {
     rows: Mutex<Rows>,
+    /// The rows the pre-pass read: the run must read as many.
+    expected_rows: u64,
     journal: Mutex<JournalFile>,
     prior: HashMap<u64, Prior>,
     prior_reasons: Vec<String>,
@@ -245,8 +249,8 @@ struct Run {
 struct InFlight {
     row: u64,
     hash: String,
-    /// The `sent` line is written: the request may reach Refold.
-    sent: bool,
+    /// How far it got: `Sent` once its `sent` line is written.
+    reached: Reached,
 }
 
 #[derive(Default)]
@@ -323,11 +327,27 @@ impl Run {
             if self.stop.load(Ordering::SeqCst) {
                 return None;
             }
-            let row = match lock(&self.rows).next_row() {
+            let mut rows = lock(&self.rows);
+            let row = match rows.next_row() {
                 Ok(Some(row)) => row,
-                Ok(None) => return None,
-                Err(err) => return self.fail(err),
+                Ok(None) if rows.rows_read() == self.expected_rows => return None,
+                Ok(None) => {
+                    let read = rows.rows_read();
+                    drop(rows);
+                    return self.fail(CliError::new(
+                        Exit::Input,
+                        format!(
+                            "the input changed while the run was reading it: the check read {} rows, the run {read}",
+                            self.expected_rows
+                        ),
+                    ));
+                }
+                Err(err) => {
+                    drop(rows);
+                    return self.fail(err);
+                }
             };
+            drop(rows);
             let content = match row.content {
                 Ok(content) => content,
                 // The pre-pass read this row fine: the file changed under the run.
@@ -400,7 +420,7 @@ impl Run {
             InFlight {
                 row: number,
                 hash: rows::hex(&hash),
-                sent: false,
+                reached: Reached::NotSent,
             },
         );
         Some(RowCall {
@@ -421,11 +441,12 @@ impl Run {
         };
         match lock(&self.journal).append(&Entry::new(item.row, &item.hash, Outcome::Sent)) {
             Ok(()) => {
-                item.sent = true;
+                item.reached = Reached::Sent;
                 self.tally.sent.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
             Err(err) => {
+                item.reached = Reached::HookRefused;
                 let reason = err.to_string();
                 drop(in_flight);
                 self.fail(err);
@@ -453,7 +474,7 @@ impl Run {
                 entry
             }
             Err(err) => {
-                let entry = crate::failure::entry(item.row, &item.hash, &err, item.sent);
+                let entry = crate::failure::entry(item.row, &item.hash, &err, item.reached);
                 if entry.outcome == Some(Outcome::Unknown) {
                     self.tally.unknown.fetch_add(1, Ordering::Relaxed);
                     lock(&self.report).unknown_rows.push(item.row);

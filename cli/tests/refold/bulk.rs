@@ -400,3 +400,40 @@ async fn unknown_rows_are_listed_not_resent_unless_resend_unknown_is_given() {
     assert_eq!(outcomes[&1], "failed");
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_past_16_mib_is_refused_and_nothing_is_sent() {
+    let emulator = Emulator::start().await.unwrap();
+    let dir = TempDir::new("bulk-huge-row");
+    let endless = "x".repeat(17 << 20);
+    dir.write("endless.csv", &format!("email\nrow1@example.com\n\"{endless}"));
+    let output = bulk(&dir.0, &emulator, "create_contact", "endless.csv", &[]);
+    assert_exit(&output, 6);
+    assert_contains(&stderr(&output), "the row starting on line 3 is longer than 16777216 bytes");
+    dir.write("endless.jsonl", &format!("{{\"email\":\"row1@example.com\"}}\n{{\"email\":\"{endless}\"}}\n"));
+    let output = bulk(&dir.0, &emulator, "create_contact", "endless.jsonl", &[]);
+    assert_exit(&output, 6);
+    assert_contains(&stderr(&output), "endless.jsonl: line 2 is longer than 16777216 bytes");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipe_as_input_is_read_once_into_a_spool_and_every_row_is_sent() {
+    let emulator = Emulator::start().await.unwrap();
+    let dir = TempDir::new("bulk-fifo-input");
+    let fifo = dir.0.join("rows.csv");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = std::thread::spawn(move || std::fs::write(fifo, contacts_csv(30)).unwrap());
+    let output = bulk(
+        &dir.0,
+        &emulator,
+        "create_contact",
+        "rows.csv",
+        &["--journal", "rows.journal.jsonl"],
+    );
+    writer.join().unwrap();
+    assert_exit(&output, 0);
+    assert_contains(&stderr(&output), "30 rows sent; 30 succeeded");
+    assert_eq!(emulator.executed_count("hubspot", "create_contact"), 30);
+}
