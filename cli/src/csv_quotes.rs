@@ -164,7 +164,11 @@ mod tests {
         let mut tracker = QuoteTracker::new(&b"a\n1\n\"22222222222\n3\n"[..], 8);
         let err = std::io::copy(&mut tracker, &mut std::io::sink()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(err.to_string().contains("the row starting on line 3 is longer than 8 bytes"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("the row starting on line 3 is longer than 8 bytes"),
+            "{err}"
+        );
         let mut fits = QuoteTracker::new(&b"a\n1234567\n1234567\n"[..], 8);
         std::io::copy(&mut fits, &mut std::io::sink()).unwrap();
     }
@@ -189,7 +193,7 @@ mod tests {
                 last = record.clone();
             }
             // Every case ends with a newline, which only a quoted field left open can contain.
-            let runs_to_end = last.iter().last().unwrap_or_default().ends_with(b"\n");
+            let runs_to_end = last.iter().next_back().unwrap_or_default().ends_with(b"\n");
             assert_eq!(
                 unclosed(case).is_some(),
                 runs_to_end,

@@ -35,11 +35,7 @@ pub fn split_pair(arg: &str) -> Result<(&str, &str), CliError> {
 /// [`Exit::Usage`] for a malformed or repeated pair. [`Exit::Refused`] listing every parameter
 /// the schema does not have, every required one that is missing and every value of the wrong
 /// type, with the schema's parameters.
-pub fn parameters(
-    schema: Option<&Snapshot>,
-    base: Params,
-    pairs: &[String],
-) -> Result<Params, CliError> {
+pub fn parameters(schema: Option<&Snapshot>, base: Params, pairs: &[String]) -> Result<Params, CliError> {
     let mut seen = BTreeSet::new();
     let mut split = Vec::new();
     for arg in pairs {
@@ -131,7 +127,9 @@ fn typed(parameter: &Parameter, value: &str) -> Result<Box<RawValue>, String> {
     match &parameter.param_type {
         // Kept as the text given, so no digit is lost to a float.
         ParamType::Number => json_text::number(value).ok_or_else(|| {
-            format!("`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {name}=10 or {name}=2.5")
+            format!(
+                "`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {name}=10 or {name}=2.5"
+            )
         }),
         ParamType::Boolean => match value {
             "true" => Ok(json_text::boolean(true)),
@@ -141,7 +139,9 @@ fn typed(parameter: &Parameter, value: &str) -> Result<Box<RawValue>, String> {
             )),
         },
         ParamType::Json => json_text::parse(value).map_err(|err| {
-            format!("`{name}` is a json parameter, and {value:?} is not JSON ({err}): quote a string as {name}='\"text\"'")
+            format!(
+                "`{name}` is a json parameter, and {value:?} is not JSON ({err}): quote a string as {name}='\"text\"'"
+            )
         }),
         _ => Ok(json_text::string(value)),
     }

@@ -213,7 +213,10 @@ mod tests {
         drop(journal);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(&format!("{header}{sent}{{\"row\":1,")), "{text}");
-        assert!(text.ends_with("\"outcome\":\"succeeded\",\"may_have_executed\":false}\n"), "{text}");
+        assert!(
+            text.ends_with("\"outcome\":\"succeeded\",\"may_have_executed\":false}\n"),
+            "{text}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -167,10 +167,7 @@ mod tests {
     #[test]
     fn objects_keep_nested_numbers_and_lose_only_whitespace() {
         let params = object(r#" { "b" : [ { "id" : 99999999999999999999 } ] , "a" : "x  y" } "#).unwrap();
-        assert_eq!(
-            to_text(&params),
-            r#"{"a":"x  y","b":[{"id":99999999999999999999}]}"#
-        );
+        assert_eq!(to_text(&params), r#"{"a":"x  y","b":[{"id":99999999999999999999}]}"#);
         assert!(object("[1]").unwrap_err().contains("an array rather than an object"));
         assert!(object("{").unwrap_err().starts_with("not valid JSON"));
     }

@@ -46,7 +46,10 @@ pub enum Input {
     File(PathBuf),
     /// Stdin, copied to a temporary file that is already unlinked where the system allows it
     /// (Unix), else removed when the run ends.
-    Spooled { file: File, path: PathBuf },
+    Spooled {
+        file: File,
+        path: PathBuf,
+    },
 }
 
 impl Input {
@@ -184,14 +187,21 @@ impl Rows {
     ///
     /// [`Exit::Input`] for an unreadable header, an unknown column, a missing required column or
     /// a missing linked account column, naming them; nothing is sent.
-    pub fn new(input: Box<dyn Read + Send>, shown: &str, format: InputFormat, typing: Typing) -> Result<Rows, CliError> {
+    pub fn new(
+        input: Box<dyn Read + Send>,
+        shown: &str,
+        format: InputFormat,
+        typing: Typing,
+    ) -> Result<Rows, CliError> {
         let mut header_hash = None;
         let source = match format {
             InputFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new().from_reader(QuoteTracker::new(input, MAX_ROW_BYTES));
                 let headers: Vec<String> = reader
                     .byte_headers()
-                    .map_err(|err| CliError::new(Exit::Input, format!("{shown}: the header row cannot be read: {err}")))?
+                    .map_err(|err| {
+                        CliError::new(Exit::Input, format!("{shown}: the header row cannot be read: {err}"))
+                    })?
                     .iter()
                     .enumerate()
                     .map(|(index, header)| {
@@ -203,7 +213,12 @@ impl Rows {
                         })
                     })
                     .collect::<Result<_, _>>()?;
-                check_header(shown, &headers, typing.schema.as_ref(), typing.account_column.as_deref())?;
+                check_header(
+                    shown,
+                    &headers,
+                    typing.schema.as_ref(),
+                    typing.account_column.as_deref(),
+                )?;
                 header_hash = Some(hash_hex(headers.iter().map(String::as_str)));
                 Source::Csv {
                     reader,
@@ -269,7 +284,8 @@ impl Rows {
                             .csv_content(headers, record)
                             .map_err(|problem| format!("{shown}: row {number} (line {line}): {problem}"))
                     }
-                    Err(err) if matches!(err.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData) => {
+                    Err(err) if matches!(err.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData) =>
+                    {
                         return Err(CliError::new(Exit::Input, format!("{shown}: {err}; nothing was sent")));
                     }
                     Err(err) if err.is_io_error() => {
@@ -404,13 +420,13 @@ fn check_header(
             problems.push(format!("column {} `{header}` appears twice", index + 1));
         }
     }
-    if let Some(column) = account_column {
-        if !headers.iter().any(|h| h == column) {
-            problems.push(format!(
-                "--linked-account-column `{column}` is not a column (the header has: {})",
-                headers.join(", ")
-            ));
-        }
+    if let Some(column) = account_column
+        && !headers.iter().any(|h| h == column)
+    {
+        problems.push(format!(
+            "--linked-account-column `{column}` is not a column (the header has: {})",
+            headers.join(", ")
+        ));
     }
     if let Some(schema) = schema {
         for (index, header) in headers.iter().enumerate() {

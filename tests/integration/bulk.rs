@@ -389,10 +389,13 @@ struct AtHook {
     own_request_seen: bool,
 }
 
+/// What every hook call saw, shared with the test.
+type HookLog = Arc<std::sync::Mutex<Vec<AtHook>>>;
+
 fn hook_log(
     emulator: &Arc<Emulator>,
 ) -> (
-    Arc<std::sync::Mutex<Vec<AtHook>>>,
+    HookLog,
     impl Fn(usize) -> std::future::Ready<Result<(), String>> + Send + Sync + 'static,
 ) {
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -401,9 +404,9 @@ fn hook_log(
     let hook = move |index: usize| {
         let requests = emulator.requests();
         let email = format!("u{index}@example.com");
-        let own_request_seen = requests
-            .iter()
-            .any(|request| request.path.ends_with("/execute") && request.body_json().is_ok_and(|b| b["email"] == email));
+        let own_request_seen = requests.iter().any(|request| {
+            request.path.ends_with("/execute") && request.body_json().is_ok_and(|b| b["email"] == email)
+        });
         record.lock().unwrap().push(AtHook {
             index,
             paths_before: requests.iter().map(|request| request.path.clone()).collect(),
@@ -425,7 +428,11 @@ async fn the_send_hook_runs_once_per_item_before_the_server_receives_its_request
     let client = client_for(&emulator);
     let (log, hook) = hook_log(&emulator);
     let results: Vec<_> = client
-        .execute_all_with_hook((0..20).map(create), BulkOptions::default().concurrency(concurrency(4)), hook)
+        .execute_all_with_hook(
+            (0..20).map(create),
+            BulkOptions::default().concurrency(concurrency(4)),
+            hook,
+        )
         .collect()
         .await;
     assert!(results.iter().all(|(_, result)| result.is_ok()), "{results:?}");
@@ -434,7 +441,11 @@ async fn the_send_hook_runs_once_per_item_before_the_server_receives_its_request
     indices.sort_unstable();
     assert_eq!(indices, (0..20).collect::<Vec<_>>(), "once per item");
     for at in log.iter() {
-        assert!(!at.own_request_seen, "item {} reached the server before its hook", at.index);
+        assert!(
+            !at.own_request_seen,
+            "item {} reached the server before its hook",
+            at.index
+        );
     }
     assert_eq!(execute_attempts(&emulator), 23);
 }
@@ -451,7 +462,11 @@ async fn an_item_that_never_gets_past_the_rate_limiter_never_has_its_hook_called
         .unwrap();
     let (log, hook) = hook_log(&emulator);
     let results: Vec<_> = client
-        .execute_all_with_hook((0..4).map(create), BulkOptions::default().concurrency(concurrency(4)), hook)
+        .execute_all_with_hook(
+            (0..4).map(create),
+            BulkOptions::default().concurrency(concurrency(4)),
+            hook,
+        )
         .collect()
         .await;
     let sent: Vec<usize> = results
@@ -475,17 +490,23 @@ async fn the_send_hook_runs_after_a_managed_token_mint_and_its_error_keeps_the_i
     let client = builder_for(&emulator).managed_session_tokens(true).build().unwrap();
     let (log, hook) = hook_log(&emulator);
     let results: Vec<_> = client
-        .execute_all_with_hook((0..3).map(create), BulkOptions::default().concurrency(concurrency(1)), hook)
+        .execute_all_with_hook(
+            (0..3).map(create),
+            BulkOptions::default().concurrency(concurrency(1)),
+            hook,
+        )
         .collect()
         .await;
     assert!(results.iter().all(|(_, result)| result.is_ok()), "{results:?}");
-    let log = log.lock().unwrap();
-    assert_eq!(log.len(), 3);
-    assert!(
-        log[0].paths_before.iter().any(|path| path.ends_with("/session-token")),
-        "the first item's hook ran after its token was minted: {:?}",
-        log[0].paths_before
-    );
+    {
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 3);
+        assert!(
+            log[0].paths_before.iter().any(|path| path.ends_with("/session-token")),
+            "the first item's hook ran after its token was minted: {:?}",
+            log[0].paths_before
+        );
+    }
 
     // A failing hook: that item is not sent and says why; the others go on.
     let failing = |index: usize| std::future::ready(if index == 1 { Err("the journal is full") } else { Ok(()) });
@@ -498,7 +519,12 @@ async fn the_send_hook_runs_after_a_managed_token_mint_and_its_error_keeps_the_i
         .collect();
     let refused = results[&1].as_ref().unwrap_err();
     assert!(matches!(refused, refold::Error::InvalidRequest { .. }), "{refused:?}");
-    assert!(refused.to_string().contains("kept item 1 from being sent: the journal is full"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("kept item 1 from being sent: the journal is full"),
+        "{refused}"
+    );
     assert!(!refused.may_have_executed());
     assert!(results[&0].is_ok() && results[&2].is_ok());
     assert_eq!(execute_attempts(&emulator) - before, 2);
@@ -508,7 +534,11 @@ async fn the_send_hook_runs_after_a_managed_token_mint_and_its_error_keeps_the_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hooked_and_plain_runs_give_the_same_results() {
     let emulator = Emulator::start().await.unwrap();
-    emulator.set_random_faults(0.3, 17, vec![Fault::refold_error(400), Fault::Delay(Duration::from_millis(5))]);
+    emulator.set_random_faults(
+        0.3,
+        17,
+        vec![Fault::refold_error(400), Fault::Delay(Duration::from_millis(5))],
+    );
     let client = client_for(&emulator);
     let outcome = |result: &Result<refold::ActionResponse<serde_json::Value>, refold::Error>| match result {
         Ok(reply) => format!("ok {}", reply.data["properties"]["email"]),
@@ -519,14 +549,23 @@ async fn hooked_and_plain_runs_give_the_same_results() {
         .map(|(index, result)| (index, outcome(&result)))
         .collect()
         .await;
-    emulator.set_random_faults(0.3, 17, vec![Fault::refold_error(400), Fault::Delay(Duration::from_millis(5))]);
+    emulator.set_random_faults(
+        0.3,
+        17,
+        vec![Fault::refold_error(400), Fault::Delay(Duration::from_millis(5))],
+    );
     let hooked: BTreeMap<usize, String> = client
         .execute_all_with_hook(
             (0..50).map(|n| create(n + 100)),
             BulkOptions::default().concurrency(concurrency(1)),
             |_| std::future::ready(Ok::<(), String>(())),
         )
-        .map(|(index, result)| (index, outcome(&result).replace(&format!("u{}@", index + 100), &format!("u{index}@"))))
+        .map(|(index, result)| {
+            (
+                index,
+                outcome(&result).replace(&format!("u{}@", index + 100), &format!("u{index}@")),
+            )
+        })
         .collect()
         .await;
     assert_eq!(plain, hooked);

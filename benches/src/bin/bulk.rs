@@ -303,5 +303,10 @@ async fn peak_rss(cli: &Path, work: &Path, rows: usize) -> (u64, Duration, Durat
     })
     .await
     .unwrap();
-    (children_max_rss_kib(), started.elapsed(), checked_in, status.to_string())
+    (
+        children_max_rss_kib(),
+        started.elapsed(),
+        checked_in,
+        status.to_string(),
+    )
 }

@@ -138,7 +138,8 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
 
     let interrupted = Arc::new(AtomicBool::new(false));
     tokio::spawn(stop_on_ctrl_c(Arc::clone(&run), Arc::clone(&interrupted)));
-    let plain = (!std::io::stderr().is_terminal()).then(|| tokio::spawn(plain_progress(Arc::clone(&run), checked.rows)));
+    let plain =
+        (!std::io::stderr().is_terminal()).then(|| tokio::spawn(plain_progress(Arc::clone(&run), checked.rows)));
 
     let concurrency = NonZeroUsize::new(args.concurrency as usize).expect("clap keeps it at 1 or more");
     let items = std::iter::from_fn({
@@ -149,11 +150,7 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         let run = Arc::clone(&run);
         move |index: usize| std::future::ready(run.journal_sent(index))
     };
-    let mut results = client.execute_all_with_hook(
-        items,
-        BulkOptions::default().concurrency(concurrency),
-        before_send,
-    );
+    let mut results = client.execute_all_with_hook(items, BulkOptions::default().concurrency(concurrency), before_send);
     // Every result is journaled, even after a fatal error: the calls in flight finish.
     while let Some((index, result)) = results.next().await {
         run.finish(index, result);

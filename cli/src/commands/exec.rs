@@ -78,12 +78,11 @@ pub(super) async fn schema(
     if source.no_schema {
         return Ok(None);
     }
-    if !source.fetch {
-        if let Some(dir) = super::schema_dir(&super::current_dir()?) {
-            if let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)? {
-                return Ok(Some(snapshot));
-            }
-        }
+    if !source.fetch
+        && let Some(dir) = super::schema_dir(&super::current_dir()?)
+        && let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)?
+    {
+        return Ok(Some(snapshot));
     }
     let parameters = client
         .action_parameters(slug, action_id)

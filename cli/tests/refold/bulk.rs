@@ -249,7 +249,10 @@ async fn a_bad_input_is_refused_before_anything_is_sent_naming_every_bad_row() {
     let output = bulk(&dir.0, &emulator, "create_deal", "deals.csv", &[]);
     assert_exit(&output, 6);
     let err = stderr(&output);
-    assert_contains(&err, "deals.csv: the input was refused, nothing was sent: 3 problems in 5 rows");
+    assert_contains(
+        &err,
+        "deals.csv: the input was refused, nothing was sent: 3 problems in 5 rows",
+    );
     assert_contains(&err, "deals.csv: row 2 (line 3): a malformed CSV line");
     assert_contains(&err, "deals.csv: row 3 (line 4): ");
     assert_contains(&err, "`amount` is a number parameter, and \"ten\" is not a JSON number");
@@ -307,7 +310,10 @@ async fn an_unclosed_quote_on_row_2_of_5_sends_nothing_and_names_its_line() {
     let output = bulk(&dir.0, &emulator, "create_contact", "contacts.csv", &[]);
     assert_exit(&output, 6);
     let err = stderr(&output);
-    assert_contains(&err, "contacts.csv: line 3: a quote opens a value here and is never closed");
+    assert_contains(
+        &err,
+        "contacts.csv: line 3: a quote opens a value here and is never closed",
+    );
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0, "{err}");
 
     // Where the field count happens to fit (one column), the csv crate reports nothing at all:
@@ -319,9 +325,16 @@ async fn an_unclosed_quote_on_row_2_of_5_sends_nothing_and_names_its_line() {
     let output = bulk(&dir.0, &emulator, "create_contact", "emails.csv", &[]);
     assert_exit(&output, 6);
     let err = stderr(&output);
-    assert_contains(&err, "emails.csv: line 3: a quote opens a value here and is never closed");
+    assert_contains(
+        &err,
+        "emails.csv: line 3: a quote opens a value here and is never closed",
+    );
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0, "{err}");
-    let execute_requests = emulator.requests().iter().filter(|r| r.path.ends_with("/execute")).count();
+    let execute_requests = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/execute"))
+        .count();
     assert_eq!(execute_requests, 0);
 }
 
@@ -409,8 +422,14 @@ async fn a_row_past_16_mib_is_refused_and_nothing_is_sent() {
     dir.write("endless.csv", &format!("email\nrow1@example.com\n\"{endless}"));
     let output = bulk(&dir.0, &emulator, "create_contact", "endless.csv", &[]);
     assert_exit(&output, 6);
-    assert_contains(&stderr(&output), "the row starting on line 3 is longer than 16777216 bytes");
-    dir.write("endless.jsonl", &format!("{{\"email\":\"row1@example.com\"}}\n{{\"email\":\"{endless}\"}}\n"));
+    assert_contains(
+        &stderr(&output),
+        "the row starting on line 3 is longer than 16777216 bytes",
+    );
+    dir.write(
+        "endless.jsonl",
+        &format!("{{\"email\":\"row1@example.com\"}}\n{{\"email\":\"{endless}\"}}\n"),
+    );
     let output = bulk(&dir.0, &emulator, "create_contact", "endless.jsonl", &[]);
     assert_exit(&output, 6);
     assert_contains(&stderr(&output), "endless.jsonl: line 2 is longer than 16777216 bytes");

@@ -82,9 +82,7 @@ async fn a_second_run_on_a_journal_in_use_is_refused_at_once_and_every_email_run
     // Both started at the same instant, on a fresh journal: one runs, the other is refused.
     let fresh = TempDir::new("journal-lock-race");
     fresh.write("c200.csv", &contacts_csv(200).replace("@example.com", "@race.example"));
-    let racers: Vec<_> = (0..2)
-        .map(|_| spawn(&fresh.0, &emulator, "c200.csv", &rate))
-        .collect();
+    let racers: Vec<_> = (0..2).map(|_| spawn(&fresh.0, &emulator, "c200.csv", &rate)).collect();
     let mut codes: Vec<i32> = racers
         .into_iter()
         .map(|child| child.wait_with_output().unwrap().status.code().unwrap())
@@ -144,16 +142,28 @@ async fn a_resume_of_another_action_app_or_linked_account_is_refused_and_sends_n
         &["--input", "c20.csv", "--resume", "--no-schema"],
     );
     assert_exit(&other_app, 17);
-    assert_contains(&stderr(&other_app), "the app: the journal's is hubspot, this run's is salesforce");
+    assert_contains(
+        &stderr(&other_app),
+        "the app: the journal's is hubspot, this run's is salesforce",
+    );
     let other_account = bulk_of(
         &dir.0,
         &emulator,
         "hubspot",
         "create_contact",
-        &["--input", "c20.csv", "--resume", "--linked-account-id", "bob@example.com"],
+        &[
+            "--input",
+            "c20.csv",
+            "--resume",
+            "--linked-account-id",
+            "bob@example.com",
+        ],
     );
     assert_exit(&other_account, 17);
-    assert_contains(&stderr(&other_account), "this run's is linked account \"bob@example.com\"");
+    assert_contains(
+        &stderr(&other_account),
+        "this run's is linked account \"bob@example.com\"",
+    );
     assert_eq!(emulator.executed_count("hubspot", "create_deal"), 0);
     assert_eq!(emulator.executed_count("salesforce", "create_contact"), 0);
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 20);
@@ -164,7 +174,13 @@ async fn a_resume_of_another_action_app_or_linked_account_is_refused_and_sends_n
     assert_eq!(executes, 0);
 
     // Stdin has no file to keep a journal beside: it needs its own.
-    let piped = bulk_of(&dir.0, &emulator, "hubspot", "get_contact", &["--input", "-", "--format", "csv"]);
+    let piped = bulk_of(
+        &dir.0,
+        &emulator,
+        "hubspot",
+        "get_contact",
+        &["--input", "-", "--format", "csv"],
+    );
     assert_exit(&piped, 2);
     assert_contains(&stderr(&piped), "--input - needs --journal FILE");
 }
@@ -177,7 +193,13 @@ async fn a_409_row_keeps_its_evidence_is_not_resent_by_resume_and_is_resent_with
     assert_exit(&bulk(&dir.0, &emulator, "create_contact", "c3.csv", &[]), 0);
 
     // The same contacts again, journaled apart: HubSpot refuses each as a duplicate.
-    let again = bulk(&dir.0, &emulator, "create_contact", "c3.csv", &["--journal", "again.jsonl"]);
+    let again = bulk(
+        &dir.0,
+        &emulator,
+        "create_contact",
+        "c3.csv",
+        &["--journal", "again.jsonl"],
+    );
     assert_exit(&again, 14);
     let err = stderr(&again);
     assert_contains(&err, "3 rows sent; 0 succeeded, 3 failed");
@@ -234,7 +256,12 @@ async fn throttled_rows_certainly_not_run_are_resent_by_resume() {
     assert_exit(&first, 14);
     assert_contains(&stderr(&first), "throttled by Refold (429): 2 (rows 1, 2)");
     let entries = journal(&dir.0.join("c2.csv.journal.jsonl"));
-    assert!(entries.iter().filter(|e| e["outcome"] == "failed").all(|e| e["resend"] == true));
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e["outcome"] == "failed")
+            .all(|e| e["resend"] == true)
+    );
 
     let resumed = bulk(&dir.0, &emulator, "create_contact", "c2.csv", &["--resume"]);
     assert_exit(&resumed, 0);
@@ -264,7 +291,9 @@ async fn a_journal_with_a_torn_last_line_resumes_and_the_row_it_finished_is_unkn
     let err = stderr(&resumed);
     assert_contains(
         &err,
-        &format!("line {torn_line} was cut off mid-write (a crash or a full disk) and was dropped; it finished row 5, which was sent, so row 5's outcome is unknown"),
+        &format!(
+            "line {torn_line} was cut off mid-write (a crash or a full disk) and was dropped; it finished row 5, which was sent, so row 5's outcome is unknown"
+        ),
     );
     assert_contains(&err, "0 rows sent");
     assert_contains(&err, "4 skipped (succeeded before)");
@@ -347,7 +376,11 @@ async fn a_full_disk_stops_the_run_with_no_half_line_and_the_journal_resumes() {
     assert_contains(&err, "the journal still ends at its last whole line");
     assert_contains(&err, "the run stopped");
     let text = std::fs::read_to_string(&journal_path).unwrap();
-    assert!(text.ends_with('\n'), "a half line was left: {:?}", &text[text.len() - 40..]);
+    assert!(
+        text.ends_with('\n'),
+        "a half line was left: {:?}",
+        &text[text.len() - 40..]
+    );
     let entries = journal(&journal_path);
     let sent_rows: BTreeSet<u64> = entries
         .iter()
@@ -365,9 +398,8 @@ async fn a_full_disk_stops_the_run_with_no_half_line_and_the_journal_resumes() {
     );
     let stopped_at = sent_rows.len();
 
-    match &disk {
-        Some(disk) => disk.grow(),
-        None => {}
+    if let Some(disk) = &disk {
+        disk.grow();
     }
     let resumed = bulk(
         &dir.0,
@@ -387,11 +419,19 @@ async fn a_full_disk_stops_the_run_with_no_half_line_and_the_journal_resumes() {
     assert_eq!(succeeded + unknown.len(), ROWS, "{err}");
     let runs = runs_per_email(&emulator);
     assert!(runs.values().all(|n| *n == 1), "an email ran twice");
-    assert_eq!(runs.len(), ROWS, "every row ran once, the unknown ones in the first run");
+    assert_eq!(
+        runs.len(),
+        ROWS,
+        "every row ran once, the unknown ones in the first run"
+    );
     assert_exit(&resumed, if unknown.is_empty() { 0 } else { 14 });
     eprintln!(
         "write error ({}): stopped after {stopped_at} rows sent, {} unknown after resume, 0 duplicates",
-        if disk.is_some() { "ENOSPC on a 64 KiB tmpfs" } else { "EFBIG from RLIMIT_FSIZE" },
+        if disk.is_some() {
+            "ENOSPC on a 64 KiB tmpfs"
+        } else {
+            "EFBIG from RLIMIT_FSIZE"
+        },
         unknown.len()
     );
 }
@@ -476,8 +516,15 @@ async fn dry_run_checks_the_input_previews_the_first_request_and_sends_nothing()
     dir.write("bad.csv", "email,firstname\nrow1@example.com,\"Ada\n");
     let output = bulk(&dir.0, &emulator, "create_contact", "bad.csv", &["--dry-run"]);
     assert_exit(&output, 6);
-    assert_contains(&stderr(&output), "line 2: a quote opens a value here and is never closed");
-    let executes = emulator.requests().iter().filter(|r| r.path.ends_with("/execute")).count();
+    assert_contains(
+        &stderr(&output),
+        "line 2: a quote opens a value here and is never closed",
+    );
+    let executes = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/execute"))
+        .count();
     assert_eq!(executes, 0);
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
 }

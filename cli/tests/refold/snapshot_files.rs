@@ -50,8 +50,21 @@ async fn a_fifo_or_a_link_to_dev_zero_as_a_snapshot_is_an_error_not_a_hang() {
             dev_zero(&snapshot);
         }
         for args in [
-            &["exec", "hubspot", "create_contact", "email=ada@example.com", "--dry-run"][..],
-            &["bulk", "hubspot", "create_contact", "--input", "contacts.csv", "--dry-run"],
+            &[
+                "exec",
+                "hubspot",
+                "create_contact",
+                "email=ada@example.com",
+                "--dry-run",
+            ][..],
+            &[
+                "bulk",
+                "hubspot",
+                "create_contact",
+                "--input",
+                "contacts.csv",
+                "--dry-run",
+            ],
             &["prepare", "--check"],
         ] {
             let output = refold_within(&package.0, &emulator, args);

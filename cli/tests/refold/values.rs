@@ -45,7 +45,11 @@ async fn exec_pairs_and_json_send_numbers_with_their_exact_digits() {
     assert_exit(&preview, 0);
     assert_contains(&stdout(&preview), &format!("\"amount\":{HUGE}"));
 
-    let sent = refold_in(&dir.0, &emulator, &["exec", "hubspot", "create_deal", "dealname=x", &amount]);
+    let sent = refold_in(
+        &dir.0,
+        &emulator,
+        &["exec", "hubspot", "create_deal", "dealname=x", &amount],
+    );
     assert_exit(&sent, 0);
     dir.write(
         "deal.json",
@@ -53,7 +57,11 @@ async fn exec_pairs_and_json_send_numbers_with_their_exact_digits() {
             r#"{{ "dealname": "y", "amount": {PAST_U64}, "associations": [ {{ "id": {HUGE}, "weight": {LONG_DECIMAL} }} ] }}"#
         ),
     );
-    let from_json = refold_in(&dir.0, &emulator, &["exec", "hubspot", "create_deal", "--json", "deal.json"]);
+    let from_json = refold_in(
+        &dir.0,
+        &emulator,
+        &["exec", "hubspot", "create_deal", "--json", "deal.json"],
+    );
     assert_exit(&from_json, 0);
     let bodies = bodies(&emulator);
     assert_eq!(bodies.len(), 2, "{bodies:?}");
@@ -77,14 +85,26 @@ async fn bulk_csv_and_json_lines_send_numbers_with_their_exact_digits() {
     let csv = refold_in(
         &dir.0,
         &emulator,
-        &["bulk", "hubspot", "create_deal", "--input", "deals.csv", "--concurrency", "1"],
+        &[
+            "bulk",
+            "hubspot",
+            "create_deal",
+            "--input",
+            "deals.csv",
+            "--concurrency",
+            "1",
+        ],
     );
     assert_exit(&csv, 0);
     dir.write(
         "deals.jsonl",
         &format!("{{\"dealname\":\"C\",\"amount\":{PAST_U64},\"associations\":[{{\"id\":{HUGE}}}]}}\n"),
     );
-    let jsonl = refold_in(&dir.0, &emulator, &["bulk", "hubspot", "create_deal", "--input", "deals.jsonl"]);
+    let jsonl = refold_in(
+        &dir.0,
+        &emulator,
+        &["bulk", "hubspot", "create_deal", "--input", "deals.jsonl"],
+    );
     assert_exit(&jsonl, 0);
     // Without a schema, JSON Lines values keep their types and their text.
     dir.write("raw.jsonl", &format!("{{\"dealname\":\"D\",\"amount\":{HUGE}}}\n"));
