@@ -527,4 +527,24 @@ async fn dry_run_checks_the_input_previews_the_first_request_and_sends_nothing()
         .count();
     assert_eq!(executes, 0);
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
+
+    // Without a schema to fetch, a dry run makes no request at all, good input or bad.
+    emulator.clear_requests();
+    let good = bulk(
+        &dir.0,
+        &emulator,
+        "create_contact",
+        "c3.csv",
+        &["--dry-run", "--no-schema"],
+    );
+    assert_exit(&good, 0);
+    let bad = bulk(
+        &dir.0,
+        &emulator,
+        "create_contact",
+        "bad.csv",
+        &["--dry-run", "--no-schema"],
+    );
+    assert_exit(&bad, 6);
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }
