@@ -31,15 +31,14 @@ pub struct JournalFile {
 }
 
 impl JournalFile {
-    /// Opens (creating) and locks the journal at `path`, then reads it, cutting off a torn last
-    /// line with a warning on stderr.
+    /// Opens (creating) and locks the journal at `path`.
     ///
     /// # Errors
     ///
     /// [`Exit::JournalBusy`] when another process holds the lock; [`Exit::Io`] when the file
-    /// cannot be opened, locked, read or repaired; the errors of [`journal::replay`].
-    pub fn open_locked(path: &Path) -> Result<(JournalFile, Replay), CliError> {
-        let mut file = OpenOptions::new()
+    /// cannot be opened or locked.
+    pub fn open_locked(path: &Path) -> Result<JournalFile, CliError> {
+        let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
@@ -50,13 +49,30 @@ impl JournalFile {
             Err(TryLockError::WouldBlock) => return Err(busy(path)),
             Err(TryLockError::Error(err)) => return Err(io_error(path, "lock", &err)),
         }
-        file.seek(SeekFrom::Start(0))
+        Ok(JournalFile {
+            path: path.to_owned(),
+            file,
+            whole_len: 0,
+        })
+    }
+
+    /// Reads the journal of an input of `input_rows` rows, cutting off a torn last line with a
+    /// warning on stderr; appending then continues after the last whole line.
+    ///
+    /// # Errors
+    ///
+    /// [`Exit::Io`] when the file cannot be read or repaired; the errors of [`journal::replay`].
+    pub fn replay(&mut self, input_rows: u64) -> Result<Replay, CliError> {
+        let path = self.path.as_path();
+        self.file
+            .seek(SeekFrom::Start(0))
             .map_err(|err| io_error(path, "read", &err))?;
-        let replay = journal::replay(BufReader::new(&file), path)?;
+        let replay = journal::replay(BufReader::new(&self.file), path, input_rows)?;
         if let Some((line, row)) = replay.torn {
-            file.set_len(replay.whole_len)
+            self.file
+                .set_len(replay.whole_len)
                 .map_err(|err| io_error(path, "repair", &err))?;
-            let row_note = match row.and_then(|row| replay.rows.get(&row).map(|prior| (row, prior.outcome))) {
+            let row_note = match row.and_then(|row| replay.rows.get(row).map(|prior| (row, prior.outcome))) {
                 Some((row, journal::Outcome::Sent)) => {
                     format!("; it finished row {row}, which was sent, so row {row}'s outcome is unknown")
                 }
@@ -67,12 +83,15 @@ impl JournalFile {
                 path.display()
             );
         }
-        let journal = JournalFile {
-            path: path.to_owned(),
-            file,
-            whole_len: replay.whole_len,
-        };
-        Ok((journal, replay))
+        if replay.beyond_input > 0 {
+            eprintln!(
+                "warning: --journal {}: {} line(s) name rows past the end of the input, which got shorter; they are ignored",
+                path.display(),
+                replay.beyond_input
+            );
+        }
+        self.whole_len = replay.whole_len;
+        Ok(replay)
     }
 
     /// The journal's path.
@@ -181,7 +200,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("run.journal.jsonl");
         let _ = std::fs::remove_file(&path);
-        let (mut first, _) = JournalFile::open_locked(&path).unwrap();
+        let mut first = JournalFile::open_locked(&path).unwrap();
         first.append(&header()).unwrap();
         first.append_run().unwrap();
         // A second open file description: flock treats it as another holder, as another
@@ -206,9 +225,10 @@ mod tests {
         let hash = "00112233445566778899aabbccddeeff";
         let sent = format!("{{\"row\":1,\"hash\":\"{hash}\",\"outcome\":\"sent\",\"may_have_executed\":true}}\n");
         std::fs::write(&path, format!("{header}{sent}{{\"row\":1,\"hash\":\"00")).unwrap();
-        let (mut journal, replay) = JournalFile::open_locked(&path).unwrap();
+        let mut journal = JournalFile::open_locked(&path).unwrap();
+        let replay = journal.replay(10).unwrap();
         assert_eq!(replay.torn, Some((3, Some(1))));
-        assert_eq!(replay.rows[&1].outcome, Outcome::Sent);
+        assert_eq!(replay.rows.get(1).unwrap().outcome, Outcome::Sent);
         journal.append(&Entry::new(1, hash, Outcome::Succeeded)).unwrap();
         drop(journal);
         let text = std::fs::read_to_string(&path).unwrap();

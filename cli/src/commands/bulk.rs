@@ -19,7 +19,7 @@ use crate::args::{BulkArgs, InputFormat};
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::failure::Reached;
-use crate::journal::{self, Entry, Header, LinkedAccountOf, Outcome, Prior};
+use crate::journal::{self, Entry, Header, LinkedAccountOf, Outcome, Priors};
 use crate::journal_file::JournalFile;
 use crate::prepass;
 use crate::rows::{self, Input, RowContent, Rows, Typing};
@@ -60,9 +60,12 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     };
     let input = Input::open(&args.input)?;
     let checked = prepass::check(&input, &shown, format, typing.clone())?;
-    let Some((mut journal, replay)) = opened else {
+    let Some(mut journal) = opened else {
         return dry_run(&client, args, &checked);
     };
+    // Read after the pre-pass, which gives the input's row count: the journal's rows are held
+    // in a vector of that length.
+    let replay = journal.replay(checked.rows)?;
 
     let header = Header {
         refold_bulk_journal: journal::FORMAT,
@@ -225,7 +228,7 @@ struct Run {
     /// The rows the pre-pass read: the run must read as many.
     expected_rows: u64,
     journal: Mutex<JournalFile>,
-    prior: HashMap<u64, Prior>,
+    prior: Priors,
     prior_reasons: Vec<String>,
     policy: ResendPolicy,
     /// The linked account every row runs for, when there is one for all (part of the hash).
@@ -378,14 +381,14 @@ impl Run {
     fn send_or_account(&self, number: u64, content: RowContent) -> Option<RowCall> {
         let params = crate::json_text::to_text(&content.params);
         let hash = self.hash_of(&content, &params);
-        if let Some(prior) = self.prior.get(&number) {
-            if prior.hash != hash {
+        if let Some(prior) = self.prior.get(number) {
+            if prior.hash != journal::short_hash(&hash) {
                 self.tally.changed.fetch_add(1, Ordering::Relaxed);
                 self.say(format_args!(
-                    "row {number}: changed since the journal was written (hash {} there, {} now); it was not sent. \
+                    "row {number}: changed since the journal was written (hash {:016x}… there, {}… now); it was not sent. \
                      Restore the row, or run the changed rows with a new --journal",
-                    rows::hex(&prior.hash),
-                    rows::hex(&hash)
+                    prior.hash,
+                    rows::hex(&hash[..8])
                 ));
                 return None;
             }
