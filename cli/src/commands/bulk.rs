@@ -67,50 +67,8 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     // in a vector of that length.
     let replay = journal.replay(checked.rows)?;
 
-    let header = Header {
-        refold_bulk_journal: journal::FORMAT,
-        slug: slug.to_owned(),
-        action_id: action_id.to_owned(),
-        linked_account: match (&args.linked_account_column, client.linked_account_id()) {
-            (Some(column), _) => LinkedAccountOf::Column(column.clone()),
-            (None, Some(id)) => LinkedAccountOf::Id(id.to_owned()),
-            (None, None) => LinkedAccountOf::SessionToken,
-        },
-        input: input_identity(&args.input)?,
-        input_format: match format {
-            InputFormat::Csv => "csv",
-            InputFormat::Jsonl => "jsonl",
-        }
-        .to_owned(),
-        header_sha256: checked.header_hash.clone(),
-        cli_version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
-    match &replay.header {
-        None => journal.append(&header)?,
-        Some(_) if !args.resume => {
-            return Err(CliError::new(
-                Exit::Usage,
-                format!(
-                    "the journal {} already holds a run: pass --resume to continue it, or --journal with a new file",
-                    journal.path().display()
-                ),
-            ));
-        }
-        Some(existing) => {
-            let differences = existing.differences(&header);
-            if !differences.is_empty() {
-                return Err(CliError::new(
-                    Exit::JournalMismatch,
-                    format!(
-                        "--journal {}: this journal is of another run, so --resume was refused and nothing was sent:\n  - {}\n  \
-                         resume with the same app, action, linked account and input, or give this run its own --journal",
-                        journal.path().display(),
-                        differences.join("\n  - ")
-                    ),
-                ));
-            }
-        }
-    }
+    let header = journal_header(args, &client, format, &checked)?;
+    admit(&mut journal, replay.header.as_ref(), &header, args.resume)?;
     journal.append_run()?;
 
     let journal_path = journal.path().to_owned();
@@ -167,6 +125,63 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     match fatal {
         Some(err) => Err(err.note("the run stopped; fix the cause, then run again with --resume")),
         None => summarized,
+    }
+}
+
+/// The header this run's journal has, or must have to be resumed.
+fn journal_header(
+    args: &BulkArgs,
+    client: &Client,
+    format: InputFormat,
+    checked: &prepass::Checked,
+) -> Result<Header, CliError> {
+    Ok(Header {
+        refold_bulk_journal: journal::FORMAT,
+        slug: args.slug.clone(),
+        action_id: args.action_id.clone(),
+        linked_account: match (&args.linked_account_column, client.linked_account_id()) {
+            (Some(column), _) => LinkedAccountOf::Column(column.clone()),
+            (None, Some(id)) => LinkedAccountOf::Id(id.to_owned()),
+            (None, None) => LinkedAccountOf::SessionToken,
+        },
+        input: input_identity(&args.input)?,
+        input_format: match format {
+            InputFormat::Csv => "csv",
+            InputFormat::Jsonl => "jsonl",
+        }
+        .to_owned(),
+        header_sha256: checked.header_hash.clone(),
+        cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}
+
+/// Lets the run use the journal: writes the header of a new one; for an existing one, requires
+/// `--resume` and the same header.
+fn admit(journal: &mut JournalFile, existing: Option<&Header>, header: &Header, resume: bool) -> Result<(), CliError> {
+    match existing {
+        None => journal.append(header),
+        Some(_) if !resume => Err(CliError::new(
+            Exit::Usage,
+            format!(
+                "the journal {} already holds a run: pass --resume to continue it, or --journal with a new file",
+                journal.path().display()
+            ),
+        )),
+        Some(existing) => {
+            let differences = existing.differences(header);
+            if !differences.is_empty() {
+                return Err(CliError::new(
+                    Exit::JournalMismatch,
+                    format!(
+                        "--journal {}: this journal is of another run, so --resume was refused and nothing was sent:\n  - {}\n  \
+                         resume with the same app, action, linked account and input, or give this run its own --journal",
+                        journal.path().display(),
+                        differences.join("\n  - ")
+                    ),
+                ));
+            }
+            Ok(())
+        }
     }
 }
 
