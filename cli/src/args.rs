@@ -317,8 +317,9 @@ The journal (JSON Lines, flushed line by line) starts with a header naming the a
 the linked account (or its column) and the input; it gets a line when a row's request goes on
 the wire (after the rate limiter and any token mint) and one when the row finishes, with its
 outcome, request id, created record id and, for a failure, the app's status, Refold's error
-code and message and the app's reply (up to 4 KiB). The journal is locked for the whole run: a
-second run on it is refused at once (exit 16). The default journal is the input's path with
+code and message and the app's reply (up to 4 KiB). The journal is locked for the whole run
+(through <journal>.lock, which names the holder's pid): a second run on it is refused at once
+(exit 16). The default journal is the input's path with
 .journal.jsonl added; for stdin, --journal is required. A write error (a full disk) stops the
 run with no half line left; a line cut by a crash is dropped, with a warning, on resume.
 

@@ -1,13 +1,16 @@
 //! The journal file of a run: locked for the run's whole life, repaired when its last line was
 //! torn, and written one whole line at a time.
 //!
-//! **One process at a time.** The file is locked with std's `File::try_lock`: `flock(2)` on
-//! Linux and macOS, an advisory lock that every `refold bulk` takes, released by the system when
-//! the process ends however it ends (a SIGKILL included), so a crash never leaves a stale lock.
-//! A second process is refused at once and named the first one's pid, read from the journal's
-//! last run line. On Windows the lock is `LockFileEx`, which is mandatory: the second process is
-//! refused just the same, but cannot read the pid out of the locked file. Network file systems
-//! may not honour `flock`; keep journals on a local disk.
+//! **One process at a time.** A lock file beside the journal (`<journal>.lock`) is locked with
+//! std's `File::try_lock`: `flock(2)` on Linux and macOS, an advisory lock that every
+//! `refold bulk` takes, released by the system when the process ends however it ends (a SIGKILL
+//! included), so a crash never leaves a stale lock. The holder writes its pid into the lock file
+//! the moment it has the lock, so a second process, refused at once, can name it (the journal's
+//! own run lines would name the previous run while the holder is still checking its input). The
+//! lock file is left in place after the run: removing it could let two processes lock two
+//! different files of the same name. On Windows the lock is `LockFileEx`, which is mandatory:
+//! the second process is refused just the same, but cannot read the pid out of the locked file.
+//! Network file systems may not honour `flock`; keep journals on a local disk.
 //!
 //! **No half lines.** Each line goes out in one `write_all` to a file opened for appending. When
 //! a write fails (a full disk, a quota), whatever part of the line reached the file is cut off
@@ -15,7 +18,7 @@
 //! warning) when the journal is next opened.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
@@ -26,32 +29,49 @@ use crate::journal::{self, Replay, RunInfo, RunLine, io_error};
 pub struct JournalFile {
     path: PathBuf,
     file: File,
+    /// Holds the lock for as long as the journal is open.
+    _lock: File,
     /// The file's length up to its last whole line.
     whole_len: u64,
 }
 
 impl JournalFile {
-    /// Opens (creating) and locks the journal at `path`.
+    /// Locks the journal at `path` (through its lock file, which then holds this process's
+    /// pid) and opens it, creating both.
     ///
     /// # Errors
     ///
-    /// [`Exit::JournalBusy`] when another process holds the lock; [`Exit::Io`] when the file
-    /// cannot be opened or locked.
+    /// [`Exit::JournalBusy`] when another process holds the lock; [`Exit::Io`] when a file
+    /// cannot be opened, locked or written.
     pub fn open_locked(path: &Path) -> Result<JournalFile, CliError> {
+        let lock_path = lock_path(path);
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|err| io_error(path, "create the lock file of", &err))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(busy(path, &lock_path)),
+            Err(TryLockError::Error(err)) => return Err(io_error(path, "lock", &err)),
+        }
+        let mut holder = serde_json::to_vec(&run_info()).expect("run info is plain JSON");
+        holder.push(b'\n');
+        lock.set_len(0)
+            .and_then(|()| lock.write_all(&holder))
+            .map_err(|err| io_error(path, "write the lock file of", &err))?;
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(path)
             .map_err(|err| io_error(path, "open", &err))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(busy(path)),
-            Err(TryLockError::Error(err)) => return Err(io_error(path, "lock", &err)),
-        }
         Ok(JournalFile {
             path: path.to_owned(),
             file,
+            _lock: lock,
             whole_len: 0,
         })
     }
@@ -135,22 +155,32 @@ impl JournalFile {
     ///
     /// As [`JournalFile::append`].
     pub fn append_run(&mut self) -> Result<(), CliError> {
-        let started_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        self.append(&RunLine {
-            run: RunInfo {
-                pid: std::process::id(),
-                started_at,
-                cli_version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
-        })
+        self.append(&RunLine { run: run_info() })
     }
 }
 
-/// The refusal of a second process, naming the first one when its run line can be read.
-fn busy(path: &Path) -> CliError {
-    let holder = holder(path).map_or_else(
+/// This process, for the lock file and the journal's run line.
+fn run_info() -> RunInfo {
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    RunInfo {
+        pid: std::process::id(),
+        started_at,
+        cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
+}
+
+/// `<journal>.lock`.
+fn lock_path(journal: &Path) -> PathBuf {
+    let mut path = journal.as_os_str().to_owned();
+    path.push(".lock");
+    PathBuf::from(path)
+}
+
+/// The refusal of a second process, naming the first one when its lock file can be read.
+fn busy(path: &Path, lock_path: &Path) -> CliError {
+    let holder = holder(lock_path).map_or_else(
         || "another `refold bulk` process".to_owned(),
         |run| format!("another `refold bulk` process (pid {})", run.pid),
     );
@@ -164,16 +194,11 @@ fn busy(path: &Path) -> CliError {
     )
 }
 
-/// The last run line of the journal at `path`: the lock holder's, which wrote it first thing.
-fn holder(path: &Path) -> Option<RunInfo> {
-    let file = File::open(path).ok()?;
-    BufReader::new(file)
-        .lines()
-        .map_while(Result::ok)
-        .filter(|line| line.starts_with(r#"{"run":"#))
-        .filter_map(|line| serde_json::from_str::<RunLine>(&line).ok())
-        .last()
-        .map(|line| line.run)
+/// The lock holder, from its lock file (empty for the microseconds between its lock and its
+/// write).
+fn holder(lock_path: &Path) -> Option<RunInfo> {
+    let text = std::fs::read_to_string(lock_path).ok()?;
+    serde_json::from_str(text.trim()).ok()
 }
 
 #[cfg(test)]
@@ -202,7 +227,6 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let mut first = JournalFile::open_locked(&path).unwrap();
         first.append(&header()).unwrap();
-        first.append_run().unwrap();
         // A second open file description: flock treats it as another holder, as another
         // process would be.
         let err = JournalFile::open_locked(&path).err().expect("refused");

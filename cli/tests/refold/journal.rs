@@ -83,12 +83,22 @@ async fn a_second_run_on_a_journal_in_use_is_refused_at_once_and_every_email_run
     let fresh = TempDir::new("journal-lock-race");
     fresh.write("c200.csv", &contacts_csv(200).replace("@example.com", "@race.example"));
     let racers: Vec<_> = (0..2).map(|_| spawn(&fresh.0, &emulator, "c200.csv", &rate)).collect();
-    let mut codes: Vec<i32> = racers
+    let ids: Vec<u32> = racers.iter().map(|child| child.id()).collect();
+    let outputs: Vec<Output> = racers
         .into_iter()
-        .map(|child| child.wait_with_output().unwrap().status.code().unwrap())
+        .map(|child| child.wait_with_output().unwrap())
         .collect();
+    let mut codes: Vec<i32> = outputs.iter().map(|output| output.status.code().unwrap()).collect();
     codes.sort_unstable();
     assert_eq!(codes, [0, 16]);
+    // Even at the same instant, the refused one names the other, from the lock file the holder
+    // writes as soon as it holds the lock.
+    let (winner, refused) = if outputs[0].status.code() == Some(0) {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    assert_contains(&stderr(&outputs[refused]), &format!("(pid {})", ids[winner]));
     let raced: Vec<usize> = runs_per_email(&emulator)
         .into_iter()
         .filter(|(email, _)| email.ends_with("@race.example"))
