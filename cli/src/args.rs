@@ -60,7 +60,7 @@ pub enum Command {
     Exec(ExecArgs),
 
     /// Run an action once per row of a CSV or JSON Lines file, with a journal to resume from.
-    #[command(long_about = BULK_ABOUT, after_help = BULK_EXAMPLES)]
+    #[command(long_about = BULK_ABOUT, after_help = BULK_AFTER_HELP.as_str())]
     Bulk(BulkArgs),
 
     /// Serve a local Refold emulator until Ctrl-C.
@@ -304,17 +304,35 @@ Run an action once per row of a CSV file (with a header row) or a JSON Lines fil
 per line), several at a time, paced by the rate limit of each linked account.
 
 Each column (or key) is a parameter, typed by the action's schema as `exec` types name=value;
-an empty CSV cell leaves the parameter out. A row that cannot be used (a malformed line, a
-missing required value, a value of the wrong type) is reported with its row and column and not
-sent.
+an empty CSV cell leaves the parameter out. Values are sent exactly as written: a number keeps
+all its digits, in a number parameter and inside JSON alike.
 
-Every row is journaled (JSON Lines, appended and flushed as it happens): a line when it is sent,
-and one when it finishes, with its outcome, request id, created record id, error kind and
-whether it may have executed. With --resume and the same input and journal, rows that succeeded
-are skipped, rows that certainly did not run are sent again, and rows whose outcome is unknown
-(the command was killed while they were in flight, or the reply was lost) are listed for you to
-check instead of being sent twice, unless --resend-unknown is given. A row that changed since
-the journal was written is refused.
+Before the first request the whole input is read and typed (stdin is first spooled to an
+unlinked temporary file). A bad input sends nothing: every malformed line (a wrong field count,
+a quote never closed, invalid JSON or UTF-8), missing required value or value of the wrong type
+is listed with its row, line and column, up to 20, and the command exits 6. --dry-run does only
+this check and prints the row count and the first request, credentials redacted.
+
+The journal (JSON Lines, flushed line by line) starts with a header naming the app, the action,
+the linked account (or its column) and the input; it gets a line when a row's request goes on
+the wire (after the rate limiter and any token mint) and one when the row finishes, with its
+outcome, request id, created record id and, for a failure, the app's status, Refold's error
+code and message and the app's reply (up to 4 KiB). The journal is locked for the whole run
+(through <journal>.lock, which names the holder's pid): a second run on it is refused at once
+(exit 16). The default journal is the input's path with
+.journal.jsonl added; for stdin, --journal is required. A write error (a full disk) stops the
+run with no half line left; a line cut by a crash is dropped, with a warning, on resume.
+
+With --resume (same app, action, linked account and input, or it is refused, exit 17):
+  - rows that succeeded are skipped;
+  - rows that certainly did not execute and failed for a reason that may pass (never sent,
+    throttled, no connection, an app 429) are sent again;
+  - rows the app or Refold refused for good (an app 4xx such as 409 or 400, a validation
+    error, an auth failure) are not sent again unless --retry-failed is given;
+  - rows whose outcome is unknown (in flight when the command was killed, or the reply was
+    lost) are listed for you to check, and sent again only with --resend-unknown;
+  - a row that changed since the journal was written is refused.
+The summary groups failures by reason, with counts and the first row numbers.
 
 Ctrl-C stops sending, waits for the requests in flight, completes the journal and prints the
 summary; a second Ctrl-C exits at once.";
@@ -323,8 +341,14 @@ const BULK_EXAMPLES: &str = "\
 Examples:
   refold bulk hubspot create_contact --input contacts.csv
   refold bulk hubspot create_contact --input contacts.csv --linked-account-column customer --concurrency 32
+  refold bulk hubspot create_contact --input contacts.csv --dry-run
   refold bulk hubspot create_contact --input contacts.csv --resume
+  refold bulk hubspot create_contact --input contacts.csv --resume --retry-failed
   cat rows.jsonl | refold bulk hubspot create_contact --input - --format jsonl --journal run.journal";
+
+/// The footer of `refold bulk --help`: examples, then the exit codes (14 to 17 are bulk's own).
+static BULK_AFTER_HELP: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{BULK_EXAMPLES}\n\n{}", crate::exit::help_table()));
 
 /// The format of `bulk`'s input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -365,18 +389,29 @@ pub struct BulkArgs {
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
 
-    /// The journal file; by default the input's path with .journal.jsonl added
-    /// (bulk.journal.jsonl for stdin).
+    /// The journal file; by default the input's path with .journal.jsonl added. Required for
+    /// stdin, so two piped runs never share one.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
 
-    /// Continue a run from its journal: skip rows that succeeded, list rows of unknown outcome.
+    /// Continue a run from its journal: skip rows that succeeded or were refused for good,
+    /// resend rows that certainly did not run, list rows of unknown outcome.
     #[arg(long)]
     pub resume: bool,
 
     /// With --resume, send rows whose outcome is unknown again (they may run twice).
     #[arg(long, requires = "resume")]
     pub resend_unknown: bool,
+
+    /// With --resume, also send again rows the app or Refold refused for good (e.g. a 409 or a
+    /// 400), after you fixed the cause.
+    #[arg(long, requires = "resume")]
+    pub retry_failed: bool,
+
+    /// Read and type the whole input, print the row count and the first request (credentials
+    /// redacted); send nothing and write no journal.
+    #[arg(long, conflicts_with_all = ["resume", "journal"])]
+    pub dry_run: bool,
 
     /// The action is safe to repeat (a read): also retry it when its outcome is unknown.
     #[arg(long)]

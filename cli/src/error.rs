@@ -57,10 +57,10 @@ impl fmt::Display for CliError {
         write!(f, "error: {}", self.message)?;
         // The client's messages carry the request id already; say it on its own line only when
         // they do not, so it is never lost and never doubled.
-        if let Some(id) = &self.request_id {
-            if !self.message.contains(id.as_str()) {
-                write!(f, "\n  request id: {id}")?;
-            }
+        if let Some(id) = &self.request_id
+            && !self.message.contains(id.as_str())
+        {
+            write!(f, "\n  request id: {id}")?;
         }
         Ok(())
     }

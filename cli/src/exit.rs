@@ -47,11 +47,16 @@ pub enum Exit {
     BulkIncomplete,
     /// `bulk`: Ctrl-C stopped the run; the requests in flight finished and are journaled.
     Interrupted,
+    /// `bulk`: another `refold bulk` process holds the journal's lock; nothing was sent.
+    JournalBusy,
+    /// `bulk --resume`: the journal is of another run (app, action, linked account or input);
+    /// nothing was sent.
+    JournalMismatch,
 }
 
 impl Exit {
     /// Every code, in order, for the help text and its test.
-    pub const ALL: [Exit; 16] = [
+    pub const ALL: [Exit; 18] = [
         Exit::Ok,
         Exit::Drift,
         Exit::Usage,
@@ -68,6 +73,8 @@ impl Exit {
         Exit::Refused,
         Exit::BulkIncomplete,
         Exit::Interrupted,
+        Exit::JournalBusy,
+        Exit::JournalMismatch,
     ];
 
     /// The process exit status.
@@ -90,6 +97,8 @@ impl Exit {
             Exit::Refused => 13,
             Exit::BulkIncomplete => 14,
             Exit::Interrupted => 15,
+            Exit::JournalBusy => 16,
+            Exit::JournalMismatch => 17,
         }
     }
 
@@ -102,7 +111,9 @@ impl Exit {
             Exit::Config => "missing or invalid configuration: credentials (REFOLD_*), base URL",
             Exit::Auth => "Refold refused the credentials (401/403)",
             Exit::NotFound => "unknown app or action (404)",
-            Exit::Input => "local input unusable: not in a Cargo package, corrupt or missing snapshot, bad --json",
+            Exit::Input => {
+                "local input unusable: not in a Cargo package, corrupt or missing snapshot, bad --json, bad bulk rows or journal"
+            }
             Exit::Api => "Refold refused or failed the request: 400, 429, 5xx, unreadable reply (for exec: 11-13)",
             Exit::Network => "Refold unreachable: connection refused or broken, timeout (for exec after sending: 12)",
             Exit::Io => "a local file or socket operation failed",
@@ -118,6 +129,10 @@ impl Exit {
                 "bulk: some rows did not succeed (failed, outcome unknown, bad input, changed since the journal)"
             }
             Exit::Interrupted => "bulk: stopped by Ctrl-C; the journal is complete, finish with --resume",
+            Exit::JournalBusy => "bulk: another refold bulk process is using the journal; nothing was sent",
+            Exit::JournalMismatch => {
+                "bulk --resume: the journal is of another app, action, linked account or input; nothing was sent"
+            }
         }
     }
 

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use refold_snapshot::{ParamType, Parameter, Snapshot};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+
+use crate::json_text::{self, JsonKind, Params};
 
 use crate::error::CliError;
 use crate::exit::Exit;
@@ -25,18 +27,15 @@ pub fn split_pair(arg: &str) -> Result<(&str, &str), CliError> {
 }
 
 /// The body's parameters: the `--json` object's, then the pairs over them, typed by `schema`.
-/// Without a schema, pair values are strings and nothing is checked.
+/// Without a schema, pair values are strings and nothing is checked. Values are exact JSON text
+/// ([`crate::json_text`]): a number keeps its digits.
 ///
 /// # Errors
 ///
 /// [`Exit::Usage`] for a malformed or repeated pair. [`Exit::Refused`] listing every parameter
 /// the schema does not have, every required one that is missing and every value of the wrong
 /// type, with the schema's parameters.
-pub fn parameters(
-    schema: Option<&Snapshot>,
-    base: Map<String, Value>,
-    pairs: &[String],
-) -> Result<Map<String, Value>, CliError> {
+pub fn parameters(schema: Option<&Snapshot>, base: Params, pairs: &[String]) -> Result<Params, CliError> {
     let mut seen = BTreeSet::new();
     let mut split = Vec::new();
     for arg in pairs {
@@ -52,7 +51,7 @@ pub fn parameters(
     let Some(schema) = schema else {
         let mut params = base;
         for (name, value) in split {
-            params.insert(name.to_owned(), Value::String(value.to_owned()));
+            params.insert(name.to_owned(), json_text::string(value));
         }
         return Ok(params);
     };
@@ -60,7 +59,7 @@ pub fn parameters(
     let mut problems = Vec::new();
     // Parameters given with a value of the wrong type: not "missing" as well.
     let mut mistyped = BTreeSet::new();
-    let mut params = Map::new();
+    let mut params = Params::new();
     // A pair overrides the object's value, so that value is not judged.
     for (name, value) in base.into_iter().filter(|(name, _)| !seen.contains(name.as_str())) {
         match schema.parameter(&name) {
@@ -91,7 +90,9 @@ pub fn parameters(
         }
     }
     for parameter in schema.parameters.iter().filter(|p| p.required) {
-        let given = params.get(&parameter.name).is_some_and(|value| !value.is_null());
+        let given = params
+            .get(&parameter.name)
+            .is_some_and(|value| JsonKind::of(value) != JsonKind::Null);
         if !given && !mistyped.contains(&parameter.name) {
             let label = match &parameter.label {
                 Some(label) => format!(" ({label:?})"),
@@ -121,36 +122,40 @@ pub fn parameters(
 }
 
 /// A pair's value as the JSON its parameter's type takes.
-fn typed(parameter: &Parameter, value: &str) -> Result<Value, String> {
+fn typed(parameter: &Parameter, value: &str) -> Result<Box<RawValue>, String> {
     let name = &parameter.name;
     match &parameter.param_type {
-        ParamType::Number => serde_json::from_str::<serde_json::Number>(value.trim())
-            .map(Value::Number)
-            .map_err(|_| {
-                format!("`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {name}=10 or {name}=2.5")
-            }),
+        // Kept as the text given, so no digit is lost to a float.
+        ParamType::Number => json_text::number(value).ok_or_else(|| {
+            format!(
+                "`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {name}=10 or {name}=2.5"
+            )
+        }),
         ParamType::Boolean => match value {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
+            "true" => Ok(json_text::boolean(true)),
+            "false" => Ok(json_text::boolean(false)),
             _ => Err(format!(
                 "`{name}` is a boolean parameter, and {value:?} is neither: write {name}=true or {name}=false"
             )),
         },
-        ParamType::Json => serde_json::from_str::<Value>(value).map_err(|err| {
-            format!("`{name}` is a json parameter, and {value:?} is not JSON ({err}): quote a string as {name}='\"text\"'")
+        ParamType::Json => json_text::parse(value).map_err(|err| {
+            format!(
+                "`{name}` is a json parameter, and {value:?} is not JSON ({err}): quote a string as {name}='\"text\"'"
+            )
         }),
-        _ => Ok(Value::String(value.to_owned())),
+        _ => Ok(json_text::string(value)),
     }
 }
 
 /// Checks a `--json` value against its parameter's type; `null` is accepted for any type (it
 /// counts as missing for a required parameter).
-fn check_json(parameter: &Parameter, value: &Value) -> Result<(), String> {
+fn check_json(parameter: &Parameter, value: &RawValue) -> Result<(), String> {
+    let kind = JsonKind::of(value);
     let fits = match &parameter.param_type {
-        _ if value.is_null() => true,
-        ParamType::Text | ParamType::Password => value.is_string(),
-        ParamType::Number => value.is_number(),
-        ParamType::Boolean => value.is_boolean(),
+        _ if kind == JsonKind::Null => true,
+        ParamType::Text | ParamType::Password => kind == JsonKind::String,
+        ParamType::Number => kind == JsonKind::Number,
+        ParamType::Boolean => kind == JsonKind::Bool,
         _ => true,
     };
     if fits {
@@ -211,9 +216,11 @@ fn example(param_type: &ParamType) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
+
+    fn object(text: &str) -> Params {
+        json_text::object(text).unwrap()
+    }
 
     fn schema() -> Snapshot {
         Snapshot::new("hubspot", "create_deal").with_parameters(vec![
@@ -235,7 +242,7 @@ mod tests {
     fn values_take_their_parameter_type() {
         let params = parameters(
             Some(&schema()),
-            Map::new(),
+            Params::new(),
             &pairs(&[
                 "dealname=Renewal=2",
                 "amount=12345678901234567890",
@@ -246,25 +253,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            Value::Object(params).to_string(),
+            json_text::to_text(&params),
             r#"{"amount":12345678901234567890,"associations":[{"id":1}],"closed":false,"closedate":"2026-01-01","dealname":"Renewal=2"}"#
         );
     }
 
     #[test]
     fn pairs_override_the_json_object() {
-        let base = json!({ "dealname": "From file", "amount": 5 })
-            .as_object()
-            .unwrap()
-            .clone();
+        let base = object(r#"{ "dealname": "From file", "amount": 5 }"#);
         let params = parameters(Some(&schema()), base, &pairs(&["dealname=From pair"])).unwrap();
-        assert_eq!(params["dealname"], "From pair");
-        assert_eq!(params["amount"], 5);
+        assert_eq!(params["dealname"].get(), r#""From pair""#);
+        assert_eq!(params["amount"].get(), "5");
     }
 
     #[test]
     fn every_problem_is_listed_with_the_valid_parameters() {
-        let base = json!({ "closed": "yes" }).as_object().unwrap().clone();
+        let base = object(r#"{ "closed": "yes" }"#);
         let err = parameters(
             Some(&schema()),
             base,
@@ -289,21 +293,21 @@ mod tests {
     #[test]
     fn malformed_and_repeated_pairs_are_usage_errors() {
         assert_eq!(
-            parameters(None, Map::new(), &pairs(&["email"])).unwrap_err().exit(),
+            parameters(None, Params::new(), &pairs(&["email"])).unwrap_err().exit(),
             Exit::Usage
         );
         assert_eq!(
-            parameters(None, Map::new(), &pairs(&["=x"])).unwrap_err().exit(),
+            parameters(None, Params::new(), &pairs(&["=x"])).unwrap_err().exit(),
             Exit::Usage
         );
-        let twice = parameters(None, Map::new(), &pairs(&["a=1", "a=2"])).unwrap_err();
+        let twice = parameters(None, Params::new(), &pairs(&["a=1", "a=2"])).unwrap_err();
         assert_eq!(twice.exit(), Exit::Usage);
         assert!(twice.to_string().contains("`a` is given twice"), "{twice}");
     }
 
     #[test]
     fn without_a_schema_values_are_strings() {
-        let params = parameters(None, Map::new(), &pairs(&["limit=5", "anything=true"])).unwrap();
-        assert_eq!(Value::Object(params), json!({ "limit": "5", "anything": "true" }));
+        let params = parameters(None, Params::new(), &pairs(&["limit=5", "anything=true"])).unwrap();
+        assert_eq!(json_text::to_text(&params), r#"{"anything":"true","limit":"5"}"#);
     }
 }

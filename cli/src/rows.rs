@@ -1,60 +1,126 @@
 //! `refold bulk`'s input: rows of a CSV file (with a header) or a JSON Lines file, read one at a
 //! time, each typed by the action's schema with `exec`'s typing ([`crate::input::parameters`])
-//! and hashed so a resumed run can tell that a row changed.
+//! into exact JSON values ([`crate::json_text`]).
+//!
+//! The input is read twice: once in full by the pre-pass (`crate::prepass`), which refuses a
+//! bad input before anything is sent, and once by the run itself. Stdin cannot be read twice,
+//! so it is first spooled to an unnamed temporary file ([`Input::open`]): disk, not memory, so
+//! a run over millions of rows from a pipe still fits in a few MiB.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use refold_snapshot::Snapshot;
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::args::InputFormat;
+use crate::csv_quotes::QuoteTracker;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::json_text::{self, Params};
+
+/// The longest row read, in bytes (16 MiB): far above any real row (a 1 MB field is fine), and
+/// a bound on the memory a hostile input can take.
+pub const MAX_ROW_BYTES: u64 = 16 << 20;
 
 /// One row of the input.
 pub struct Row {
     /// From 1; the CSV header is not a row.
     pub number: u64,
-    /// SHA-256 of the row's content (hex).
-    pub hash: String,
-    /// The parameters and the linked account, or why the row cannot be sent (with its row and
-    /// column).
+    /// The parameters and the linked account, or why the row cannot be sent (with its row,
+    /// line and column).
     pub content: Result<RowContent, String>,
 }
 
 /// A row ready to send.
+#[derive(Clone, Debug)]
 pub struct RowContent {
-    pub params: Map<String, Value>,
+    pub params: Params,
     pub linked_account_id: Option<String>,
 }
 
-/// The rows of one input, read lazily.
-pub struct Rows {
-    source: Source,
-    typing: Typing,
-    shown: String,
-    number: u64,
+/// The input of a run, readable from its start as often as needed.
+pub enum Input {
+    File(PathBuf),
+    /// Stdin, copied to a temporary file that is already unlinked where the system allows it
+    /// (Unix), else removed when the run ends.
+    Spooled {
+        file: File,
+        path: PathBuf,
+    },
 }
 
-/// How a row's values become parameters.
-struct Typing {
-    schema: Option<Snapshot>,
-    account_column: Option<String>,
+impl Input {
+    /// The file at `path`, or stdin for `-`; stdin and anything else that cannot be read twice
+    /// (a pipe) is read to its end and spooled now.
+    ///
+    /// # Errors
+    ///
+    /// [`Exit::Io`] when the file cannot be opened or stdin cannot be spooled.
+    pub fn open(path: &Path) -> Result<Input, CliError> {
+        let shown = path.display();
+        let mut source: Box<dyn Read> = if path == Path::new("-") {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file = File::open(path)
+                .map_err(|err| CliError::new(Exit::Io, format!("--input {shown}: could not open: {err}")))?;
+            // A regular file can be read again; a pipe (`<(…)`, a FIFO) cannot, so it is
+            // spooled like stdin.
+            if file.metadata().is_ok_and(|meta| meta.is_file()) {
+                return Ok(Input::File(path.to_owned()));
+            }
+            Box::new(file)
+        };
+        let spool_error = |err: std::io::Error| {
+            CliError::new(
+                Exit::Io,
+                format!("--input {shown}: could not spool the input to a temporary file: {err}"),
+            )
+        };
+        let spool = std::env::temp_dir().join(format!(".refold-bulk-stdin-{}", std::process::id()));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&spool)
+            .map_err(spool_error)?;
+        // On Unix the open file outlives its name, so even a SIGKILL leaves nothing behind.
+        let _ = std::fs::remove_file(&spool);
+        std::io::copy(&mut source, &mut file).map_err(spool_error)?;
+        Ok(Input::Spooled { file, path: spool })
+    }
+
+    /// The input from its first byte.
+    ///
+    /// # Errors
+    ///
+    /// [`Exit::Io`] when it cannot be opened again.
+    pub fn reader(&self) -> Result<Box<dyn Read + Send>, CliError> {
+        match self {
+            Input::File(path) => File::open(path)
+                .map(|file| Box::new(file) as Box<dyn Read + Send>)
+                .map_err(|err| CliError::new(Exit::Io, format!("--input {}: could not open: {err}", path.display()))),
+            Input::Spooled { file, .. } => {
+                let mut file = file
+                    .try_clone()
+                    .map_err(|err| CliError::new(Exit::Io, format!("could not read the spooled input: {err}")))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(|err| CliError::new(Exit::Io, format!("could not read the spooled input: {err}")))?;
+                Ok(Box::new(file))
+            }
+        }
+    }
 }
 
-enum Source {
-    Csv {
-        reader: csv::Reader<Box<dyn Read + Send>>,
-        headers: Vec<String>,
-    },
-    Jsonl {
-        lines: std::io::Lines<BufReader<Box<dyn Read + Send>>>,
-        line: u64,
-    },
+impl Drop for Input {
+    fn drop(&mut self) {
+        if let Input::Spooled { path, .. } = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// The format of `path`: `format` if given, else by extension.
@@ -84,43 +150,33 @@ pub fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat
     }
 }
 
-/// Opens `path` (`-` for stdin).
-///
-/// # Errors
-///
-/// [`Exit::Io`] when the file cannot be opened.
-pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, CliError> {
-    if path == Path::new("-") {
-        return Ok(Box::new(std::io::stdin()));
-    }
-    File::open(path)
-        .map(|file| Box::new(file) as Box<dyn Read + Send>)
-        .map_err(|err| CliError::new(Exit::Io, format!("--input {}: could not open: {err}", path.display())))
+/// How a row's values become parameters.
+#[derive(Clone)]
+pub struct Typing {
+    pub schema: Option<Snapshot>,
+    pub account_column: Option<String>,
 }
 
-/// How many rows `path` holds (a quick pass for the progress bar's total), or `None` for stdin.
-pub fn count(path: &Path, format: InputFormat) -> Result<Option<u64>, CliError> {
-    if path == Path::new("-") {
-        return Ok(None);
-    }
-    let input = open(path)?;
-    let counted = match format {
-        InputFormat::Csv => {
-            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-            let mut record = csv::ByteRecord::new();
-            let mut n = 0;
-            while reader.read_byte_record(&mut record).unwrap_or(false) {
-                n += 1;
-            }
-            n
-        }
-        InputFormat::Jsonl => BufReader::new(input)
-            .split(b'\n')
-            .map_while(Result::ok)
-            .filter(|line| !line.trim_ascii().is_empty())
-            .count() as u64,
-    };
-    Ok(Some(counted))
+/// The rows of one input, read lazily.
+pub struct Rows {
+    source: Source,
+    typing: Typing,
+    shown: String,
+    number: u64,
+    header_hash: Option<String>,
+}
+
+enum Source {
+    Csv {
+        reader: csv::Reader<QuoteTracker<Box<dyn Read + Send>>>,
+        headers: Vec<String>,
+        record: csv::ByteRecord,
+    },
+    Jsonl {
+        reader: BufReader<Box<dyn Read + Send>>,
+        line: u64,
+        buffer: Vec<u8>,
+    },
 }
 
 impl Rows {
@@ -133,41 +189,75 @@ impl Rows {
     /// a missing linked account column, naming them; nothing is sent.
     pub fn new(
         input: Box<dyn Read + Send>,
-        shown: &Path,
+        shown: &str,
         format: InputFormat,
-        schema: Option<Snapshot>,
-        account_column: Option<String>,
+        typing: Typing,
     ) -> Result<Rows, CliError> {
-        let shown = if shown == Path::new("-") {
-            "stdin".to_owned()
-        } else {
-            shown.display().to_string()
-        };
+        let mut header_hash = None;
         let source = match format {
             InputFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new().from_reader(input);
+                let mut reader = csv::ReaderBuilder::new().from_reader(QuoteTracker::new(input, MAX_ROW_BYTES));
                 let headers: Vec<String> = reader
-                    .headers()
+                    .byte_headers()
                     .map_err(|err| {
                         CliError::new(Exit::Input, format!("{shown}: the header row cannot be read: {err}"))
                     })?
                     .iter()
-                    .map(|h| h.trim().to_owned())
-                    .collect();
-                check_header(&shown, &headers, schema.as_ref(), account_column.as_deref())?;
-                Source::Csv { reader, headers }
+                    .enumerate()
+                    .map(|(index, header)| {
+                        std::str::from_utf8(header).map(|h| h.trim().to_owned()).map_err(|_| {
+                            CliError::new(
+                                Exit::Input,
+                                format!("{shown}: the header row: column {} is not valid UTF-8", index + 1),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                check_header(
+                    shown,
+                    &headers,
+                    typing.schema.as_ref(),
+                    typing.account_column.as_deref(),
+                )?;
+                header_hash = Some(hash_hex(headers.iter().map(String::as_str)));
+                Source::Csv {
+                    reader,
+                    headers,
+                    record: csv::ByteRecord::new(),
+                }
             }
             InputFormat::Jsonl => Source::Jsonl {
-                lines: BufReader::new(input).lines(),
+                reader: BufReader::new(input),
                 line: 0,
+                buffer: Vec::new(),
             },
         };
         Ok(Rows {
             source,
-            typing: Typing { schema, account_column },
-            shown,
+            typing,
+            shown: shown.to_owned(),
             number: 0,
+            header_hash,
         })
+    }
+
+    /// How many rows were read so far.
+    pub fn rows_read(&self) -> u64 {
+        self.number
+    }
+
+    /// SHA-256 of a CSV input's column names (hex), which the journal's header records.
+    pub fn header_hash(&self) -> Option<&str> {
+        self.header_hash.as_deref()
+    }
+
+    /// After the last row: the line on which a CSV quote opened that was never closed (the csv
+    /// reader then takes the rest of the file as one value, without an error).
+    pub fn unclosed_quote_line(&self) -> Option<u64> {
+        match &self.source {
+            Source::Csv { reader, .. } => reader.get_ref().unclosed_quote_line(),
+            Source::Jsonl { .. } => None,
+        }
     }
 
     /// The next row, `Ok(None)` at the end.
@@ -177,82 +267,104 @@ impl Rows {
     /// [`Exit::Io`] when the input cannot be read any further (a row that cannot be used is a
     /// [`Row`] whose content is the error, not an error here).
     pub fn next_row(&mut self) -> Result<Option<Row>, CliError> {
+        let shown = &self.shown;
         match &mut self.source {
-            Source::Csv { reader, headers } => {
-                let mut record = csv::StringRecord::new();
-                let read = reader.read_record(&mut record);
-                self.number += 1;
-                let number = self.number;
-                match read {
-                    Ok(false) => Ok(None),
+            Source::Csv {
+                reader,
+                headers,
+                record,
+            } => {
+                let read = reader.read_byte_record(record);
+                let number = self.number + 1;
+                let content = match read {
+                    Ok(false) => return Ok(None),
                     Ok(true) => {
-                        let hash = hash_fields(headers.iter().map(String::as_str).zip(record.iter()));
                         let line = record.position().map_or(0, csv::Position::line);
-                        let content = self
-                            .typing
-                            .csv_content(headers, &record)
-                            .map_err(|problem| format!("{}: row {number} (line {line}): {problem}", self.shown));
-                        Ok(Some(Row { number, hash, content }))
+                        self.typing
+                            .csv_content(headers, record)
+                            .map_err(|problem| format!("{shown}: row {number} (line {line}): {problem}"))
                     }
-                    Err(err) if err.is_io_error() => Err(CliError::new(
-                        Exit::Io,
-                        format!("{}: reading stopped at row {number}: {err}", self.shown),
-                    )),
+                    Err(err) if matches!(err.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData) =>
+                    {
+                        return Err(CliError::new(Exit::Input, format!("{shown}: {err}; nothing was sent")));
+                    }
+                    Err(err) if err.is_io_error() => {
+                        return Err(CliError::new(
+                            Exit::Io,
+                            format!("{shown}: reading stopped at row {number}: {err}"),
+                        ));
+                    }
                     Err(err) => {
                         let line = err.position().map_or(0, csv::Position::line);
-                        let hash = hash_fields([("malformed", line.to_string().as_str())].into_iter());
                         let problem = match err.kind() {
                             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
                                 "a malformed CSV line: {len} fields where the header has {expected_len} (a missing or extra comma, or an unclosed quote)"
                             ),
                             _ => format!("a malformed CSV line: {err}"),
                         };
-                        Ok(Some(Row {
-                            number,
-                            hash,
-                            content: Err(format!(
-                                "{}: row {number} (line {line}): {problem}; nothing was sent for it",
-                                self.shown
-                            )),
-                        }))
+                        Err(format!("{shown}: row {number} (line {line}): {problem}"))
                     }
-                }
+                };
+                self.number = number;
+                Ok(Some(Row { number, content }))
             }
-            Source::Jsonl { lines, line } => loop {
-                let Some(text) = lines.next() else { return Ok(None) };
+            Source::Jsonl { reader, line, buffer } => loop {
+                buffer.clear();
+                let read = std::io::Read::take(&mut *reader, MAX_ROW_BYTES + 1)
+                    .read_until(b'\n', buffer)
+                    .map_err(|err| {
+                        CliError::new(
+                            Exit::Io,
+                            format!("{shown}: reading stopped at line {}: {err}", *line + 1),
+                        )
+                    })?;
+                if read == 0 {
+                    return Ok(None);
+                }
+                if read as u64 > MAX_ROW_BYTES {
+                    return Err(CliError::new(
+                        Exit::Input,
+                        format!(
+                            "{shown}: line {} is longer than {MAX_ROW_BYTES} bytes; nothing was sent",
+                            *line + 1
+                        ),
+                    ));
+                }
                 *line += 1;
-                let text = text.map_err(|err| {
-                    CliError::new(
-                        Exit::Io,
-                        format!("{}: reading stopped at line {line}: {err}", self.shown),
-                    )
-                })?;
-                if text.trim().is_empty() {
+                if buffer.trim_ascii().is_empty() {
                     continue;
                 }
                 self.number += 1;
                 let (number, at) = (self.number, *line);
-                let hash = hash_fields([("json", text.trim())].into_iter());
-                let content = match serde_json::from_str::<Value>(&text) {
-                    Ok(Value::Object(object)) => self.typing.json_content(object),
-                    Ok(_) => Err("the line is JSON but not an object; write one object per line".to_owned()),
-                    Err(err) => Err(format!("not valid JSON ({err})")),
+                let content = match std::str::from_utf8(buffer) {
+                    Ok(text) => json_text::object(text).and_then(|object| self.typing.json_content(object)),
+                    Err(err) => Err(format!(
+                        "not valid UTF-8 (byte {} of the line); save the file as UTF-8",
+                        err.valid_up_to() + 1
+                    )),
                 }
-                .map_err(|problem| format!("{}: row {number} (line {at}): {problem}", self.shown));
-                return Ok(Some(Row { number, hash, content }));
+                .map_err(|problem| format!("{shown}: row {number} (line {at}): {problem}"));
+                return Ok(Some(Row { number, content }));
             },
         }
     }
 }
 
 impl Typing {
-    fn csv_content(&self, headers: &[String], record: &csv::StringRecord) -> Result<RowContent, String> {
+    fn csv_content(&self, headers: &[String], record: &csv::ByteRecord) -> Result<RowContent, String> {
         let mut linked_account_id = None;
         let mut pairs = Vec::new();
-        for (column, value) in headers.iter().zip(record.iter()) {
+        for (index, (column, value)) in headers.iter().zip(record.iter()).enumerate() {
+            let value = std::str::from_utf8(value).map_err(|err| {
+                format!(
+                    "column {} `{column}`: not valid UTF-8 (byte {} of the value); save the file as UTF-8",
+                    index + 1,
+                    err.valid_up_to() + 1
+                )
+            })?;
             if Some(column.as_str()) == self.account_column.as_deref() {
                 if value.trim().is_empty() {
-                    return Err(format!("column `{column}`: the linked account is empty"));
+                    return Err(format!("column {} `{column}`: the linked account is empty", index + 1));
                 }
                 linked_account_id = Some(value.trim().to_owned());
             } else if !value.is_empty() {
@@ -261,24 +373,30 @@ impl Typing {
             }
         }
         let params =
-            crate::input::parameters(self.schema.as_ref(), Map::new(), &pairs).map_err(|err| err.to_string())?;
+            crate::input::parameters(self.schema.as_ref(), Params::new(), &pairs).map_err(|err| err.to_string())?;
         Ok(RowContent {
             params,
             linked_account_id,
         })
     }
 
-    fn json_content(&self, mut object: Map<String, Value>) -> Result<RowContent, String> {
+    fn json_content(&self, mut object: Params) -> Result<RowContent, String> {
         let linked_account_id = match &self.account_column {
             None => None,
-            Some(key) => match object.remove(key) {
-                Some(Value::String(id)) if !id.trim().is_empty() => Some(id.trim().to_owned()),
-                _ => {
-                    return Err(format!(
-                        "key `{key}`: the linked account is missing or not a non-empty string"
-                    ));
+            Some(key) => {
+                let id = object
+                    .remove(key)
+                    .and_then(|value| serde_json::from_str::<String>(value.get()).ok())
+                    .filter(|id| !id.trim().is_empty());
+                match id {
+                    Some(id) => Some(id.trim().to_owned()),
+                    None => {
+                        return Err(format!(
+                            "key `{key}`: the linked account is missing or not a non-empty string"
+                        ));
+                    }
                 }
-            },
+            }
         };
         let params = crate::input::parameters(self.schema.as_ref(), object, &[]).map_err(|err| err.to_string())?;
         Ok(RowContent {
@@ -302,13 +420,13 @@ fn check_header(
             problems.push(format!("column {} `{header}` appears twice", index + 1));
         }
     }
-    if let Some(column) = account_column {
-        if !headers.iter().any(|h| h == column) {
-            problems.push(format!(
-                "--linked-account-column `{column}` is not a column (the header has: {})",
-                headers.join(", ")
-            ));
-        }
+    if let Some(column) = account_column
+        && !headers.iter().any(|h| h == column)
+    {
+        problems.push(format!(
+            "--linked-account-column `{column}` is not a column (the header has: {})",
+            headers.join(", ")
+        ));
     }
     if let Some(schema) = schema {
         for (index, header) in headers.iter().enumerate() {
@@ -342,18 +460,25 @@ fn check_header(
     ))
 }
 
-/// SHA-256 over the (name, value) pairs, each part length-prefixed so no two rows collide by
-/// moving a separator; the first 16 bytes, hex.
-fn hash_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+/// SHA-256 over `parts`, each length-prefixed so no two lists collide by moving a separator;
+/// the first 16 bytes.
+pub fn hash<'a>(parts: impl IntoIterator<Item = &'a str>) -> [u8; 16] {
     let mut hasher = Sha256::new();
-    for (name, value) in fields {
-        for part in [name, value] {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
     }
-    hasher.finalize()[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&hasher.finalize()[..16]);
+    first
+}
+
+/// [`hash`] as hex.
+pub fn hash_hex<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    hex(&hash(parts))
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

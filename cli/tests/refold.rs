@@ -10,6 +10,13 @@ use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 
 #[path = "refold/bulk.rs"]
 mod bulk;
+#[path = "refold/journal.rs"]
+mod journal;
+#[cfg(unix)]
+#[path = "refold/snapshot_files.rs"]
+mod snapshot_files;
+#[path = "refold/values.rs"]
+mod values;
 
 const BIN: &str = env!("CARGO_BIN_EXE_refold");
 
@@ -229,7 +236,7 @@ fn help_version_and_usage_errors() {
     let text = stdout(&help);
     assert!(text.contains("Exit codes:"), "{text}");
     assert!(text.contains(" 1  `prepare --check`"), "{text}");
-    for command in ["actions", "params", "prepare", "codegen", "exec", "emulator"] {
+    for command in ["actions", "params", "prepare", "codegen", "exec", "bulk", "emulator"] {
         let help = refold(&here.0, None, &[command, "--help"]);
         assert_exit(&help, 0);
         assert!(stdout(&help).contains("Examples:"), "{command}: {}", stdout(&help));
@@ -242,6 +249,15 @@ fn help_version_and_usage_errors() {
         "13  exec: parameters refused, nothing ran",
     ] {
         assert_contains(&exec_help, line);
+    }
+    let bulk_help = stdout(&refold(&here.0, None, &["bulk", "--help"]));
+    for line in [
+        "16  bulk: another refold bulk process is using the journal",
+        "17  bulk --resume: the journal is of another app, action, linked account or input",
+        "are not sent again unless --retry-failed is given",
+        "--dry-run",
+    ] {
+        assert_contains(&bulk_help, line);
     }
     let version = refold(&here.0, None, &["--version"]);
     assert_exit(&version, 0);

@@ -1,5 +1,7 @@
 //! Bulk runs: [`Client::execute_all`] sends many actions with bounded concurrency and yields
-//! each input's index with its result, as a [`Stream`].
+//! each input's index with its result, as a [`Stream`]. [`Client::execute_all_with_hook`] also
+//! awaits a caller's hook once per item, right before the item's request goes on the wire: the
+//! pipeline finds the hook on the handle the item's call runs on (`SendNotice`).
 //!
 //! The engine is `futures-util`'s `buffered` / `buffer_unordered` over the input stream rather
 //! than hand-written polling: those combinators already pull the input only when a slot is free
@@ -7,6 +9,7 @@
 //! futures when the stream is dropped, and are what a user's own loop would be built on, so the
 //! bulk path costs nothing over the loop it replaces (see BENCHMARKS.md, "Bulk runs").
 
+use std::fmt;
 use std::future::{Future, ready};
 use std::num::NonZeroUsize;
 use std::pin::Pin;
@@ -147,6 +150,12 @@ where
 /// [`Client::execute_raw`] (a write, retried only when it certainly did not run) or, with
 /// [`RawAction::idempotent`], like [`Client::execute_raw_idempotent`].
 ///
+/// The parameters are a `serde_json::Value`, which (without serde_json's
+/// `arbitrary_precision` feature) holds an integer beyond `u64`/`i64` as an `f64`. For numbers
+/// that must keep every digit, give your own [`BulkItem`] whose call passes a
+/// `serde_json::value::RawValue` (or any `Serialize` type holding one) to
+/// [`Client::execute_raw`]: raw JSON text is sent byte for byte. `refold bulk` does this.
+///
 /// ```
 /// # extern crate refold_core as refold;
 /// use refold::RawAction;
@@ -274,7 +283,8 @@ impl Client {
     ///   still complete and are yielded.
     ///
     /// The stream owns a handle of the client, so it can be moved into a spawned task. For an
-    /// input that is itself a stream, use [`Client::execute_all_stream`].
+    /// input that is itself a stream, use [`Client::execute_all_stream`]; to be told the moment
+    /// each item's request goes on the wire (to journal it), [`Client::execute_all_with_hook`].
     ///
     /// # Errors
     ///
@@ -348,6 +358,125 @@ impl Client {
         S: Stream + Send + 'static,
         S::Item: BulkItem,
     {
+        self.run_all(items, options, None)
+    }
+
+    /// [`Client::execute_all`], telling `before_send` the moment each item's request is about
+    /// to go on the wire: the pipeline awaits `before_send(index)` once per item, after the
+    /// item's rate-limit slot and any session-token mint, right before the first attempt's
+    /// request is written to the connection. An item that never gets that far (cancelled,
+    /// throttled away, its mint failed, the run stopped) never has its hook called.
+    ///
+    /// This is what a journal needs to say "sent" and mean it: write the line in the hook, and
+    /// after a crash only items whose hook ran may have reached Refold. Retries of the same item
+    /// do not call it again.
+    ///
+    /// When the hook returns an error, the item is not sent: its result is
+    /// [`Error::InvalidRequest`] carrying the hook's message, and it is not retried.
+    ///
+    /// The hook runs inside the item's call, so it should be quick (a local write, a channel
+    /// send); it delays only its own item.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::execute_all`], and [`Error::InvalidRequest`] for an item whose hook failed.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// use std::sync::{Arc, Mutex};
+    /// use futures_util::StreamExt;
+    /// use refold::{BulkOptions, Client, RawAction};
+    ///
+    /// # async fn run(client: Client) {
+    /// let emails = ["ada@example.com", "grace@example.com"];
+    /// let items = emails.map(|email| RawAction::new("hubspot", "create_contact", serde_json::json!({ "email": email })));
+    /// let sent = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&sent);
+    /// let before_send = move |index: usize| {
+    ///     log.lock().unwrap().push(index); // e.g. append "sent" to a journal, flushed
+    ///     std::future::ready(Ok::<(), std::io::Error>(()))
+    /// };
+    /// let mut results = client.execute_all_with_hook(items, BulkOptions::default(), before_send);
+    /// while let Some((index, result)) = results.next().await {
+    ///     println!("{index}: {}", if result.is_ok() { "created" } else { "failed" });
+    /// }
+    /// println!("{} requests went out", sent.lock().unwrap().len());
+    /// # }
+    /// ```
+    pub fn execute_all_with_hook<I, H, F, E>(
+        &self,
+        items: I,
+        options: BulkOptions,
+        before_send: H,
+    ) -> impl Stream<Item = BulkResult<<I::Item as BulkItem>::Output>> + Send + 'static + use<I, H, F, E>
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'static,
+        I::Item: BulkItem,
+        H: Fn(usize) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + 'static,
+    {
+        self.execute_all_stream_with_hook(stream::iter(items), options, before_send)
+    }
+
+    /// [`Client::execute_all_with_hook`] over an input that is a [`Stream`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::execute_all_with_hook`].
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// use futures_util::StreamExt;
+    /// use refold::{BulkOptions, Client, RawAction};
+    ///
+    /// # async fn run(client: Client) {
+    /// let input = futures_util::stream::iter(0..3)
+    ///     .map(|n| RawAction::new("hubspot", "create_contact", serde_json::json!({ "email": format!("u{n}@example.com") })));
+    /// let before_send = |index: usize| async move {
+    ///     eprintln!("item {index} is going out");
+    ///     Ok::<(), String>(())
+    /// };
+    /// let results: Vec<_> = client
+    ///     .execute_all_stream_with_hook(input, BulkOptions::default(), before_send)
+    ///     .collect()
+    ///     .await;
+    /// # drop(results);
+    /// # }
+    /// ```
+    pub fn execute_all_stream_with_hook<S, H, F, E>(
+        &self,
+        items: S,
+        options: BulkOptions,
+        before_send: H,
+    ) -> impl Stream<Item = BulkResult<<S::Item as BulkItem>::Output>> + Send + 'static + use<S, H, F, E>
+    where
+        S: Stream + Send + 'static,
+        S::Item: BulkItem,
+        H: Fn(usize) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + 'static,
+    {
+        let hook: Arc<BeforeSend> = Arc::new(move |index| {
+            let told = before_send(index);
+            Box::pin(async move { told.await.map_err(|err| err.to_string()) })
+        });
+        self.run_all(items, options, Some(hook))
+    }
+
+    /// The engine of every `execute_all*`: each item's call on a handle that carries the item's
+    /// [`SendNotice`] when there is a hook.
+    fn run_all<S>(
+        &self,
+        items: S,
+        options: BulkOptions,
+        hook: Option<Arc<BeforeSend>>,
+    ) -> impl Stream<Item = BulkResult<<S::Item as BulkItem>::Output>> + Send + 'static + use<S>
+    where
+        S: Stream + Send + 'static,
+        S::Item: BulkItem,
+    {
         let client = self.clone();
         // Set by the first failure under `OnError::Stop`, inside the item's own future, so the
         // very next pull of the input already sees it (before the result is even yielded).
@@ -358,7 +487,18 @@ impl Client {
             .enumerate()
             .take_while(move |_| ready(!gate.load(Ordering::Acquire)))
             .map(move |(index, item)| {
-                let call = item.into_call(&client);
+                let call = match &hook {
+                    None => item.into_call(&client),
+                    Some(hook) => {
+                        let mut handle = client.clone();
+                        handle.send_notice = Some(Arc::new(SendNotice {
+                            hook: Arc::clone(hook),
+                            index,
+                            told: AtomicBool::new(false),
+                        }));
+                        item.into_call(&handle)
+                    }
+                };
                 let stopped = Arc::clone(&stopped);
                 async move {
                     let result = call.await;
@@ -374,5 +514,34 @@ impl Client {
         } else {
             Either::Right(calls.buffer_unordered(concurrency))
         }
+    }
+}
+
+/// A bulk run's hook, boxed once per run.
+type BeforeSend = dyn Fn(usize) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync;
+
+/// One item's view of its run's hook: which item it is, and whether the hook was told.
+pub(crate) struct SendNotice {
+    hook: Arc<BeforeSend>,
+    index: usize,
+    told: AtomicBool,
+}
+
+impl SendNotice {
+    /// Awaits the hook the first time the item's request is about to go out; later attempts
+    /// pass straight through. A failed hook keeps the request from being sent.
+    pub(crate) async fn before_first_send(&self) -> Result<(), Error> {
+        if self.told.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        (self.hook)(self.index).await.map_err(|reason| {
+            Error::invalid_request(format!(
+                "the bulk run's before-send hook kept item {} from being sent: {reason}",
+                self.index
+            ))
+        })?;
+        // Only once the hook has finished: an attempt cancelled inside it has not been told.
+        self.told.store(true, Ordering::Release);
+        Ok(())
     }
 }

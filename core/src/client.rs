@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use crate::Error;
 use crate::auth::{Auth, LinkedAccount, Needs};
 use crate::builder::ClientBuilder;
+use crate::bulk::SendNotice;
 use crate::rate_limit::Limiter;
 use crate::retry::RetryPolicy;
 use crate::session_cache::SessionCache;
@@ -42,6 +43,10 @@ pub struct Client {
     /// building one. `None` when this handle's calls need more than fixed headers (managed
     /// session tokens) or cannot be sent (an invalid linked account id, reported by the call).
     pub(crate) action_headers: Option<Arc<HeaderMap>>,
+    /// Set only on the handle a hooked bulk run gives one item's call
+    /// ([`Client::execute_all_with_hook`]): the pipeline tells it when the item's first request
+    /// is about to go on the wire.
+    pub(crate) send_notice: Option<Arc<SendNotice>>,
 }
 
 /// What every handle of one client shares.
@@ -116,7 +121,10 @@ impl Client {
                 message: message.clone(),
             },
         };
-        Client::from_parts(Arc::clone(&self.shared), auth)
+        let mut handle = Client::from_parts(Arc::clone(&self.shared), auth);
+        // An item of a hooked bulk run may switch accounts; its hook still hears of its send.
+        handle.send_notice = self.send_notice.clone();
+        handle
     }
 
     /// A handle with these settings and credentials.
@@ -125,6 +133,7 @@ impl Client {
             shared,
             auth: Arc::new(auth),
             action_headers: None,
+            send_notice: None,
         };
         if client.auth.managed_account(Needs::LinkedAccount).is_none() {
             client.action_headers = client.fixed_headers(true, Needs::LinkedAccount).ok().map(Arc::new);

@@ -46,7 +46,8 @@ pub enum Error {
     },
 
     /// The request was refused locally before anything was sent (an invalid slug or action id,
-    /// a header value HTTP cannot carry, parameters that do not serialize to a JSON object).
+    /// a header value HTTP cannot carry, parameters that do not serialize to a JSON object, or
+    /// a bulk run's before-send hook that failed: see [`Client::execute_all_with_hook`](crate::Client::execute_all_with_hook)).
     #[error("invalid request, nothing was sent: {message}")]
     #[non_exhaustive]
     InvalidRequest {
@@ -559,6 +560,28 @@ pub enum ErrorKind {
     /// The client's configuration or the request, refused before anything was sent:
     /// [`Error::Config`], [`Error::InvalidRequest`].
     Config,
+}
+
+impl ErrorKind {
+    /// A stable lowercase name for logs and files: `app`, `refold`, `transport` or `config`.
+    /// Unlike `Debug`, it never changes when a variant is renamed in the code.
+    ///
+    /// ```
+    /// # extern crate refold_core as refold;
+    /// use refold::ErrorKind;
+    ///
+    /// let err = refold::validate_identifier("slug", "Bad Slug").unwrap_err();
+    /// assert_eq!(err.kind().as_str(), "config");
+    /// assert_eq!(ErrorKind::App.as_str(), "app");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::App => "app",
+            ErrorKind::Refold => "refold",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Config => "config",
+        }
+    }
 }
 
 /// How a failure bears on retrying; the retry loop reads nothing else.

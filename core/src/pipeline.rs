@@ -7,8 +7,9 @@
 //!    request refused with a 401 is sent once more with a new one.
 //! 3. [`Client::build_request`] turns the endpoint's [`RequestSpec`] into the request: URL,
 //!    headers, credentials, body.
-//! 4. [`Client::send`] runs the retry loop; each attempt waits for the rate limiter, makes one
-//!    HTTP exchange (`transport.rs`) and reads the reply's status (`envelope.rs`).
+//! 4. [`Client::send`] runs the retry loop; each attempt waits for the rate limiter, tells a
+//!    hooked bulk item's hook that its first request is going out (`bulk.rs`), makes one HTTP
+//!    exchange (`transport.rs`) and reads the reply's status (`envelope.rs`).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -281,6 +282,11 @@ impl Client {
             request.idempotent,
             |_attempt| async move {
                 self.acquire_rate_limit(scope, request.idempotent).await?;
+                // After the slot (and any token mint, which comes here with
+                // `mints_session_token`), right before the bytes go out.
+                if let Some(notice) = self.send_notice.as_deref().filter(|_| !mints_session_token) {
+                    notice.before_first_send().await?;
+                }
                 let reply =
                     transport::send_once(&shared.http, request, shared.max_response_bytes, detect_redirects).await?;
                 check_status(reply, request.idempotent, mints_session_token)

@@ -5,6 +5,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::file::read_bounded;
 use crate::is_valid_identifier;
 use crate::{Snapshot, SnapshotError};
 
@@ -118,22 +119,40 @@ impl SnapshotDir {
     ///
     /// # Errors
     ///
-    /// [`SnapshotError::Io`] when the file exists but cannot be read, and the errors of
+    /// [`SnapshotError::Io`] when the file exists but cannot be read,
+    /// [`SnapshotError::NotAFile`] when it is not a regular file (after following links) or is
+    /// larger than [`MAX_SNAPSHOT_BYTES`](crate::MAX_SNAPSHOT_BYTES), and the errors of
     /// [`Snapshot::from_slice`] (with the path) when it is not a valid snapshot of this action.
     pub fn read(&self, slug: &str, action_id: &str) -> Result<Option<Snapshot>, SnapshotError> {
         let path = self.path_of(slug, action_id)?;
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(SnapshotError::Io {
-                    path,
-                    action: "could not read the snapshot",
-                    source,
-                });
-            }
-        };
-        read_snapshot(&path, &bytes, slug, action_id).map(Some)
+        match read_bounded(&path)? {
+            Some(bytes) => read_snapshot(&path, &bytes, slug, action_id).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The bytes of one action's snapshot file as they are (for a byte-level comparison), read
+    /// with the same checks as [`SnapshotDir::read`]; `None` when it has no file.
+    ///
+    /// # Errors
+    ///
+    /// [`SnapshotError::InvalidName`] for an invalid slug or action id, [`SnapshotError::Io`]
+    /// when the file exists but cannot be read, and [`SnapshotError::NotAFile`] when it is not a
+    /// regular file or is larger than [`MAX_SNAPSHOT_BYTES`](crate::MAX_SNAPSHOT_BYTES).
+    ///
+    /// ```
+    /// use refold_snapshot::{Snapshot, SnapshotDir};
+    ///
+    /// let root = std::env::temp_dir().join(format!("refold-doc-bytes-{}", std::process::id()));
+    /// let dir = SnapshotDir::new(&root);
+    /// assert_eq!(dir.read_bytes("hubspot", "get_contact")?, None);
+    /// dir.write(&Snapshot::new("hubspot", "get_contact"))?;
+    /// assert_eq!(dir.read_bytes("hubspot", "get_contact")?, Some(Snapshot::new("hubspot", "get_contact").to_bytes()));
+    /// # std::fs::remove_dir_all(&root).unwrap();
+    /// # Ok::<(), refold_snapshot::SnapshotError>(())
+    /// ```
+    pub fn read_bytes(&self, slug: &str, action_id: &str) -> Result<Option<Vec<u8>>, SnapshotError> {
+        read_bounded(&self.path_of(slug, action_id)?)
     }
 
     /// Writes a snapshot to its file, atomically (a temporary file renamed into place), unless the
@@ -141,22 +160,16 @@ impl SnapshotDir {
     ///
     /// # Errors
     ///
-    /// [`SnapshotError::InvalidName`] for an invalid slug or action id, and [`SnapshotError::Io`]
-    /// when the directory or file cannot be written.
+    /// [`SnapshotError::InvalidName`] for an invalid slug or action id,
+    /// [`SnapshotError::NotAFile`] when something other than a snapshot file is in its place, and
+    /// [`SnapshotError::Io`] when the directory or file cannot be written.
     pub fn write(&self, snapshot: &Snapshot) -> Result<WriteOutcome, SnapshotError> {
         let path = self.path_of(&snapshot.slug, &snapshot.action_id)?;
         let bytes = snapshot.to_bytes();
-        let outcome = match fs::read(&path) {
-            Ok(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
-            Ok(_) => WriteOutcome::Updated,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => WriteOutcome::Created,
-            Err(source) => {
-                return Err(SnapshotError::Io {
-                    path,
-                    action: "could not read the snapshot",
-                    source,
-                });
-            }
+        let outcome = match read_bounded(&path)? {
+            Some(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
+            Some(_) => WriteOutcome::Updated,
+            None => WriteOutcome::Created,
         };
         let parent = path.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&parent).map_err(|source| SnapshotError::Io {

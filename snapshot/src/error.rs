@@ -44,6 +44,18 @@ pub enum SnapshotError {
         value: String,
     },
 
+    /// The path is not a snapshot file that can be read safely: not a regular file after
+    /// following links (a directory, a FIFO, a device), or larger than
+    /// [`MAX_SNAPSHOT_BYTES`](crate::MAX_SNAPSHOT_BYTES). Refused before reading, so a FIFO
+    /// cannot block and a device cannot be read without end.
+    #[error("{}: {reason}; a refold schema snapshot is a regular JSON file of at most 1 MiB", path.display())]
+    NotAFile {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, or how large.
+        reason: String,
+    },
+
     /// Reading or writing the file failed.
     #[error("{}: {action}", path.display())]
     Io {
@@ -82,7 +94,7 @@ impl SnapshotError {
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
             SnapshotError::Corrupt { path, .. } | SnapshotError::NewerFormat { path, .. } => path.as_deref(),
-            SnapshotError::Io { path, .. } => Some(path),
+            SnapshotError::Io { path, .. } | SnapshotError::NotAFile { path, .. } => Some(path),
             SnapshotError::InvalidName { .. } => None,
         }
     }

@@ -1,6 +1,8 @@
 //! `Client::execute_all`: order, the concurrency bound (counted at a local server), stopping at
 //! the first error, dropping the stream, per-account rate limits with no throttling reaching the
-//! caller, many accounts in one run, and (ignored, release) 100,000 items in flat memory.
+//! caller, many accounts in one run, and (ignored, release) 100,000 items in flat memory; and
+//! `execute_all_with_hook`'s hook: once per item, before the server sees the request, after a
+//! token mint, never for an item the limiter held back, and able to keep an item unsent.
 
 use std::collections::{BTreeMap, HashSet};
 use std::num::NonZeroUsize;
@@ -376,4 +378,196 @@ async fn stress_100_000_items_in_flat_memory() {
         growth_kib <= 10 * 1024,
         "RSS grew by {growth_kib} KiB over 90,000 items"
     );
+}
+
+/// What the emulator had received when each item's hook ran: the paths of its requests so far,
+/// and whether any execute request carried the item's email.
+#[derive(Debug)]
+struct AtHook {
+    index: usize,
+    paths_before: Vec<String>,
+    own_request_seen: bool,
+}
+
+/// What every hook call saw, shared with the test.
+type HookLog = Arc<std::sync::Mutex<Vec<AtHook>>>;
+
+fn hook_log(
+    emulator: &Arc<Emulator>,
+) -> (
+    HookLog,
+    impl Fn(usize) -> std::future::Ready<Result<(), String>> + Send + Sync + 'static,
+) {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = Arc::clone(&log);
+    let emulator = Arc::clone(emulator);
+    let hook = move |index: usize| {
+        let requests = emulator.requests();
+        let email = format!("u{index}@example.com");
+        let own_request_seen = requests.iter().any(|request| {
+            request.path.ends_with("/execute") && request.body_json().is_ok_and(|b| b["email"] == email)
+        });
+        record.lock().unwrap().push(AtHook {
+            index,
+            paths_before: requests.iter().map(|request| request.path.clone()).collect(),
+            own_request_seen,
+        });
+        std::future::ready(Ok(()))
+    };
+    (log, hook)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_send_hook_runs_once_per_item_before_the_server_receives_its_request() {
+    let emulator = Arc::new(Emulator::start().await.unwrap());
+    // Retries (a 503 is retried for an idempotent read, and a 429 for anything): the hook still
+    // runs once per item.
+    for _ in 0..3 {
+        emulator.inject_for("/execute", Fault::too_many_requests(0));
+    }
+    let client = client_for(&emulator);
+    let (log, hook) = hook_log(&emulator);
+    let results: Vec<_> = client
+        .execute_all_with_hook(
+            (0..20).map(create),
+            BulkOptions::default().concurrency(concurrency(4)),
+            hook,
+        )
+        .collect()
+        .await;
+    assert!(results.iter().all(|(_, result)| result.is_ok()), "{results:?}");
+    let log = log.lock().unwrap();
+    let mut indices: Vec<usize> = log.iter().map(|at| at.index).collect();
+    indices.sort_unstable();
+    assert_eq!(indices, (0..20).collect::<Vec<_>>(), "once per item");
+    for at in log.iter() {
+        assert!(
+            !at.own_request_seen,
+            "item {} reached the server before its hook",
+            at.index
+        );
+    }
+    assert_eq!(execute_attempts(&emulator), 23);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_that_never_gets_past_the_rate_limiter_never_has_its_hook_called() {
+    let emulator = Arc::new(Emulator::start().await.unwrap());
+    // One request a second, and calls that give up after 300 ms: the first item is sent, the
+    // others time out waiting for their slot, unsent.
+    let client = builder_for(&emulator)
+        .rate_limit(RateLimit::new(1, 1))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let (log, hook) = hook_log(&emulator);
+    let results: Vec<_> = client
+        .execute_all_with_hook(
+            (0..4).map(create),
+            BulkOptions::default().concurrency(concurrency(4)),
+            hook,
+        )
+        .collect()
+        .await;
+    let sent: Vec<usize> = results
+        .iter()
+        .filter(|(_, result)| result.is_ok())
+        .map(|(index, _)| *index)
+        .collect();
+    assert_eq!(sent.len(), 1, "{results:?}");
+    for (_, result) in results.iter().filter(|(_, result)| result.is_err()) {
+        let err = result.as_ref().unwrap_err();
+        assert!(!err.may_have_executed(), "{err}");
+    }
+    let hooked: Vec<usize> = log.lock().unwrap().iter().map(|at| at.index).collect();
+    assert_eq!(hooked, sent, "only the item that went out had its hook called");
+    assert_eq!(execute_attempts(&emulator), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_send_hook_runs_after_a_managed_token_mint_and_its_error_keeps_the_item_unsent() {
+    let emulator = Arc::new(Emulator::start().await.unwrap());
+    let client = builder_for(&emulator).managed_session_tokens(true).build().unwrap();
+    let (log, hook) = hook_log(&emulator);
+    let results: Vec<_> = client
+        .execute_all_with_hook(
+            (0..3).map(create),
+            BulkOptions::default().concurrency(concurrency(1)),
+            hook,
+        )
+        .collect()
+        .await;
+    assert!(results.iter().all(|(_, result)| result.is_ok()), "{results:?}");
+    {
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 3);
+        assert!(
+            log[0].paths_before.iter().any(|path| path.ends_with("/session-token")),
+            "the first item's hook ran after its token was minted: {:?}",
+            log[0].paths_before
+        );
+    }
+
+    // A failing hook: that item is not sent and says why; the others go on.
+    let failing = |index: usize| std::future::ready(if index == 1 { Err("the journal is full") } else { Ok(()) });
+    let before = execute_attempts(&emulator);
+    let results: BTreeMap<usize, _> = client
+        .execute_all_with_hook((10..13).map(create), BulkOptions::default(), failing)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect();
+    let refused = results[&1].as_ref().unwrap_err();
+    assert!(matches!(refused, refold::Error::InvalidRequest { .. }), "{refused:?}");
+    assert!(
+        refused
+            .to_string()
+            .contains("kept item 1 from being sent: the journal is full"),
+        "{refused}"
+    );
+    assert!(!refused.may_have_executed());
+    assert!(results[&0].is_ok() && results[&2].is_ok());
+    assert_eq!(execute_attempts(&emulator) - before, 2);
+}
+
+/// The hooked path against the plain one: the same items give the same outcomes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooked_and_plain_runs_give_the_same_results() {
+    let emulator = Emulator::start().await.unwrap();
+    emulator.set_random_faults(
+        0.3,
+        17,
+        vec![Fault::refold_error(400), Fault::Delay(Duration::from_millis(5))],
+    );
+    let client = client_for(&emulator);
+    let outcome = |result: &Result<refold::ActionResponse<serde_json::Value>, refold::Error>| match result {
+        Ok(reply) => format!("ok {}", reply.data["properties"]["email"]),
+        Err(err) => format!("err {:?} {:?}", err.kind(), err.status()),
+    };
+    let plain: BTreeMap<usize, String> = client
+        .execute_all((0..50).map(create), BulkOptions::default().concurrency(concurrency(1)))
+        .map(|(index, result)| (index, outcome(&result)))
+        .collect()
+        .await;
+    emulator.set_random_faults(
+        0.3,
+        17,
+        vec![Fault::refold_error(400), Fault::Delay(Duration::from_millis(5))],
+    );
+    let hooked: BTreeMap<usize, String> = client
+        .execute_all_with_hook(
+            (0..50).map(|n| create(n + 100)),
+            BulkOptions::default().concurrency(concurrency(1)),
+            |_| std::future::ready(Ok::<(), String>(())),
+        )
+        .map(|(index, result)| {
+            (
+                index,
+                outcome(&result).replace(&format!("u{}@", index + 100), &format!("u{index}@")),
+            )
+        })
+        .collect()
+        .await;
+    assert_eq!(plain, hooked);
+    assert!(plain.values().any(|o| o.starts_with("err")), "the faults fired");
 }

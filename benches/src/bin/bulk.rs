@@ -7,7 +7,8 @@
 //!    linked-account column;
 //! 3. without a limit, against the fixed-reply server: `execute_all` at concurrency 64 against a
 //!    hand-written `buffer_unordered` loop over `Client::execute`, interleaved rounds, medians;
-//! 4. peak RSS of `refold bulk` over a 1,000,000-row CSV (`getrusage` of the waited child).
+//! 4. peak RSS of `refold bulk` over a 1,000,000-row CSV (`getrusage` of the waited children),
+//!    and how long its pre-pass alone takes (`--dry-run` over the same file).
 //!
 //! ```text
 //! cargo build --release -p refold-cli && cargo run --release -p refold-benches --bin bulk
@@ -81,11 +82,13 @@ fn main() {
     );
 
     if let Some(cli) = &cli {
-        let (peak_kib, elapsed, status) = runtime.block_on(peak_rss(cli, &work, big_rows));
+        let (peak_kib, elapsed, checked_in, status) = runtime.block_on(peak_rss(cli, &work, big_rows));
         println!(
-            "refold bulk over {big_rows} rows (fixed-reply server, no limit): peak RSS {:.1} MiB, {:.0} rows/s, {status}",
+            "refold bulk over {big_rows} rows (fixed-reply server, no limit): peak RSS {:.1} MiB, {:.0} rows/s \
+             (the pre-pass alone, --dry-run: {:.2} s), {status}",
             peak_kib as f64 / 1024.0,
-            big_rows as f64 / elapsed.as_secs_f64()
+            big_rows as f64 / elapsed.as_secs_f64(),
+            checked_in.as_secs_f64()
         );
     }
     let _ = std::fs::remove_dir_all(&work);
@@ -252,8 +255,9 @@ async fn unlimited(rounds: usize, calls: usize) -> (f64, f64) {
     (median(&bulk), median(&handwritten))
 }
 
-/// Peak RSS (KiB) of `refold bulk` over `rows` rows, its run time and exit status.
-async fn peak_rss(cli: &Path, work: &Path, rows: usize) -> (u64, Duration, String) {
+/// Peak RSS (KiB) of `refold bulk` over `rows` rows (the `--dry-run` and the run, whichever is
+/// higher), the run's time, the `--dry-run`'s time and the run's exit status.
+async fn peak_rss(cli: &Path, work: &Path, rows: usize) -> (u64, Duration, Duration, String) {
     let server = FixedServer::start().await.unwrap();
     let input = work.join("million.csv");
     {
@@ -267,6 +271,23 @@ async fn peak_rss(cli: &Path, work: &Path, rows: usize) -> (u64, Duration, Strin
     let journal = work.join("million.journal.jsonl");
     let base_url = server.base_url();
     let cli = cli.to_owned();
+    let checked_in = {
+        let (cli, base_url, input) = (cli.clone(), base_url.clone(), input.clone());
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let status = cli_command(&cli, &base_url, "tk_bench")
+                .arg("--input")
+                .arg(&input)
+                .arg("--dry-run")
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success(), "the dry run failed: {status}");
+            started.elapsed()
+        })
+        .await
+        .unwrap()
+    };
     let started = Instant::now();
     // The server runs on this runtime; the child is waited for on a blocking thread.
     let status = tokio::task::spawn_blocking(move || {
@@ -282,5 +303,10 @@ async fn peak_rss(cli: &Path, work: &Path, rows: usize) -> (u64, Duration, Strin
     })
     .await
     .unwrap();
-    (children_max_rss_kib(), started.elapsed(), status.to_string())
+    (
+        children_max_rss_kib(),
+        started.elapsed(),
+        checked_in,
+        status.to_string(),
+    )
 }

@@ -1,7 +1,8 @@
 //! `refold bulk <slug> <action_id> --input FILE`: one action per row, through
-//! `Client::execute_all`, with progress, a journal, `--resume` and a clean Ctrl-C.
+//! `Client::execute_all_with_hook`, with a validating pre-pass, progress, a locked journal,
+//! `--resume` and a clean Ctrl-C.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -11,16 +12,23 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use refold::{ActionResponse, BulkCall, BulkItem, BulkOptions, Client, Error, ForLinkedAccount, RateLimit, RawAction};
+use refold::{ActionResponse, BulkCall, BulkItem, BulkOptions, Client, Error, RateLimit};
+use serde_json::value::RawValue;
 
-use crate::args::BulkArgs;
+use crate::args::{BulkArgs, InputFormat};
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::journal::{self, Entry, Journal, Outcome, Prior};
-use crate::rows::{self, Row, Rows};
+use crate::failure::Reached;
+use crate::journal::{self, Entry, Header, LinkedAccountOf, Outcome, Priors};
+use crate::journal_file::JournalFile;
+use crate::prepass;
+use crate::rows::{self, Input, RowContent, Rows, Typing};
 
 /// How often a non-terminal gets a progress line.
 const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// How many row numbers the summary shows per reason.
+const ROWS_SHOWN: usize = 5;
 
 pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
@@ -28,19 +36,17 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
     }
     let format = rows::format_of(&args.input, args.format)?;
-    let journal_path = journal_path(args);
-    let prior = if args.resume {
-        journal::read(&journal_path)?
-    } else if journal::has_entries(&journal_path) {
-        return Err(CliError::new(
-            Exit::Usage,
-            format!(
-                "the journal {} already holds a run: pass --resume to continue it, or --journal with a new file",
-                journal_path.display()
-            ),
-        ));
+    let stdin = args.input == Path::new("-");
+    let shown = if stdin {
+        "stdin".to_owned()
     } else {
-        HashMap::new()
+        args.input.display().to_string()
+    };
+    // Locked before anything slow, so a second process is refused at once.
+    let opened = if args.dry_run {
+        None
+    } else {
+        Some(JournalFile::open_locked(&journal_path(args)?)?)
     };
     let client = crate::connect::builder(&args.connection, env)?
         // The burst stays at Refold's 5: a bigger one would be refused by Refold's own limit.
@@ -48,83 +54,218 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         .build()
         .map_err(|err| CliError::new(Exit::Config, err.to_string()))?;
     let schema = super::exec::schema(&client, slug, action_id, &args.schema).await?;
-    let total = rows::count(&args.input, format)?;
-    let rows = Rows::new(
-        rows::open(&args.input)?,
-        &args.input,
-        format,
+    let typing = Typing {
         schema,
-        args.linked_account_column.clone(),
-    )?;
+        account_column: args.linked_account_column.clone(),
+    };
+    let input = Input::open(&args.input)?;
+    let checked = prepass::check(&input, &shown, format, typing.clone())?;
+    let Some(mut journal) = opened else {
+        return dry_run(&client, args, &checked);
+    };
+    // Read after the pre-pass, which gives the input's row count: the journal's rows are held
+    // in a vector of that length.
+    let replay = journal.replay(checked.rows)?;
+
+    let header = journal_header(args, &client, format, &checked)?;
+    admit(&mut journal, replay.header.as_ref(), &header, args.resume)?;
+    journal.append_run()?;
+
+    let journal_path = journal.path().to_owned();
     let run = Arc::new(Run {
-        rows: Mutex::new(rows),
-        journal: Mutex::new(Journal::append_to(&journal_path)?),
-        prior,
-        resend_unknown: args.resend_unknown,
+        rows: Mutex::new(Rows::new(input.reader()?, &shown, format, typing)?),
+        expected_rows: checked.rows,
+        journal: Mutex::new(journal),
+        prior: replay.rows,
+        prior_reasons: replay.reasons,
+        policy: ResendPolicy {
+            unknown: args.resend_unknown,
+            failed: args.retry_failed,
+        },
+        default_account: match &header.linked_account {
+            LinkedAccountOf::Id(id) => id.clone(),
+            _ => String::new(),
+        },
         in_flight: Mutex::new(HashMap::new()),
         stop: AtomicBool::new(false),
         fatal: Mutex::new(None),
         tally: Tally::default(),
-        unknown_rows: Mutex::new(Vec::new()),
-        progress: progress_bar(total),
-        slug: slug.to_owned(),
-        action_id: action_id.to_owned(),
+        report: Mutex::new(Report::default()),
+        progress: progress_bar(checked.rows),
+        slug: Arc::from(slug),
+        action_id: Arc::from(action_id),
         idempotent: args.idempotent,
     });
 
     let interrupted = Arc::new(AtomicBool::new(false));
     tokio::spawn(stop_on_ctrl_c(Arc::clone(&run), Arc::clone(&interrupted)));
-    let plain = (!std::io::stderr().is_terminal()).then(|| tokio::spawn(plain_progress(Arc::clone(&run), total)));
+    let plain =
+        (!std::io::stderr().is_terminal()).then(|| tokio::spawn(plain_progress(Arc::clone(&run), checked.rows)));
 
     let concurrency = NonZeroUsize::new(args.concurrency as usize).expect("clap keeps it at 1 or more");
     let items = std::iter::from_fn({
         let run = Arc::clone(&run);
         move || run.next_item()
     });
-    let mut results = client.execute_all(items, BulkOptions::default().concurrency(concurrency));
+    let before_send = {
+        let run = Arc::clone(&run);
+        move |index: usize| std::future::ready(run.journal_sent(index))
+    };
+    let mut results = client.execute_all_with_hook(items, BulkOptions::default().concurrency(concurrency), before_send);
+    // Every result is journaled, even after a fatal error: the calls in flight finish.
     while let Some((index, result)) = results.next().await {
-        run.finish(index, result)?;
+        run.finish(index, result);
     }
     if let Some(task) = plain {
         task.abort();
     }
     run.progress.finish_and_clear();
-    if let Some(err) = lock(&run.fatal).take() {
-        return Err(err);
+    let fatal = lock(&run.fatal).take();
+    let summarized = summary(&run, &journal_path, interrupted.load(Ordering::SeqCst));
+    match fatal {
+        Some(err) => Err(err.note("the run stopped; fix the cause, then run again with --resume")),
+        None => summarized,
     }
-    summary(&run, &journal_path, interrupted.load(Ordering::SeqCst))
 }
 
-/// The journal's default path: next to the input.
-fn journal_path(args: &BulkArgs) -> PathBuf {
-    match &args.journal {
-        Some(path) => path.clone(),
-        None if args.input == Path::new("-") => PathBuf::from("bulk.journal.jsonl"),
-        None => {
-            let mut path = args.input.clone().into_os_string();
-            path.push(".journal.jsonl");
-            PathBuf::from(path)
+/// The header this run's journal has, or must have to be resumed.
+fn journal_header(
+    args: &BulkArgs,
+    client: &Client,
+    format: InputFormat,
+    checked: &prepass::Checked,
+) -> Result<Header, CliError> {
+    Ok(Header {
+        refold_bulk_journal: journal::FORMAT,
+        slug: args.slug.clone(),
+        action_id: args.action_id.clone(),
+        linked_account: match (&args.linked_account_column, client.linked_account_id()) {
+            (Some(column), _) => LinkedAccountOf::Column(column.clone()),
+            (None, Some(id)) => LinkedAccountOf::Id(id.to_owned()),
+            (None, None) => LinkedAccountOf::SessionToken,
+        },
+        input: input_identity(&args.input)?,
+        input_format: match format {
+            InputFormat::Csv => "csv",
+            InputFormat::Jsonl => "jsonl",
+        }
+        .to_owned(),
+        header_sha256: checked.header_hash.clone(),
+        cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}
+
+/// Lets the run use the journal: writes the header of a new one; for an existing one, requires
+/// `--resume` and the same header.
+fn admit(journal: &mut JournalFile, existing: Option<&Header>, header: &Header, resume: bool) -> Result<(), CliError> {
+    match existing {
+        None => journal.append(header),
+        Some(_) if !resume => Err(CliError::new(
+            Exit::Usage,
+            format!(
+                "the journal {} already holds a run: pass --resume to continue it, or --journal with a new file",
+                journal.path().display()
+            ),
+        )),
+        Some(existing) => {
+            let differences = existing.differences(header);
+            if !differences.is_empty() {
+                return Err(CliError::new(
+                    Exit::JournalMismatch,
+                    format!(
+                        "--journal {}: this journal is of another run, so --resume was refused and nothing was sent:\n  - {}\n  \
+                         resume with the same app, action, linked account and input, or give this run its own --journal",
+                        journal.path().display(),
+                        differences.join("\n  - ")
+                    ),
+                ));
+            }
+            Ok(())
         }
     }
 }
 
-/// What one run shares between the input's iterator, the result loop and the signal handler.
+/// The journal's path: `--journal`, else next to the input; stdin needs `--journal`.
+fn journal_path(args: &BulkArgs) -> Result<PathBuf, CliError> {
+    match &args.journal {
+        Some(path) => Ok(path.clone()),
+        None if args.input == Path::new("-") => Err(CliError::new(
+            Exit::Usage,
+            "--input - needs --journal FILE: rows from stdin have no file to keep their journal beside, \
+             and a shared default would mix the runs of different inputs",
+        )),
+        None => {
+            let mut path = args.input.clone().into_os_string();
+            path.push(".journal.jsonl");
+            Ok(PathBuf::from(path))
+        }
+    }
+}
+
+/// The input as the journal's header names it: the file's canonical path, or `stdin`.
+fn input_identity(input: &Path) -> Result<String, CliError> {
+    if input == Path::new("-") {
+        return Ok("stdin".to_owned());
+    }
+    std::fs::canonicalize(input)
+        .map(|path| path.display().to_string())
+        .map_err(|err| CliError::new(Exit::Io, format!("--input {}: {err}", input.display())))
+}
+
+/// `--dry-run`: the pre-pass passed; show what the first request would be.
+fn dry_run(client: &Client, args: &BulkArgs, checked: &prepass::Checked) -> Result<(), CliError> {
+    let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
+    println!("{} rows, all valid", checked.rows);
+    if let Some(first) = &checked.first {
+        let client = match &first.linked_account_id {
+            Some(account) => client.for_linked_account(account),
+            None => client.clone(),
+        };
+        let preview = client
+            .preview_execute_raw(slug, action_id, &first.params)
+            .map_err(|err| CliError::client(format_args!("preparing the request of `{slug}/{action_id}`"), &err))?;
+        println!("the first row's request:\n{preview}");
+    }
+    eprintln!("dry run: nothing was sent, no journal was written");
+    Ok(())
+}
+
+/// Which earlier outcomes `--resume` sends again.
+struct ResendPolicy {
+    unknown: bool,
+    failed: bool,
+}
+
+/// What one run shares between the input's iterator, the hook, the result loop and the
+/// signal handler.
 struct Run {
     rows: Mutex<Rows>,
-    journal: Mutex<Journal>,
-    prior: HashMap<u64, Prior>,
-    resend_unknown: bool,
-    /// Row number and hash of each item in flight, by `execute_all`'s index.
-    in_flight: Mutex<HashMap<usize, (u64, String)>>,
+    /// The rows the pre-pass read: the run must read as many.
+    expected_rows: u64,
+    journal: Mutex<JournalFile>,
+    prior: Priors,
+    prior_reasons: Vec<String>,
+    policy: ResendPolicy,
+    /// The linked account every row runs for, when there is one for all (part of the hash).
+    default_account: String,
+    /// Each item in flight, by `execute_all`'s index.
+    in_flight: Mutex<HashMap<usize, InFlight>>,
     stop: AtomicBool,
     /// A failure that ends the run (the input or the journal cannot be read or written).
     fatal: Mutex<Option<CliError>>,
     tally: Tally,
-    unknown_rows: Mutex<Vec<u64>>,
+    report: Mutex<Report>,
     progress: ProgressBar,
-    slug: String,
-    action_id: String,
+    slug: Arc<str>,
+    action_id: Arc<str>,
     idempotent: bool,
+}
+
+struct InFlight {
+    row: u64,
+    hash: String,
+    /// How far it got: `Sent` once its `sent` line is written.
+    reached: Reached,
 }
 
 #[derive(Default)]
@@ -133,53 +274,109 @@ struct Tally {
     succeeded: AtomicU64,
     failed: AtomicU64,
     unknown: AtomicU64,
-    invalid: AtomicU64,
     changed: AtomicU64,
     skipped: AtomicU64,
     /// Items handed to `execute_all`, a counter that matches its indices.
     started: AtomicU64,
 }
 
+/// The rows the summary lists.
+#[derive(Default)]
+struct Report {
+    unknown_rows: Vec<u64>,
+    /// This run's failures, by reason: how many, and the first rows.
+    failed: BTreeMap<String, (u64, Vec<u64>)>,
+    /// Earlier failures not sent again, by reason.
+    not_resent: BTreeMap<String, (u64, Vec<u64>)>,
+}
+
+fn note_row(groups: &mut BTreeMap<String, (u64, Vec<u64>)>, reason: &str, row: u64) {
+    let (count, rows) = groups.entry(reason.to_owned()).or_default();
+    *count += 1;
+    // The lowest row numbers, whatever order the rows finished in.
+    if rows.len() < ROWS_SHOWN || rows.last().is_some_and(|last| row < *last) {
+        let at = rows.partition_point(|shown| *shown < row);
+        rows.insert(at, row);
+        rows.truncate(ROWS_SHOWN);
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// One row's call: for the client's linked account or for the row's own.
-enum RowCall {
-    Default(RawAction),
-    ForAccount(ForLinkedAccount<RawAction>),
+/// One row's call: its exact JSON body, for the run's linked account or the row's own.
+struct RowCall {
+    slug: Arc<str>,
+    action_id: Arc<str>,
+    body: Box<RawValue>,
+    linked_account_id: Option<String>,
+    idempotent: bool,
 }
 
 impl BulkItem for RowCall {
     type Output = serde_json::Value;
 
     fn into_call(self, client: &Client) -> BulkCall<serde_json::Value> {
-        match self {
-            RowCall::Default(action) => action.into_call(client),
-            RowCall::ForAccount(action) => action.into_call(client),
-        }
+        let client = match &self.linked_account_id {
+            Some(account) => client.for_linked_account(account),
+            None => client.clone(),
+        };
+        Box::pin(async move {
+            let call = if self.idempotent {
+                client.execute_raw_idempotent(&self.slug, &self.action_id, &self.body)
+            } else {
+                client.execute_raw(&self.slug, &self.action_id, &self.body)
+            };
+            call.await
+        })
     }
 }
 
 impl Run {
-    /// The next row to send, after journaling it as sent; rows not to send (bad, succeeded
-    /// before, unknown, changed) are accounted for on the way. `None` at the end of the input,
-    /// after Ctrl-C, or when the input or the journal fails.
+    /// The next row to send; rows not to send (succeeded before, unknown, refused for good,
+    /// changed) are accounted for on the way. `None` at the end of the input, after Ctrl-C, or
+    /// when the input or the journal fails.
     fn next_item(&self) -> Option<RowCall> {
         loop {
             if self.stop.load(Ordering::SeqCst) {
                 return None;
             }
-            let row = match lock(&self.rows).next_row() {
+            let mut rows = lock(&self.rows);
+            let row = match rows.next_row() {
                 Ok(Some(row)) => row,
-                Ok(None) => return None,
-                Err(err) => return self.fail(err),
+                Ok(None) if rows.rows_read() == self.expected_rows => return None,
+                Ok(None) => {
+                    let read = rows.rows_read();
+                    drop(rows);
+                    return self.fail(CliError::new(
+                        Exit::Input,
+                        format!(
+                            "the input changed while the run was reading it: the check read {} rows, the run {read}",
+                            self.expected_rows
+                        ),
+                    ));
+                }
+                Err(err) => {
+                    drop(rows);
+                    return self.fail(err);
+                }
             };
-            match self.send_or_account(row) {
-                Ok(Some(call)) => return Some(call),
-                Ok(None) => self.progress.inc(1),
-                Err(err) => return self.fail(err),
+            drop(rows);
+            let content = match row.content {
+                Ok(content) => content,
+                // The pre-pass read this row fine: the file changed under the run.
+                Err(problem) => {
+                    return self.fail(CliError::new(
+                        Exit::Input,
+                        format!("the input changed while the run was reading it: {problem}"),
+                    ));
+                }
+            };
+            if let Some(call) = self.send_or_account(row.number, content) {
+                return Some(call);
             }
+            self.progress.inc(1);
         }
     }
 
@@ -189,66 +386,100 @@ impl Run {
         None
     }
 
-    fn send_or_account(&self, row: Row) -> Result<Option<RowCall>, CliError> {
-        if let Some(prior) = self.prior.get(&row.number) {
-            let was_invalid = prior.outcome == Outcome::Invalid;
-            if !was_invalid && prior.hash != row.hash {
+    /// The hash of everything that decides a row's request: app, action, linked account and
+    /// typed parameters.
+    fn hash_of(&self, content: &RowContent, params: &str) -> [u8; 16] {
+        let account = content.linked_account_id.as_deref().unwrap_or(&self.default_account);
+        rows::hash([&*self.slug, &*self.action_id, account, params])
+    }
+
+    fn send_or_account(&self, number: u64, content: RowContent) -> Option<RowCall> {
+        let params = crate::json_text::to_text(&content.params);
+        let hash = self.hash_of(&content, &params);
+        if let Some(prior) = self.prior.get(number) {
+            if prior.hash != journal::short_hash(&hash) {
                 self.tally.changed.fetch_add(1, Ordering::Relaxed);
                 self.say(format_args!(
-                    "row {}: changed since the journal was written (hash {} there, {} now); it was not sent. \
+                    "row {number}: changed since the journal was written (hash {:016x}… there, {}… now); it was not sent. \
                      Restore the row, or run the changed rows with a new --journal",
-                    row.number, prior.hash, row.hash
+                    prior.hash,
+                    rows::hex(&hash[..8])
                 ));
-                return Ok(None);
+                return None;
             }
             match prior.outcome {
                 Outcome::Succeeded => {
                     self.tally.skipped.fetch_add(1, Ordering::Relaxed);
-                    return Ok(None);
+                    return None;
                 }
-                Outcome::Sent | Outcome::Unknown if !self.resend_unknown => {
+                Outcome::Sent | Outcome::Unknown if !self.policy.unknown => {
                     self.tally.unknown.fetch_add(1, Ordering::Relaxed);
-                    lock(&self.unknown_rows).push(row.number);
-                    return Ok(None);
+                    lock(&self.report).unknown_rows.push(number);
+                    return None;
+                }
+                Outcome::Failed if !prior.resend && !self.policy.failed => {
+                    let reason = self
+                        .prior_reasons
+                        .get(prior.reason as usize)
+                        .map_or("failed", String::as_str);
+                    note_row(&mut lock(&self.report).not_resent, reason, number);
+                    return None;
                 }
                 _ => {}
             }
         }
-        let content = match row.content {
-            Ok(content) => content,
-            Err(problem) => {
-                self.tally.invalid.fetch_add(1, Ordering::Relaxed);
-                self.say(format_args!("{problem}"));
-                let mut entry = Entry::new(row.number, &row.hash, Outcome::Invalid);
-                entry.error_kind = Some("input".to_owned());
-                entry.error = Some(problem);
-                lock(&self.journal).write(&entry)?;
-                return Ok(None);
-            }
-        };
-        // Journaled before it is sent: a kill from here on leaves the row "sent", which a
-        // resume treats as possibly executed.
-        lock(&self.journal).write(&Entry::new(row.number, &row.hash, Outcome::Sent))?;
+        let body = RawValue::from_string(params).expect("parameters serialize to valid JSON");
         let index = self.tally.started.fetch_add(1, Ordering::SeqCst) as usize;
-        lock(&self.in_flight).insert(index, (row.number, row.hash));
-        self.tally.sent.fetch_add(1, Ordering::Relaxed);
-        let action = RawAction::new(&self.slug, &self.action_id, serde_json::Value::Object(content.params))
-            .idempotent(self.idempotent);
-        Ok(Some(match content.linked_account_id {
-            Some(account) => RowCall::ForAccount(ForLinkedAccount::new(account, action)),
-            None => RowCall::Default(action),
-        }))
+        lock(&self.in_flight).insert(
+            index,
+            InFlight {
+                row: number,
+                hash: rows::hex(&hash),
+                reached: Reached::NotSent,
+            },
+        );
+        Some(RowCall {
+            slug: Arc::clone(&self.slug),
+            action_id: Arc::clone(&self.action_id),
+            body,
+            linked_account_id: content.linked_account_id,
+            idempotent: self.idempotent,
+        })
     }
 
-    /// Journals a finished row.
-    fn finish(&self, index: usize, result: Result<ActionResponse<serde_json::Value>, Error>) -> Result<(), CliError> {
-        let (row, hash) = lock(&self.in_flight)
-            .remove(&index)
-            .expect("every result's index was recorded when its row was handed over");
+    /// The hook: item `index`'s request is about to go on the wire. Its `sent` line is written
+    /// first; if it cannot be, the request is not sent and the run stops.
+    fn journal_sent(&self, index: usize) -> Result<(), String> {
+        let mut in_flight = lock(&self.in_flight);
+        let Some(item) = in_flight.get_mut(&index) else {
+            return Err("the row is not in flight".to_owned());
+        };
+        match lock(&self.journal).append(&Entry::new(item.row, &item.hash, Outcome::Sent)) {
+            Ok(()) => {
+                item.reached = Reached::Sent;
+                self.tally.sent.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(err) => {
+                item.reached = Reached::HookRefused;
+                let reason = err.to_string();
+                drop(in_flight);
+                self.fail(err);
+                Err(reason)
+            }
+        }
+    }
+
+    /// Journals a finished row. A journal write that fails stops the run (the failure is kept
+    /// for the end); the results still in flight are journaled where possible.
+    fn finish(&self, index: usize, result: Result<ActionResponse<serde_json::Value>, Error>) {
+        let Some(item) = lock(&self.in_flight).remove(&index) else {
+            return;
+        };
         let entry = match result {
             Ok(reply) => {
                 self.tally.succeeded.fetch_add(1, Ordering::Relaxed);
-                let mut entry = Entry::new(row, &hash, Outcome::Succeeded);
+                let mut entry = Entry::new(item.row, &item.hash, Outcome::Succeeded);
                 entry.request_id = reply.request_id;
                 entry.record_id = match &reply.data["id"] {
                     serde_json::Value::String(id) => Some(id.clone()),
@@ -258,36 +489,32 @@ impl Run {
                 entry
             }
             Err(err) => {
-                let outcome = if err.may_have_executed() {
+                let entry = crate::failure::entry(item.row, &item.hash, &err, item.reached);
+                if entry.outcome == Some(Outcome::Unknown) {
                     self.tally.unknown.fetch_add(1, Ordering::Relaxed);
-                    lock(&self.unknown_rows).push(row);
-                    Outcome::Unknown
+                    lock(&self.report).unknown_rows.push(item.row);
                 } else {
                     self.tally.failed.fetch_add(1, Ordering::Relaxed);
-                    Outcome::Failed
-                };
-                let mut entry = Entry::new(row, &hash, outcome);
-                entry.request_id = err.request_id().map(str::to_owned);
-                entry.error_kind = Some(format!("{:?}", err.kind()).to_ascii_lowercase());
-                entry.error = Some(err.to_string());
-                entry.may_have_executed = err.may_have_executed();
+                    let reason = entry.reason.as_deref().unwrap_or("failed");
+                    note_row(&mut lock(&self.report).failed, reason, item.row);
+                }
                 entry
             }
         };
-        lock(&self.journal).write(&entry)?;
+        if let Err(err) = lock(&self.journal).append(&entry) {
+            self.fail(err);
+        }
         self.progress.inc(1);
         self.progress.set_message(self.counts());
-        Ok(())
     }
 
     fn counts(&self) -> String {
         let t = &self.tally;
         format!(
-            "ok {}  failed {}  unknown {}  invalid {}",
+            "ok {}  failed {}  unknown {}",
             t.succeeded.load(Ordering::Relaxed),
             t.failed.load(Ordering::Relaxed),
             t.unknown.load(Ordering::Relaxed),
-            t.invalid.load(Ordering::Relaxed)
         )
     }
 
@@ -297,11 +524,8 @@ impl Run {
     }
 }
 
-fn progress_bar(total: Option<u64>) -> ProgressBar {
-    let bar = match total {
-        Some(total) => ProgressBar::new(total),
-        None => ProgressBar::no_length(),
-    };
+fn progress_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::new(total);
     if std::io::stderr().is_terminal() {
         let template = "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}";
         if let Ok(style) = ProgressStyle::with_template(template) {
@@ -314,7 +538,7 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
 }
 
 /// Progress for a log file or a pipe: a plain line now and then.
-async fn plain_progress(run: Arc<Run>, total: Option<u64>) {
+async fn plain_progress(run: Arc<Run>, total: u64) {
     let started = Instant::now();
     let mut ticks = tokio::time::interval(PLAIN_PROGRESS_EVERY);
     ticks.tick().await;
@@ -322,7 +546,6 @@ async fn plain_progress(run: Arc<Run>, total: Option<u64>) {
         ticks.tick().await;
         let done = run.progress.position();
         let rate = done as f64 / started.elapsed().as_secs_f64();
-        let total = total.map_or_else(|| "?".to_owned(), |t| t.to_string());
         eprintln!("progress: {done}/{total} rows, {rate:.0} rows/s, {}", run.counts());
     }
 }
@@ -344,28 +567,52 @@ async fn stop_on_ctrl_c(run: Arc<Run>, interrupted: Arc<AtomicBool>) {
     }
 }
 
+/// `rows 3, 8, 12 and 4 more`.
+fn row_list(count: u64, rows: &[u64]) -> String {
+    let listed: Vec<String> = rows.iter().map(u64::to_string).collect();
+    let more = count.saturating_sub(rows.len() as u64);
+    let word = if count == 1 { "row" } else { "rows" };
+    if more > 0 {
+        format!("{word} {} and {more} more", listed.join(", "))
+    } else {
+        format!("{word} {}", listed.join(", "))
+    }
+}
+
 fn summary(run: &Run, journal_path: &Path, interrupted: bool) -> Result<(), CliError> {
     let t = &run.tally;
     let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
-    let (succeeded, failed, unknown, invalid, changed, skipped) = (
+    let (succeeded, failed, unknown, changed, skipped) = (
         load(&t.succeeded),
         load(&t.failed),
         load(&t.unknown),
-        load(&t.invalid),
         load(&t.changed),
         load(&t.skipped),
     );
+    let mut report = lock(&run.report);
+    let not_resent: u64 = report.not_resent.values().map(|(count, _)| count).sum();
     eprintln!(
-        "{}/{}: {} rows sent; {succeeded} succeeded, {failed} failed, {unknown} outcome unknown, {invalid} invalid, \
-         {changed} changed since the journal, {skipped} skipped (succeeded before)",
+        "{}/{}: {} rows sent; {succeeded} succeeded, {failed} failed, {unknown} outcome unknown, \
+         {changed} changed since the journal, {skipped} skipped (succeeded before), {not_resent} not resent (refused before)",
         run.slug,
         run.action_id,
         load(&t.sent)
     );
-    let mut unknown_rows = lock(&run.unknown_rows).clone();
-    if !unknown_rows.is_empty() {
-        unknown_rows.sort_unstable();
-        let list: Vec<String> = unknown_rows.iter().map(u64::to_string).collect();
+    if !report.failed.is_empty() {
+        eprintln!("failed, by reason (the journal keeps each row's evidence):");
+        for (reason, (count, rows)) in &report.failed {
+            eprintln!("  {reason}: {count} ({})", row_list(*count, rows));
+        }
+    }
+    if !report.not_resent.is_empty() {
+        eprintln!("refused before and not sent again (fix the cause, then --resume --retry-failed):");
+        for (reason, (count, rows)) in &report.not_resent {
+            eprintln!("  {reason}: {count} ({})", row_list(*count, rows));
+        }
+    }
+    if !report.unknown_rows.is_empty() {
+        report.unknown_rows.sort_unstable();
+        let list: Vec<String> = report.unknown_rows.iter().map(u64::to_string).collect();
         eprintln!(
             "outcome unknown (the action may have run; check these rows before sending them again with \
              --resume --resend-unknown): rows {}",
@@ -379,7 +626,7 @@ fn summary(run: &Run, journal_path: &Path, interrupted: bool) -> Result<(), CliE
             "interrupted: the rows in flight finished and are journaled; run again with --resume to continue",
         ));
     }
-    if failed + unknown + invalid + changed > 0 {
+    if failed + unknown + changed + not_resent > 0 {
         return Err(CliError::new(
             Exit::BulkIncomplete,
             "some rows did not succeed: see the summary above and the journal",

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use refold::Client;
 use refold_snapshot::{Snapshot, SnapshotDir};
-use serde_json::{Map, Value};
 
 use crate::args::{ExecArgs, SchemaArgs};
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::input;
+use crate::json_text::{self, Params};
 
 pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
@@ -19,7 +19,7 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     }
     let base = match &args.json {
         Some(path) => read_object(path)?,
-        None => Map::new(),
+        None => Params::new(),
     };
     let client = crate::connect::client(&args.connection, env)?;
     let schema = schema(&client, slug, action_id, &args.schema).await?;
@@ -78,12 +78,11 @@ pub(super) async fn schema(
     if source.no_schema {
         return Ok(None);
     }
-    if !source.fetch {
-        if let Some(dir) = super::schema_dir(&super::current_dir()?) {
-            if let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)? {
-                return Ok(Some(snapshot));
-            }
-        }
+    if !source.fetch
+        && let Some(dir) = super::schema_dir(&super::current_dir()?)
+        && let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)?
+    {
+        return Ok(Some(snapshot));
     }
     let parameters = client
         .action_parameters(slug, action_id)
@@ -92,8 +91,8 @@ pub(super) async fn schema(
     Ok(Some(crate::fetch::snapshot(slug, action_id, None, parameters)))
 }
 
-/// The JSON object of `--json`: a file, or stdin for `-`.
-fn read_object(path: &Path) -> Result<Map<String, Value>, CliError> {
+/// The JSON object of `--json`, a file or stdin for `-`, its values kept exact.
+fn read_object(path: &Path) -> Result<Params, CliError> {
     let (shown, text) = if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
@@ -109,24 +108,5 @@ fn read_object(path: &Path) -> Result<Map<String, Value>, CliError> {
         })?;
         (path.display().to_string(), text)
     };
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(other) => Err(CliError::new(
-            Exit::Input,
-            format!(
-                "--json {shown}: the parameters must be a JSON object (one key per parameter), not {}",
-                match other {
-                    Value::Array(_) => "an array",
-                    Value::String(_) => "a string",
-                    Value::Number(_) => "a number",
-                    Value::Bool(_) => "a boolean",
-                    _ => "null",
-                }
-            ),
-        )),
-        Err(err) => Err(CliError::new(
-            Exit::Input,
-            format!("--json {shown}: not valid JSON: {err}"),
-        )),
-    }
+    json_text::object(&text).map_err(|problem| CliError::new(Exit::Input, format!("--json {shown}: {problem}")))
 }
