@@ -189,7 +189,7 @@ impl ClientBuilder {
                 drop(redis_url);
                 return Err(Error::config(format!(
                     "{} is set, but refold was built without its `redis` feature, so the rate limit would not be shared: \
-                     enable it (refold = {{ version = \"…\", features = [\"redis\"] }}) or unset {}",
+                     enable it (refold-sdk = {{ version = \"…\", features = [\"redis\"] }}) or unset {}",
                     env::REDIS_URL,
                     env::REDIS_URL
                 )));
