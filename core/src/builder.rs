@@ -12,6 +12,7 @@ use crate::Error;
 use crate::auth::{Auth, LinkedAccount};
 use crate::client::{Client, Shared};
 use crate::rate_limit::{Limiter, LocalLimiter, RateLimit};
+use crate::redact::without_userinfo;
 use crate::retry::RetryPolicy;
 use crate::session_cache::SessionCache;
 
@@ -99,6 +100,32 @@ pub struct ClientBuilder {
     managed_session_tokens: bool,
     #[cfg(feature = "redis")]
     redis: crate::rate_limit::RedisSettings,
+}
+
+// Here rather than in `client.rs`, so that the builder depends on the client and not the other
+// way round.
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Builds a client from `REFOLD_API_KEY`, `REFOLD_LINKED_ACCOUNT_ID`,
+    /// `REFOLD_SESSION_TOKEN` and `REFOLD_BASE_URL` (see [`ClientBuilder::from_env`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the variables hold no credential or contradictory ones, or a
+    /// value [`ClientBuilder::build`] refuses.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// let client = refold::Client::from_env()?;
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
 }
 
 impl ClientBuilder {
@@ -509,20 +536,6 @@ fn checked_base_url(input: &str, allow_insecure_http: bool) -> Result<String, Er
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// `input` with anything between `://` and the host's `@` replaced by `***`.
-pub(crate) fn without_userinfo(input: &str) -> String {
-    let Some(scheme_end) = input.find("://").map(|i| i + 3) else {
-        return input.to_owned();
-    };
-    let authority_end = input[scheme_end..]
-        .find(['/', '?', '#'])
-        .map_or(input.len(), |i| scheme_end + i);
-    match input[scheme_end..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &input[..scheme_end], &input[scheme_end + at..]),
-        None => input.to_owned(),
-    }
-}
-
 /// A `User-Agent` may hold spaces, but nothing else outside visible ASCII.
 fn user_agent_header(agent: &str) -> Result<HeaderValue, Error> {
     if agent.is_empty() || !agent.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
@@ -552,7 +565,5 @@ mod tests {
             let error = checked_base_url(url, false).expect_err("must be refused");
             assert!(!error.to_string().contains("hunter2"), "{error}");
         }
-        assert_eq!(without_userinfo("https://u:p@h/a@b"), "https://***@h/a@b");
-        assert_eq!(without_userinfo("https://h/a@b"), "https://h/a@b");
     }
 }

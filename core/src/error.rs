@@ -587,6 +587,19 @@ pub enum RetryClass {
     Permanent,
 }
 
+impl RetryClass {
+    /// Whether a failure of this class may be retried for a call of this idempotency: the safety
+    /// rule the retry loop and [`Error::is_retryable`] share, which no
+    /// [`RetryPolicy`](crate::RetryPolicy) can change.
+    pub(crate) fn allows_retry(self, idempotent: bool) -> bool {
+        match self {
+            RetryClass::Throttled | RetryClass::Transient => true,
+            RetryClass::OutcomeUnknown => idempotent,
+            RetryClass::Auth | RetryClass::Permanent => false,
+        }
+    }
+}
+
 impl Error {
     /// Where this failure came from. An [`Error::SessionMint`] reports the kind of the mint's
     /// own failure.
@@ -752,7 +765,7 @@ impl Error {
     /// the call was idempotent; everything else never. The client already retried as its
     /// [`RetryPolicy`](crate::RetryPolicy) allows before returning this error.
     pub fn is_retryable(&self) -> bool {
-        crate::RetryPolicy::allows(self.retry_class(), self.idempotent())
+        self.retry_class().allows_retry(self.idempotent())
     }
 
     /// The delay Refold asked for with `Retry-After`, if any.

@@ -31,12 +31,14 @@ mod ident;
 mod pipeline;
 mod preview;
 mod rate_limit;
+mod redact;
 mod response;
 mod retry;
 mod schema;
 mod session;
 mod session_cache;
 mod thread_safety;
+mod trace;
 mod transport;
 
 pub use action::Action;
