@@ -9,12 +9,13 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
+use refold_snapshot::is_valid_identifier;
 use reqwest::Method;
 
 use crate::auth::Needs;
 use crate::body::action_body;
 use crate::call::{Call, CallOptions};
-use crate::ident::{is_valid_identifier, validate_action};
+use crate::ident::validate_action;
 use crate::pipeline::{Credentials, RequestSpec, SpanOf};
 use crate::transport::Reply;
 use crate::{Action, ActionResponse, Client, Error, RetryPolicy};
