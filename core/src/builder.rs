@@ -1,5 +1,6 @@
 //! [`ClientBuilder`]: every option of a [`Client`], checked once when it is built.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -136,7 +137,27 @@ impl ClientBuilder {
     ///
     /// [`Error::Config`] as for [`ClientBuilder::from_lookup`].
     pub fn from_env() -> Result<ClientBuilder, Error> {
-        ClientBuilder::from_lookup(|name| std::env::var(name).ok())
+        ClientBuilder::from_os_lookup(|name| std::env::var_os(name))
+    }
+
+    /// [`ClientBuilder::from_lookup`] over values as the environment holds them: one that is not
+    /// UTF-8 is refused, naming its variable, rather than taken as unset (which would report
+    /// missing credentials that are in fact set).
+    fn from_os_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<ClientBuilder, Error> {
+        for name in [
+            env::API_KEY,
+            env::LINKED_ACCOUNT_ID,
+            env::SESSION_TOKEN,
+            env::BASE_URL,
+            env::REDIS_URL,
+        ] {
+            if lookup(name).is_some_and(|value| value.to_str().is_none()) {
+                return Err(Error::config(format!(
+                    "{name} is set, but its value is not valid UTF-8, so it cannot be used: set it again as plain text"
+                )));
+            }
+        }
+        ClientBuilder::from_lookup(|name| lookup(name).and_then(|value| value.into_string().ok()))
     }
 
     /// A builder preset from variables found by `lookup` (for `REFOLD_API_KEY`,
@@ -565,5 +586,23 @@ mod tests {
             let error = checked_base_url(url, false).expect_err("must be refused");
             assert!(!error.to_string().contains("hunter2"), "{error}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_utf8_is_named_as_such() {
+        use std::os::unix::ffi::OsStringExt;
+
+        let not_utf8 = || OsString::from_vec(b"tk_\xff\xfe".to_vec());
+        let error = ClientBuilder::from_os_lookup(|name| (name == env::API_KEY).then(not_utf8)).unwrap_err();
+        let line = error.to_string();
+        assert!(
+            line.contains("REFOLD_API_KEY") && line.contains("not valid UTF-8"),
+            "{line}"
+        );
+        assert!(!line.contains("no credentials"), "{line}");
+
+        let fine = |name: &str| (name == env::API_KEY).then(|| OsString::from("tk_example"));
+        assert!(ClientBuilder::from_os_lookup(fine).is_ok());
     }
 }

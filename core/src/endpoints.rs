@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::auth::Needs;
 use crate::body::raw_body;
 use crate::call::{CallOptions, CallScope};
-use crate::envelope::decode_json;
+use crate::envelope::{decode_error, decode_json};
 use crate::execute::{Execute, ExecuteRaw, RawCall, action_request, execute_path};
 use crate::ident::{validate_action, validate_identifier};
 use crate::pipeline::{Credentials, RequestSpec, ScopeOf, SpanOf};
@@ -355,13 +355,6 @@ fn schema_request<'a>(path: &'a [&'a str]) -> RequestSpec<'a> {
 
 fn list_from<T: serde::de::DeserializeOwned>(reply: &Reply, key: &str) -> Result<Vec<T>, Error> {
     let list: BareOrWrapped<T> = decode_json(reply)?;
-    list.into_vec(key).map_err(|source| {
-        Error::Decode(Box::new(crate::error::DecodeError {
-            status: reply.status,
-            content_type: reply.content_type_text(),
-            body_snippet: crate::envelope::snippet(&reply.body),
-            request_id: reply.request_id.clone(),
-            source,
-        }))
-    })
+    list.into_vec(key)
+        .map_err(|source| decode_error(reply, source, Some(key.to_owned()), None))
 }

@@ -772,9 +772,11 @@ async fn a_data_field_that_does_not_fit_the_output_type_is_a_decode_error() {
     ))
     .await;
     let error = stub.client().execute(&GetCount).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Refold);
+    // The output type is what is wrong, not Refold's reply.
+    assert_eq!(error.kind(), ErrorKind::Output);
     let Error::Decode(decode) = &error else { panic!() };
     assert!(decode.body_snippet().contains("many"));
+    assert_eq!(decode.path(), Some("data.total"));
 }
 
 #[tokio::test]

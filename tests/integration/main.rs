@@ -20,6 +20,7 @@ mod chaos;
 mod endpoints;
 mod error_chain;
 mod errors;
+mod messages;
 mod module_graph;
 mod outside_crate;
 mod public_api;
