@@ -556,6 +556,45 @@ fn the_emulator_command_serves_snapshots_strictly_and_logs_each_request() {
     );
 }
 
+/// `refold emulator` is `refold-emulator`'s own command line: it takes the same flags, the rate
+/// limit included, and refuses a schema directory that is not there with the same exit code (6,
+/// local input unusable) and message.
+#[test]
+fn the_emulator_command_takes_a_rate_limit_and_refuses_a_missing_schema_dir() {
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args(["emulator", "--port", "0", "--rate-limit", "1/1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let base_url = loop {
+        let line = lines.next().expect("the emulator prints its base URL").unwrap();
+        if let Some(url) = line.trim().strip_prefix("REFOLD_BASE_URL=") {
+            break url.to_owned();
+        }
+    };
+    let path = "/api/v2/integration-schema/hubspot/actions/get_contact/execute";
+    let first = post(&base_url, path, r#"{"email":"ada@example.com"}"#);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    let second = post(&base_url, path, r#"{"email":"ada@example.com"}"#);
+    assert!(second.starts_with("HTTP/1.1 429"), "a burst of 1: {second}");
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+
+    let here = TempDir::new("emulator-no-schemas");
+    let missing = here.0.join("no-such-dir");
+    let refused = Command::new(BIN)
+        .args(["emulator", "--port", "0", "--schema-dir"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_exit(&refused, 6);
+    assert!(stderr(&refused).contains("no-such-dir"), "{}", stderr(&refused));
+}
+
 /// A child process that is killed if the test fails before it does so itself.
 struct KillOnDrop(std::process::Child);
 
