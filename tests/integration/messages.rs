@@ -84,18 +84,6 @@ async fn a_reply_that_does_not_fit_the_output_type_names_the_field_and_the_type(
 }
 
 #[tokio::test]
-async fn a_reply_refold_garbled_is_still_refolds_and_has_no_path_into_data() {
-    let emulator = Emulator::start().await.unwrap();
-    emulator.inject(Fault::TruncatedJson);
-    let error = client(&emulator)
-        .execute_raw("hubspot", "get_contact", &json!({ "email": "ada@example.com" }))
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Refold, "{error:?}");
-    assert!(!error.to_string().contains("output type"), "{error}");
-}
-
-#[tokio::test]
 async fn a_503_on_a_write_says_the_outcome_is_unknown_not_retry_later() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject_for("/execute", Fault::refold_error(503));
