@@ -63,7 +63,7 @@ impl Client {
     ///
     /// An id that HTTP headers cannot carry (control characters, non-ASCII, spaces) does not
     /// panic: every call made through the returned handle fails with
-    /// [`Error::InvalidRequest`] before sending anything.
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) before sending anything.
     ///
     /// ```
     /// # extern crate refold_core as refold;
