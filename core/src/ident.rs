@@ -5,6 +5,7 @@
 use refold_snapshot::{IDENTIFIER_MAX_LEN, is_valid_identifier};
 
 use crate::Error;
+
 /// Checks a slug or action id; `what` names it in the error (`"slug"`, `"action id"`).
 ///
 /// # Errors

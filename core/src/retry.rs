@@ -1,7 +1,8 @@
 //! When and how long to wait before trying a failed call again.
 //!
-//! The decision reads only [`Error::retry_class`] and whether the call is idempotent, so the
-//! safety rule lives in one place: a call that may already have run is repeated only when
+//! The decision reads only [`Error::retry_class`] and whether the call is idempotent, and the
+//! safety rule lives in one place, beside the classes (`RetryClass::allows_retry` in `error.rs`,
+//! which `Error::is_retryable` reads too): a call that may already have run is repeated only when
 //! repeating it is harmless.
 
 use std::future::Future;
