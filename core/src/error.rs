@@ -541,6 +541,21 @@ impl DecodeError {
     /// The JSON path, from the body's root, of the value that was well-formed JSON but did not
     /// fit the type it was decoded into: `data.properties.email`, `data.results[2].id`. `None`
     /// when the body itself is not JSON (truncated, an HTML page) or the whole body is wrong.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// # use refold::{Action, Client, Error, ErrorKind};
+    /// # #[derive(serde::Serialize)] struct GetContact { email: String }
+    /// # #[derive(serde::Deserialize)] struct Contact { id: u64 }
+    /// # impl Action for GetContact { const SLUG: &'static str = "hubspot"; const ACTION_ID: &'static str = "get_contact"; type Output = Contact; }
+    /// # async fn run(client: Client) {
+    /// let action = GetContact { email: "ada@example.com".into() };
+    /// if let Err(Error::Decode(decode)) = client.execute(&action).await {
+    ///     // HubSpot's ids are strings: "`data.id` … does not fit the output type `Contact`".
+    ///     println!("{:?} does not fit", decode.path());
+    /// }
+    /// # }
+    /// ```
     pub fn path(&self) -> Option<&str> {
         self.path.as_deref()
     }

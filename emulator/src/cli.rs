@@ -75,6 +75,14 @@ fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
 }
 
 /// Why [`serve`] stopped without serving.
+///
+/// ```
+/// use refold_emulator::cli::ServeError;
+///
+/// let taken = ServeError::Listen { port: 4010, source: std::io::ErrorKind::AddrInUse.into() };
+/// assert!(taken.to_string().starts_with("cannot listen on 127.0.0.1:4010"));
+/// assert_eq!(taken.exit_code(), 9);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ServeError {
@@ -137,6 +145,28 @@ impl std::error::Error for ServeError {
 /// [`ServeError::SchemaDir`] when `--schema-dir` cannot be read, [`ServeError::Listen`] when
 /// the port cannot be bound, [`ServeError::Signal`] when Ctrl-C cannot be waited for (the
 /// emulator is shut down first).
+///
+/// ```no_run
+/// use clap::Parser;
+/// use refold_emulator::cli::{ServeArgs, serve};
+///
+/// /// A test harness's own command that serves the emulator.
+/// #[derive(Parser)]
+/// struct Command {
+///     #[command(flatten)]
+///     serve: ServeArgs,
+/// }
+///
+/// # async fn run() -> std::process::ExitCode {
+/// match serve(&Command::parse().serve).await {
+///     Ok(()) => std::process::ExitCode::SUCCESS,
+///     Err(error) => {
+///         eprintln!("{error}");
+///         std::process::ExitCode::from(error.exit_code())
+///     }
+/// }
+/// # }
+/// ```
 pub async fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     let mut builder = Emulator::builder()
         .port(args.port)
