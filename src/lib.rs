@@ -2,6 +2,9 @@
 //!
 //! The Rust SDK for the [Refold](https://app.refold.ai) actions API.
 //!
+//! Add it as `refold-sdk = "0.1"` in `Cargo.toml`: the package is `refold-sdk`, the library
+//! `refold`, so code names it `refold::…`.
+//!
 //! Annotate a struct with [`refold_action`], then call `.execute(&client)`:
 //!
 //! ```no_run

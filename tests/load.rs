@@ -8,7 +8,7 @@
 //! that rate, so it is ignored by default:
 //!
 //! ```text
-//! cargo test --release -p refold --test load -- --ignored --nocapture
+//! cargo test --release -p refold-sdk --test load -- --ignored --nocapture
 //! ```
 
 // The integration suites' helpers; this binary uses a few of them.
@@ -45,7 +45,7 @@ impl Action for CreateCompany {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "about 10 s in release, over a minute in debug: cargo test --release -p refold --test load -- --ignored"]
+#[ignore = "about 10 s in release, over a minute in debug: cargo test --release -p refold-sdk --test load -- --ignored"]
 async fn twenty_thousand_calls_under_a_matching_client_limit_see_no_throttling_error() {
     let emulator = Emulator::builder()
         .rate_limit(refold_emulator::RateLimit::new(PER_SECOND, BURST))

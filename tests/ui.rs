@@ -18,26 +18,27 @@ fn ui() {
     cases.compile_fail("tests/ui/fail/*.rs");
 }
 
-/// The macro checks slugs and ids at compile time, the runtime (`refold_core`) checks them before
-/// sending. The two rules live in two crates (a proc-macro crate cannot export functions), so this
-/// test holds them together: `ui/pass/identifiers.rs` is a list of edge cases the macro accepts
-/// (trybuild proves it) and `ui/fail/identifiers.rs` a list it rejects one by one (its `.stderr`
-/// proves it); here the runtime must agree on every entry of both lists.
+/// The macro checks slugs and ids at compile time and the runtime before sending, both with the
+/// one rule refold-snapshot writes (`refold::is_valid_identifier` is that function, re-exported).
+/// This test pins that the macro applies exactly that rule, no stricter and no looser:
+/// `ui/pass/identifiers.rs` is a list of edge cases the macro accepts (trybuild proves it) and
+/// `ui/fail/identifiers.rs` a list it rejects one by one, with one error each (its `.stderr`
+/// proves it); the rule must say the same of every entry of both lists.
 #[test]
-fn macro_and_runtime_agree_on_identifiers() {
+fn the_macro_applies_exactly_the_identifier_rule() {
     let accepted = ids_in("tests/ui/pass/identifiers.rs");
     let rejected = ids_in("tests/ui/fail/identifiers.rs");
     assert!(accepted.len() >= 10 && rejected.len() >= 20, "the lists were not read");
     for id in &accepted {
         assert!(
             refold::is_valid_identifier(id),
-            "the macro accepts {id:?}, the runtime rejects it"
+            "the macro accepts {id:?}, the rule rejects it"
         );
     }
     for id in &rejected {
         assert!(
             !refold::is_valid_identifier(id),
-            "the macro rejects {id:?}, the runtime accepts it"
+            "the macro rejects {id:?}, the rule accepts it"
         );
     }
     assert!(accepted.iter().any(|id| id.len() == refold::IDENTIFIER_MAX_LEN));

@@ -260,7 +260,7 @@ fn generate(work_dir: &Path, repo_root: &Path, structs: usize) -> io::Result<()>
                 dir.join("Cargo.toml"),
                 format!(
                     "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-                     [dependencies]\nrefold = {{ path = {facade} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n"
+                     [dependencies]\nrefold-sdk = {{ path = {facade} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n"
                 ),
             )?;
             let mut lib =

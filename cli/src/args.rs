@@ -68,7 +68,8 @@ pub enum Command {
         long_about = "Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C, logging each request on one \
                       line to stderr (method, path, status, request id). It prints the REFOLD_* variables to give \
                       your program or tests.",
-        after_help = "Examples:\n  refold emulator\n  refold emulator --port 4010 --schema-dir .refold --strict"
+        after_help = "Examples:\n  refold emulator\n  refold emulator --port 4010 --schema-dir .refold --strict\n  \
+                      refold emulator --rate-limit 20/5"
     )]
     Emulator(EmulatorArgs),
 }
@@ -424,30 +425,8 @@ pub struct BulkArgs {
     pub connection: ConnectionArgs,
 }
 
-/// `refold emulator`.
-#[derive(Debug, Args)]
-pub struct EmulatorArgs {
-    /// The port to listen on, on 127.0.0.1; 0 picks a free one.
-    #[arg(short, long, default_value_t = 4010)]
-    pub port: u16,
-
-    /// Add the action snapshots of this .refold/ directory to the catalogue, and validate against them.
-    #[arg(long, value_name = "DIR")]
-    pub schema_dir: Option<PathBuf>,
-
-    /// Refuse parameters an action's schema does not list, with a 400 naming them (off by default,
-    /// as Refold itself accepts and drops them).
-    #[arg(long)]
-    pub strict: bool,
-
-    /// The API key to accept in x-api-key (a test key, not a secret).
-    #[arg(long, value_name = "KEY", default_value = refold_emulator::DEFAULT_API_KEY)]
-    pub api_key: String,
-
-    /// The default linked account.
-    #[arg(long, value_name = "ID", default_value = refold_emulator::DEFAULT_LINKED_ACCOUNT_ID)]
-    pub linked_account_id: String,
-}
+/// `refold emulator`: the emulator's own command line, the one `refold-emulator` parses too.
+pub use refold_emulator::cli::ServeArgs as EmulatorArgs;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use refold::{ActionParameter, ActionSummary, Client};
-use refold_snapshot::{ParamType, Parameter, Snapshot};
+use refold_snapshot::{Parameter, Snapshot};
 use tokio::task::JoinSet;
 
 use crate::error::CliError;
@@ -71,8 +71,7 @@ pub fn snapshot(
     let parameters = parameters
         .into_iter()
         .map(|p| {
-            let mut parameter =
-                Parameter::new(p.name, ParamType::from(p.param_type.as_str())).with_required(p.required);
+            let mut parameter = Parameter::new(p.name, p.param_type).with_required(p.required);
             parameter.label = p.label;
             parameter
         })

@@ -109,7 +109,7 @@ fn header(snapshots: &[&Snapshot], options: &Options) -> String {
         "Types: text and password -> String; number -> serde_json::Number, which keeps integers".to_owned(),
         "exact (an f64 rounds those above 2^53, an i64 refuses fractions); boolean -> bool; json and".to_owned(),
         "other types -> serde_json::Value. Optional parameters are Option<_>, left out when None.".to_owned(),
-        "Needs the `refold` and `serde_json` crates as dependencies.".to_owned(),
+        "Needs `refold-sdk` (imported as `refold`) and `serde_json` as dependencies.".to_owned(),
     ]);
     let mut text = String::new();
     for line in lines {

@@ -144,7 +144,7 @@ pub struct Entry {
     /// The created record's id (`data.id` of the reply), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_id: Option<String>,
-    /// `app`, `refold`, `transport` or `config` (`refold::ErrorKind::as_str`), or `not_sent`.
+    /// `app`, `refold`, `transport`, `config` or `output` (`refold::ErrorKind::as_str`), or `not_sent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<String>,
     /// The failure's reason, as the summary groups failures.

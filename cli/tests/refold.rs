@@ -1,9 +1,9 @@
 //! The real `refold` binary, run as a separate process against an emulator the test starts.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{ChildStdout, Command, Output, Stdio};
 
 use refold_emulator::{Emulator, Fault};
 use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
@@ -508,22 +508,12 @@ fn the_emulator_command_serves_snapshots_strictly_and_logs_each_request() {
                 .with_parameters(vec![Parameter::new("message", ParamType::Text).with_required(true)]),
         )
         .unwrap();
-    let mut child = KillOnDrop(
+    let (mut child, base_url, _stdout) = spawn_emulator(
         Command::new(BIN)
             .args(["emulator", "--port", "0", "--strict", "--schema-dir"])
             .arg(&schemas.0)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+            .stderr(Stdio::piped()),
     );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let base_url = loop {
-        let line = lines.next().expect("the emulator prints its base URL").unwrap();
-        if let Some(url) = line.trim().strip_prefix("REFOLD_BASE_URL=") {
-            break url.to_owned();
-        }
-    };
 
     let here = TempDir::new("emulator-client");
     let listed = command(
@@ -570,6 +560,50 @@ fn the_emulator_command_serves_snapshots_strictly_and_logs_each_request() {
         !log.contains(refold_emulator::DEFAULT_API_KEY),
         "no secret in the log: {log}"
     );
+}
+
+/// `refold emulator` is `refold-emulator`'s own command line: it takes the same flags, the rate
+/// limit included, and refuses a schema directory that is not there with the same exit code (6,
+/// local input unusable) and message.
+#[test]
+fn the_emulator_command_takes_a_rate_limit_and_refuses_a_missing_schema_dir() {
+    let (mut child, base_url, _stdout) = spawn_emulator(
+        Command::new(BIN)
+            .args(["emulator", "--port", "0", "--rate-limit", "1/1"])
+            .stderr(Stdio::null()),
+    );
+    let path = "/api/v2/integration-schema/hubspot/actions/get_contact/execute";
+    let first = post(&base_url, path, r#"{"email":"ada@example.com"}"#);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    let second = post(&base_url, path, r#"{"email":"ada@example.com"}"#);
+    assert!(second.starts_with("HTTP/1.1 429"), "a burst of 1: {second}");
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+
+    let here = TempDir::new("emulator-no-schemas");
+    let missing = here.0.join("no-such-dir");
+    let refused = Command::new(BIN)
+        .args(["emulator", "--port", "0", "--schema-dir"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_exit(&refused, 6);
+    assert!(stderr(&refused).contains("no-such-dir"), "{}", stderr(&refused));
+}
+
+/// Starts `refold emulator` as `command` says, with its stdout piped, and reads its base URL
+/// from the `REFOLD_BASE_URL=` line it prints. The rest of its stdout is returned, open: the
+/// emulator goes on printing after that line.
+fn spawn_emulator(command: &mut Command) -> (KillOnDrop, String, Lines<BufReader<ChildStdout>>) {
+    let mut child = KillOnDrop(command.stdout(Stdio::piped()).spawn().unwrap());
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let base_url = loop {
+        let line = lines.next().expect("the emulator prints its base URL").unwrap();
+        if let Some(url) = line.trim().strip_prefix("REFOLD_BASE_URL=") {
+            break url.to_owned();
+        }
+    };
+    (child, base_url, lines)
 }
 
 /// A child process that is killed if the test fails before it does so itself.

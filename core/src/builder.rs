@@ -1,5 +1,6 @@
 //! [`ClientBuilder`]: every option of a [`Client`], checked once when it is built.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use crate::Error;
 use crate::auth::{Auth, LinkedAccount};
 use crate::client::{Client, Shared};
 use crate::rate_limit::{Limiter, LocalLimiter, RateLimit};
+use crate::redact::without_userinfo;
 use crate::retry::RetryPolicy;
 use crate::session_cache::SessionCache;
 
@@ -101,6 +103,32 @@ pub struct ClientBuilder {
     redis: crate::rate_limit::RedisSettings,
 }
 
+// Here rather than in `client.rs`, so that the builder depends on the client and not the other
+// way round.
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Builds a client from `REFOLD_API_KEY`, `REFOLD_LINKED_ACCOUNT_ID`,
+    /// `REFOLD_SESSION_TOKEN` and `REFOLD_BASE_URL` (see [`ClientBuilder::from_env`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the variables hold no credential or contradictory ones, or a
+    /// value [`ClientBuilder::build`] refuses.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// let client = refold::Client::from_env()?;
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+}
+
 impl ClientBuilder {
     /// A builder preset from the `REFOLD_*` environment variables; see
     /// [`ClientBuilder::from_lookup`] for the rules.
@@ -109,7 +137,27 @@ impl ClientBuilder {
     ///
     /// [`Error::Config`] as for [`ClientBuilder::from_lookup`].
     pub fn from_env() -> Result<ClientBuilder, Error> {
-        ClientBuilder::from_lookup(|name| std::env::var(name).ok())
+        ClientBuilder::from_os_lookup(|name| std::env::var_os(name))
+    }
+
+    /// [`ClientBuilder::from_lookup`] over values as the environment holds them: one that is not
+    /// UTF-8 is refused, naming its variable, rather than taken as unset (which would report
+    /// missing credentials that are in fact set).
+    fn from_os_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<ClientBuilder, Error> {
+        for name in [
+            env::API_KEY,
+            env::LINKED_ACCOUNT_ID,
+            env::SESSION_TOKEN,
+            env::BASE_URL,
+            env::REDIS_URL,
+        ] {
+            if lookup(name).is_some_and(|value| value.to_str().is_none()) {
+                return Err(Error::config(format!(
+                    "{name} is set, but its value is not valid UTF-8, so it cannot be used: set it again as plain text"
+                )));
+            }
+        }
+        ClientBuilder::from_lookup(|name| lookup(name).and_then(|value| value.into_string().ok()))
     }
 
     /// A builder preset from variables found by `lookup` (for `REFOLD_API_KEY`,
@@ -189,7 +237,7 @@ impl ClientBuilder {
                 drop(redis_url);
                 return Err(Error::config(format!(
                     "{} is set, but refold was built without its `redis` feature, so the rate limit would not be shared: \
-                     enable it (refold = {{ version = \"…\", features = [\"redis\"] }}) or unset {}",
+                     enable it (refold-sdk = {{ version = \"…\", features = [\"redis\"] }}) or unset {}",
                     env::REDIS_URL,
                     env::REDIS_URL
                 )));
@@ -509,20 +557,6 @@ fn checked_base_url(input: &str, allow_insecure_http: bool) -> Result<String, Er
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// `input` with anything between `://` and the host's `@` replaced by `***`.
-pub(crate) fn without_userinfo(input: &str) -> String {
-    let Some(scheme_end) = input.find("://").map(|i| i + 3) else {
-        return input.to_owned();
-    };
-    let authority_end = input[scheme_end..]
-        .find(['/', '?', '#'])
-        .map_or(input.len(), |i| scheme_end + i);
-    match input[scheme_end..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &input[..scheme_end], &input[scheme_end + at..]),
-        None => input.to_owned(),
-    }
-}
-
 /// A `User-Agent` may hold spaces, but nothing else outside visible ASCII.
 fn user_agent_header(agent: &str) -> Result<HeaderValue, Error> {
     if agent.is_empty() || !agent.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
@@ -552,7 +586,23 @@ mod tests {
             let error = checked_base_url(url, false).expect_err("must be refused");
             assert!(!error.to_string().contains("hunter2"), "{error}");
         }
-        assert_eq!(without_userinfo("https://u:p@h/a@b"), "https://***@h/a@b");
-        assert_eq!(without_userinfo("https://h/a@b"), "https://h/a@b");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_utf8_is_named_as_such() {
+        use std::os::unix::ffi::OsStringExt;
+
+        let not_utf8 = || OsString::from_vec(b"tk_\xff\xfe".to_vec());
+        let error = ClientBuilder::from_os_lookup(|name| (name == env::API_KEY).then(not_utf8)).unwrap_err();
+        let line = error.to_string();
+        assert!(
+            line.contains("REFOLD_API_KEY") && line.contains("not valid UTF-8"),
+            "{line}"
+        );
+        assert!(!line.contains("no credentials"), "{line}");
+
+        let fine = |name: &str| (name == env::API_KEY).then(|| OsString::from("tk_example"));
+        assert!(ClientBuilder::from_os_lookup(fine).is_ok());
     }
 }

@@ -21,6 +21,7 @@ use futures_util::StreamExt;
 use futures_util::future::Either;
 use futures_util::stream;
 
+use crate::send_notice::{BeforeSend, SendNotice};
 use crate::{Action, ActionResponse, Client, Error};
 
 /// The concurrency [`BulkOptions::default`] uses.
@@ -514,34 +515,5 @@ impl Client {
         } else {
             Either::Right(calls.buffer_unordered(concurrency))
         }
-    }
-}
-
-/// A bulk run's hook, boxed once per run.
-type BeforeSend = dyn Fn(usize) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync;
-
-/// One item's view of its run's hook: which item it is, and whether the hook was told.
-pub(crate) struct SendNotice {
-    hook: Arc<BeforeSend>,
-    index: usize,
-    told: AtomicBool,
-}
-
-impl SendNotice {
-    /// Awaits the hook the first time the item's request is about to go out; later attempts
-    /// pass straight through. A failed hook keeps the request from being sent.
-    pub(crate) async fn before_first_send(&self) -> Result<(), Error> {
-        if self.told.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        (self.hook)(self.index).await.map_err(|reason| {
-            Error::invalid_request(format!(
-                "the bulk run's before-send hook kept item {} from being sent: {reason}",
-                self.index
-            ))
-        })?;
-        // Only once the hook has finished: an attempt cancelled inside it has not been told.
-        self.told.store(true, Ordering::Release);
-        Ok(())
     }
 }

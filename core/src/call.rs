@@ -1,10 +1,14 @@
-//! One call's clock and trace span, shared by every request the call makes.
+//! One call: the settings it may change ([`CallOptions`]), the future it runs as ([`Call`]), and
+//! the clock and trace span shared by every request it makes ([`CallScope`]).
 //!
 //! A call can make more than one request: a managed session token's mint, the request itself,
 //! its resend after a 401, and the retries of each. They all share one deadline (the client's
-//! `timeout`) and report into one span, so a call never runs past its timeout and its trace says
-//! how many attempts it really took.
+//! `timeout`) and one start, and report into one span, so a call never runs past its timeout,
+//! a timeout reports how long the whole call ran, and its trace says how many attempts it
+//! really took.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -12,29 +16,28 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::retry::{Outcome, RetryPolicy};
+use crate::trace::TARGET;
+use crate::transport::Reply;
 
-/// The target of every span and event of the client: documented (README "Observability") and
-/// independent of the module that emits it, so `RUST_LOG=refold=debug` keeps working.
-pub(crate) const TARGET: &str = "refold";
+/// The call in flight, behind one allocation: the request pipeline (rate limit, retries, token
+/// mints, deadline) is the same for every action, so it is compiled once instead of once per
+/// action type.
+pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + Send + 'a>>;
 
-/// The span every call runs in: one per call (not per attempt), fields filled in as the call
-/// ends. Holds no credential and no linked account id.
-pub(crate) fn call_span(endpoint: &'static str, slug: &str, action_id: &str) -> tracing::Span {
-    tracing::debug_span!(
-        target: TARGET,
-        "refold.call",
-        endpoint,
-        slug,
-        action_id,
-        attempts = tracing::field::Empty,
-        status = tracing::field::Empty,
-        request_id = tracing::field::Empty,
-        elapsed_ms = tracing::field::Empty,
-    )
+/// Settings of one call that replace the client's.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry_policy: Option<RetryPolicy>,
 }
 
 pub(crate) struct CallScope {
-    pub(crate) started: Instant,
+    /// When the call began: every timeout of the call, its mints' included, reports the time
+    /// since then.
+    pub(crate) call_started: Instant,
+    /// When this scope began: the call's start, or a mint's made on its behalf (its span's
+    /// `elapsed_ms`).
+    started: Instant,
     pub(crate) deadline: Instant,
     /// How the call's requests are retried: the client's policy or the call's own.
     pub(crate) retry_policy: RetryPolicy,
@@ -46,6 +49,7 @@ impl CallScope {
     pub(crate) fn new(timeout: Duration, retry_policy: RetryPolicy, span: tracing::Span) -> Self {
         let started = Instant::now();
         CallScope {
+            call_started: started,
             started,
             deadline: started + timeout,
             retry_policy,
@@ -55,9 +59,10 @@ impl CallScope {
     }
 
     /// A scope for a request made on behalf of this call (a token mint): its own span and
-    /// attempt count, the same deadline and retry policy.
+    /// attempt count, the same clock (start and deadline) and retry policy.
     pub(crate) fn child(&self, span: tracing::Span) -> Self {
         CallScope {
+            call_started: self.call_started,
             started: Instant::now(),
             deadline: self.deadline,
             retry_policy: self.retry_policy,
@@ -110,7 +115,7 @@ pub(crate) trait ReplyFacts {
     fn request_id(&self) -> Option<&str>;
 }
 
-impl ReplyFacts for crate::transport::Reply {
+impl ReplyFacts for Reply {
     fn status(&self) -> u16 {
         self.status
     }

@@ -1,6 +1,7 @@
 //! The [`Client`] handle: what every handle of one client shares, and the credentials of this
-//! one. Its endpoints are in `endpoints.rs`, the request pipeline they all go through in
-//! `pipeline.rs`, and its configuration in `builder.rs`.
+//! one. Its endpoints are in `endpoints.rs` (executing an action in `execute.rs`), the request
+//! pipeline they all go through in `pipeline.rs`, and its configuration, `Client::builder`
+//! included, in `builder.rs`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,12 +9,10 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 
-use crate::Error;
 use crate::auth::{Auth, LinkedAccount, Needs};
-use crate::builder::ClientBuilder;
-use crate::bulk::SendNotice;
 use crate::rate_limit::Limiter;
 use crate::retry::RetryPolicy;
+use crate::send_notice::SendNotice;
 use crate::session_cache::SessionCache;
 
 /// A Refold API client: cheap to clone (`Arc` inside), `Send + Sync`, one connection pool.
@@ -64,34 +63,12 @@ pub(crate) struct Shared {
 }
 
 impl Client {
-    /// Starts configuring a client.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// Builds a client from `REFOLD_API_KEY`, `REFOLD_LINKED_ACCOUNT_ID`,
-    /// `REFOLD_SESSION_TOKEN` and `REFOLD_BASE_URL` (see [`ClientBuilder::from_env`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when the variables hold no credential or contradictory ones, or a
-    /// value [`ClientBuilder::build`] refuses.
-    ///
-    /// ```no_run
-    /// # extern crate refold_core as refold;
-    /// let client = refold::Client::from_env()?;
-    /// # Ok::<(), refold::Error>(())
-    /// ```
-    pub fn from_env() -> Result<Client, Error> {
-        ClientBuilder::from_env()?.build()
-    }
-
     /// A handle acting for another linked account, sharing this client's connection pool and
     /// settings. Use the API-key mode for this; a session token already names its account.
     ///
     /// An id that HTTP headers cannot carry (control characters, non-ASCII, spaces) does not
     /// panic: every call made through the returned handle fails with
-    /// [`Error::InvalidRequest`] before sending anything.
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) before sending anything.
     ///
     /// ```
     /// # extern crate refold_core as refold;

@@ -1,17 +1,18 @@
 //! The endpoints of the Refold API, as methods of [`Client`]: executing actions (typed and
-//! raw), reading the integration schema, minting and revoking session tokens. Each describes
-//! its request as a [`RequestSpec`] and hands it to the pipeline (`pipeline.rs`).
+//! raw; their futures and the execute request are in `execute.rs`), reading the integration
+//! schema, minting and revoking session tokens. Each describes its request as a [`RequestSpec`]
+//! and hands it to the pipeline (`pipeline.rs`).
 
 use bytes::Bytes;
 use reqwest::Method;
 use serde::Serialize;
 
 use crate::auth::Needs;
-use crate::body::{action_body, raw_body};
-use crate::call::CallScope;
-use crate::envelope::decode_json;
-use crate::execute::{Call, CallOptions, Execute, ExecuteRaw, RawCall};
-use crate::ident::{is_valid_identifier, validate_action, validate_identifier};
+use crate::body::raw_body;
+use crate::call::{CallOptions, CallScope};
+use crate::envelope::{decode_error, decode_json};
+use crate::execute::{Execute, ExecuteRaw, RawCall, action_request, execute_path};
+use crate::ident::{validate_action, validate_identifier};
 use crate::pipeline::{Credentials, RequestSpec, ScopeOf, SpanOf};
 use crate::schema::BareOrWrapped;
 use crate::session::{MintReply, RevokeOutcome, SessionToken};
@@ -52,41 +53,6 @@ impl Client {
     /// ```
     pub fn execute<'a, A: Action>(&'a self, action: &'a A) -> Execute<'a, A> {
         Execute::new(self, action)
-    }
-
-    /// The synchronous start of [`Client::execute`]: checks the identifiers, writes the body and
-    /// starts the request pipeline, which does not depend on the action's type.
-    pub(crate) fn start_execute<A: Action>(&self, action: &A, options: CallOptions) -> Result<Call<'_>, Error> {
-        // An action's slug and id are constants, so the rule is checked once, at compile time;
-        // only an invalid pair (a hand-written impl) takes the run-time path that explains it.
-        let identifiers_valid = const { is_valid_identifier(A::SLUG) && is_valid_identifier(A::ACTION_ID) };
-        if !identifiers_valid {
-            validate_action(A::SLUG, A::ACTION_ID)?;
-        }
-        let body = action_body(action)?;
-        let path: &'static [&'static str] = const { &execute_path(A::SLUG, A::ACTION_ID) };
-        Ok(Box::pin(self.call(
-            action_request(path, body, A::IDEMPOTENT),
-            options,
-            SpanOf::new("execute", A::SLUG, A::ACTION_ID),
-        )))
-    }
-
-    /// The start of [`Client::execute_raw`]'s future, once the identifiers and the body are
-    /// checked.
-    pub(crate) fn start_raw<'a>(
-        &'a self,
-        slug: &'a str,
-        action_id: &'a str,
-        body: Bytes,
-        idempotent: bool,
-        options: CallOptions,
-    ) -> Call<'a> {
-        Box::pin(async move {
-            let path = execute_path(slug, action_id);
-            let span = SpanOf::new("execute", slug, action_id);
-            self.call(action_request(&path, body, idempotent), options, span).await
-        })
     }
 
     /// Executes an action chosen at run time, with any serializable parameters (a
@@ -375,18 +341,6 @@ impl Client {
     }
 }
 
-/// An action's execute request: a POST of its parameters, acting for the linked account.
-fn action_request<'a>(path: &'a [&'a str], body: Bytes, idempotent: bool) -> RequestSpec<'a> {
-    RequestSpec {
-        method: Method::POST,
-        path,
-        body: Some(body),
-        idempotent,
-        credentials: Credentials::Handle(Needs::LinkedAccount),
-        mints_session_token: false,
-    }
-}
-
 /// A read of the integration schema (an app's actions, an action's parameters).
 fn schema_request<'a>(path: &'a [&'a str]) -> RequestSpec<'a> {
     RequestSpec {
@@ -399,20 +353,8 @@ fn schema_request<'a>(path: &'a [&'a str]) -> RequestSpec<'a> {
     }
 }
 
-/// The pieces of an action's execute path, joined onto the base URL by the pipeline.
-const fn execute_path<'a>(slug: &'a str, action_id: &'a str) -> [&'a str; 5] {
-    ["/api/v2/integration-schema/", slug, "/actions/", action_id, "/execute"]
-}
-
 fn list_from<T: serde::de::DeserializeOwned>(reply: &Reply, key: &str) -> Result<Vec<T>, Error> {
     let list: BareOrWrapped<T> = decode_json(reply)?;
-    list.into_vec(key).map_err(|source| {
-        Error::Decode(Box::new(crate::error::DecodeError {
-            status: reply.status,
-            content_type: reply.content_type_text(),
-            body_snippet: crate::envelope::snippet(&reply.body),
-            request_id: reply.request_id.clone(),
-            source,
-        }))
-    })
+    list.into_vec(key)
+        .map_err(|source| decode_error(reply, source, Some(key.to_owned()), None))
 }

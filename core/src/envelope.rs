@@ -64,14 +64,51 @@ fn lenient_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u
     })
 }
 
-fn decode_error(reply: &Reply, source: serde_json::Error) -> Error {
+/// The error for a 2xx reply that did not decode: `path` locates the value that did not fit,
+/// `output_type` names the action's output type when its `data` is what failed.
+pub(crate) fn decode_error(
+    reply: &Reply,
+    source: serde_json::Error,
+    path: Option<String>,
+    output_type: Option<&'static str>,
+) -> Error {
     Error::Decode(Box::new(DecodeError {
         status: reply.status,
         content_type: reply.content_type_text(),
         body_snippet: snippet(&reply.body),
         request_id: reply.request_id.clone(),
+        path,
+        output_type,
         source,
     }))
+}
+
+/// Decodes `json` as `T`. On failure, the JSON error and, when the JSON was well formed but did
+/// not fit `T`, the path of the value that did not (`.` for the whole of it): found by decoding
+/// once more, so a successful decoding costs nothing extra.
+fn decode_located<T: DeserializeOwned>(json: &[u8]) -> Result<T, (serde_json::Error, Option<String>)> {
+    serde_json::from_slice(json).map_err(|error| {
+        if error.classify() != serde_json::error::Category::Data {
+            return (error, None);
+        }
+        match serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(json)) {
+            Err(located) => {
+                let path = located.path().to_string();
+                (located.into_inner(), Some(path))
+            }
+            // The same bytes into the same type: it fails again.
+            Ok(_) => (error, None),
+        }
+    })
+}
+
+/// `path` (as `decode_located` gives it) inside the field `parent`: `data.properties.email`.
+fn path_within(parent: &str, path: &str) -> String {
+    match path {
+        "." => parent.to_owned(),
+        _ if path.starts_with('[') => format!("{parent}{path}"),
+        _ => format!("{parent}.{path}"),
+    }
 }
 
 /// Decodes a 2xx execute reply. A `node_status` other than `Success` becomes
@@ -104,7 +141,8 @@ pub(crate) fn decode_action<T: DeserializeOwned>(reply: Reply) -> Result<ActionR
 /// its own. The test `one_pass_decoding_agrees_with_two_passes` checks that both readings give
 /// the same result wherever the one-pass one applies.
 fn decode_action_in_two_passes<T: DeserializeOwned>(reply: Reply) -> Result<ActionResponse<T>, Error> {
-    let envelope: RawEnvelope<'_> = serde_json::from_slice(&reply.body).map_err(|e| decode_error(&reply, e))?;
+    let envelope: RawEnvelope<'_> =
+        serde_json::from_slice(&reply.body).map_err(|e| decode_error(&reply, e, None, None))?;
     let node_status = envelope
         .node_status
         .as_deref()
@@ -118,7 +156,10 @@ fn decode_action_in_two_passes<T: DeserializeOwned>(reply: Reply) -> Result<Acti
             request_id: reply.request_id.clone(),
         });
     }
-    let data = serde_json::from_str(raw_data).map_err(|e| decode_error(&reply, e))?;
+    let data = decode_located::<T>(raw_data.as_bytes()).map_err(|(e, path)| {
+        let path = path.map_or_else(|| "data".to_owned(), |path| path_within("data", &path));
+        decode_error(&reply, e, Some(path), Some(std::any::type_name::<T>()))
+    })?;
     Ok(ActionResponse {
         data,
         node_status,
@@ -140,7 +181,10 @@ pub(crate) fn check_status(reply: Reply, idempotent: bool, mints_session_token: 
 
 /// Decodes any other 2xx JSON reply.
 pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
-    serde_json::from_slice(&reply.body).map_err(|e| decode_error(reply, e))
+    decode_located(&reply.body).map_err(|(e, path)| {
+        let path = path.filter(|path| path != ".");
+        decode_error(reply, e, path, None)
+    })
 }
 
 /// Refold's error envelope, every field optional; strings or anything else accepted.

@@ -109,9 +109,7 @@ pub enum Error {
 
     /// Refold answered with a redirect. Redirects are never followed, so credentials cannot leak
     /// to another origin.
-    #[error(
-        "Refold answered {status} redirecting to {location:?}; redirects are not followed (credentials must not leave the configured origin): check the base URL"
-    )]
+    #[error("{}", redirect_line(*status, location.as_deref()))]
     #[non_exhaustive]
     Redirect {
         /// The 3xx status.
@@ -158,6 +156,16 @@ pub enum Error {
         /// What failed: the connection, the script, or the wait for an answer.
         source: RateLimiterError,
     },
+}
+
+fn redirect_line(status: u16, location: Option<&str>) -> String {
+    let target = match location {
+        Some(location) => format!("redirecting to {}", one_line(location)),
+        None => "without a Location header".to_owned(),
+    };
+    format!(
+        "Refold answered {status} {target}; redirects are not followed (credentials must not leave the configured origin): check the base URL"
+    )
 }
 
 fn action_failed_line(status: &NodeStatus, http_status: &Option<u16>, request_id: &Option<String>) -> String {
@@ -420,9 +428,14 @@ impl ApiError {
             (_, Meaning::UnknownLinkedAccount) => {
                 "Refold does not know this linked account: create it or link the customer's app in Refold first, then mint again"
             }
-            (400, _) => "fix the parameters named above",
+            (400, _) if self.message.is_some() => "fix the parameters the message names",
+            (400, _) => "check the parameters against the action's schema",
             (401, _) => "check the API key or session token (the customer may need to reconnect)",
             (403, _) => "the credentials lack access to this app or linked account",
+            // Not retryable (`is_retryable` is false): a write may have run before the failure.
+            (500..=599, _) if !self.idempotent => {
+                "Refold or a proxy failed after receiving the request, so the action may have run: check before repeating a write"
+            }
             (500..=599, _) => "Refold or a proxy failed; retry later",
             _ => "see the message above",
         }
@@ -480,12 +493,32 @@ impl fmt::Debug for ApiError {
 }
 
 /// A 2xx reply whose body could not be decoded. Its `source()` is the JSON error.
+///
+/// Either Refold's reply is not what the endpoint documents (truncated JSON, an HTML page), or
+/// an action's `data` does not fit its output type: [`Error::kind`] tells them apart
+/// ([`ErrorKind::Refold`] or [`ErrorKind::Output`]), and [`DecodeError::path`] names the value
+/// that did not fit.
+///
+/// ```no_run
+/// # extern crate refold_core as refold;
+/// # async fn run(client: refold::Client) {
+/// # let params = serde_json::json!({});
+/// match client.execute_raw("hubspot", "get_contact", &params).await {
+///     Err(refold::Error::Decode(decode)) => eprintln!("{:?} did not decode", decode.path()),
+///     _ => {}
+/// }
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct DecodeError {
     pub(crate) status: u16,
     pub(crate) content_type: Option<String>,
     pub(crate) body_snippet: String,
     pub(crate) request_id: Option<String>,
+    /// The JSON path, from the body's root, of the value that did not fit (`data.properties.email`).
+    pub(crate) path: Option<String>,
+    /// The output type `data` was decoded into, when that is what failed.
+    pub(crate) output_type: Option<&'static str>,
     pub(crate) source: serde_json::Error,
 }
 
@@ -506,17 +539,51 @@ impl DecodeError {
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
+    /// The JSON path, from the body's root, of the value that was well-formed JSON but did not
+    /// fit the type it was decoded into: `data.properties.email`, `data.results[2].id`. `None`
+    /// when the body itself is not JSON (truncated, an HTML page) or the whole body is wrong.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// # use refold::{Action, Client, Error, ErrorKind};
+    /// # #[derive(serde::Serialize)] struct GetContact { email: String }
+    /// # #[derive(serde::Deserialize)] struct Contact { id: u64 }
+    /// # impl Action for GetContact { const SLUG: &'static str = "hubspot"; const ACTION_ID: &'static str = "get_contact"; type Output = Contact; }
+    /// # async fn run(client: Client) {
+    /// let action = GetContact { email: "ada@example.com".into() };
+    /// if let Err(Error::Decode(decode)) = client.execute(&action).await {
+    ///     // HubSpot's ids are strings: "`data.id` … does not fit the output type `Contact`".
+    ///     println!("{:?} does not fit", decode.path());
+    /// }
+    /// # }
+    /// ```
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let content_type = self.content_type.as_deref().unwrap_or("no content type");
-        write!(
-            f,
-            "could not decode Refold's {} reply ({content_type}, {} bytes kept); the action ran: check the output type",
-            self.status,
-            self.body_snippet.len(),
-        )?;
+        match (self.output_type, self.path.as_deref()) {
+            (Some(output_type), path) => write!(
+                f,
+                "`{}` in Refold's {} reply does not fit the output type `{output_type}`; the action ran: \
+                 fix the output type, or decode into serde_json::Value",
+                path.unwrap_or("data"),
+                self.status,
+            )?,
+            (None, path) => {
+                let content_type = self.content_type.as_deref().unwrap_or("no content type");
+                let at = path.map(|path| format!(" at `{path}`")).unwrap_or_default();
+                write!(
+                    f,
+                    "could not decode Refold's {} reply{at} ({content_type}, {} bytes kept); the request reached \
+                     Refold, so an action may have run: check before repeating a write",
+                    self.status,
+                    self.body_snippet.len(),
+                )?
+            }
+        }
         f.write_str(&request_id_suffix(self.request_id.as_deref()))
     }
 }
@@ -550,8 +617,8 @@ pub enum ErrorKind {
     /// [`Error::ActionFailed`].
     App,
     /// Refold, or a proxy in front of it, refused the call or sent a reply the client cannot
-    /// use: [`Error::Api`] (4xx, 5xx), [`Error::Redirect`], [`Error::Decode`],
-    /// [`Error::BodyTooLarge`].
+    /// use: [`Error::Api`] (4xx, 5xx), [`Error::Redirect`], [`Error::Decode`] of a reply that is
+    /// not what the endpoint documents, [`Error::BodyTooLarge`].
     Refold,
     /// The network between the client and Refold or the shared rate limiter's Redis, or the
     /// clock: [`Error::Connect`], [`Error::Transport`], [`Error::Timeout`],
@@ -560,10 +627,16 @@ pub enum ErrorKind {
     /// The client's configuration or the request, refused before anything was sent:
     /// [`Error::Config`], [`Error::InvalidRequest`].
     Config,
+    /// The action ran and Refold's reply was well formed, but its `data` does not fit the
+    /// action's output type ([`Action::Output`](crate::Action::Output), `output = …` in
+    /// `#[refold_action]`): an [`Error::Decode`] whose [`DecodeError::path`] names the value
+    /// that did not fit. Fix the type (or decode into `serde_json::Value`); retrying cannot help.
+    Output,
 }
 
 impl ErrorKind {
-    /// A stable lowercase name for logs and files: `app`, `refold`, `transport` or `config`.
+    /// A stable lowercase name for logs and files: `app`, `refold`, `transport`, `config` or
+    /// `output`.
     /// Unlike `Debug`, it never changes when a variant is renamed in the code.
     ///
     /// ```
@@ -580,6 +653,7 @@ impl ErrorKind {
             ErrorKind::Refold => "refold",
             ErrorKind::Transport => "transport",
             ErrorKind::Config => "config",
+            ErrorKind::Output => "output",
         }
     }
 }
@@ -610,6 +684,19 @@ pub enum RetryClass {
     Permanent,
 }
 
+impl RetryClass {
+    /// Whether a failure of this class may be retried for a call of this idempotency: the safety
+    /// rule the retry loop and [`Error::is_retryable`] share, which no
+    /// [`RetryPolicy`](crate::RetryPolicy) can change.
+    pub(crate) fn allows_retry(self, idempotent: bool) -> bool {
+        match self {
+            RetryClass::Throttled | RetryClass::Transient => true,
+            RetryClass::OutcomeUnknown => idempotent,
+            RetryClass::Auth | RetryClass::Permanent => false,
+        }
+    }
+}
+
 impl Error {
     /// Where this failure came from. An [`Error::SessionMint`] reports the kind of the mint's
     /// own failure.
@@ -617,6 +704,7 @@ impl Error {
         match self {
             Error::Config { .. } | Error::InvalidRequest { .. } => ErrorKind::Config,
             Error::ActionFailed { .. } => ErrorKind::App,
+            Error::Decode(decode) if decode.output_type.is_some() => ErrorKind::Output,
             Error::Api(_) | Error::Decode(_) | Error::Redirect { .. } | Error::BodyTooLarge { .. } => ErrorKind::Refold,
             Error::Connect { .. }
             | Error::Transport { .. }
@@ -658,6 +746,28 @@ impl Error {
     pub fn app_status(&self) -> Option<u16> {
         match self {
             Error::ActionFailed { http_status, .. } => *http_status,
+            _ => None,
+        }
+    }
+
+    /// The app's own reply to a failed action ([`Error::ActionFailed`]'s `data`): its reason, in
+    /// its words (HubSpot answers a duplicate with `{"category": "CONFLICT", "message": …}`).
+    /// `None` for every other error, where no app answered.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) {
+    /// let params = serde_json::json!({ "email": "ada@example.com" });
+    /// if let Err(err) = client.execute_raw("hubspot", "create_contact", &params).await {
+    ///     if let Some(reply) = err.app_data() {
+    ///         eprintln!("HubSpot said: {}", reply["message"]);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn app_data(&self) -> Option<&serde_json::Value> {
+        match self {
+            Error::ActionFailed { data, .. } => Some(data),
             _ => None,
         }
     }
@@ -775,7 +885,7 @@ impl Error {
     /// the call was idempotent; everything else never. The client already retried as its
     /// [`RetryPolicy`](crate::RetryPolicy) allows before returning this error.
     pub fn is_retryable(&self) -> bool {
-        crate::RetryPolicy::allows(self.retry_class(), self.idempotent())
+        self.retry_class().allows_retry(self.idempotent())
     }
 
     /// The delay Refold asked for with `Retry-After`, if any.

@@ -1,5 +1,6 @@
 //! [`Execute`] and [`ExecuteRaw`]: the futures of an action's call, with the settings that can
-//! be changed for that one call.
+//! be changed for that one call, and how such a call starts: the execute request it sends
+//! through the pipeline.
 
 use std::fmt;
 use std::future::Future;
@@ -8,14 +9,16 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
+use refold_snapshot::is_valid_identifier;
+use reqwest::Method;
 
+use crate::auth::Needs;
+use crate::body::action_body;
+use crate::call::{Call, CallOptions};
+use crate::ident::validate_action;
+use crate::pipeline::{Credentials, RequestSpec, SpanOf};
 use crate::transport::Reply;
 use crate::{Action, ActionResponse, Client, Error, RetryPolicy};
-
-/// The call in flight, behind one allocation: the request pipeline (rate limit, retries, token
-/// mints, deadline) is the same for every action, so it is compiled once instead of once per
-/// action type.
-pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + Send + 'a>>;
 
 /// The per-call settings of a call future, one definition for [`Execute`] and [`ExecuteRaw`]
 /// (both keep their not-yet-started call in a `stage` field).
@@ -207,11 +210,58 @@ impl fmt::Debug for ExecuteRaw<'_> {
     }
 }
 
-/// Settings of one call that replace the client's.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct CallOptions {
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) retry_policy: Option<RetryPolicy>,
+impl Client {
+    /// The synchronous start of [`Client::execute`]: checks the identifiers, writes the body and
+    /// starts the request pipeline, which does not depend on the action's type.
+    fn start_execute<A: Action>(&self, action: &A, options: CallOptions) -> Result<Call<'_>, Error> {
+        // An action's slug and id are constants, so the rule is checked once, at compile time;
+        // only an invalid pair (a hand-written impl) takes the run-time path that explains it.
+        let identifiers_valid = const { is_valid_identifier(A::SLUG) && is_valid_identifier(A::ACTION_ID) };
+        if !identifiers_valid {
+            validate_action(A::SLUG, A::ACTION_ID)?;
+        }
+        let body = action_body(action)?;
+        let path: &'static [&'static str] = const { &execute_path(A::SLUG, A::ACTION_ID) };
+        Ok(Box::pin(self.call(
+            action_request(path, body, A::IDEMPOTENT),
+            options,
+            SpanOf::new("execute", A::SLUG, A::ACTION_ID),
+        )))
+    }
+
+    /// The start of [`Client::execute_raw`]'s future, once the identifiers and the body are
+    /// checked.
+    fn start_raw<'a>(
+        &'a self,
+        slug: &'a str,
+        action_id: &'a str,
+        body: Bytes,
+        idempotent: bool,
+        options: CallOptions,
+    ) -> Call<'a> {
+        Box::pin(async move {
+            let path = execute_path(slug, action_id);
+            let span = SpanOf::new("execute", slug, action_id);
+            self.call(action_request(&path, body, idempotent), options, span).await
+        })
+    }
+}
+
+/// An action's execute request: a POST of its parameters, acting for the linked account.
+pub(crate) fn action_request<'a>(path: &'a [&'a str], body: Bytes, idempotent: bool) -> RequestSpec<'a> {
+    RequestSpec {
+        method: Method::POST,
+        path,
+        body: Some(body),
+        idempotent,
+        credentials: Credentials::Handle(Needs::LinkedAccount),
+        mints_session_token: false,
+    }
+}
+
+/// The pieces of an action's execute path, joined onto the base URL by the pipeline.
+pub(crate) const fn execute_path<'a>(slug: &'a str, action_id: &'a str) -> [&'a str; 5] {
+    ["/api/v2/integration-schema/", slug, "/actions/", action_id, "/execute"]
 }
 
 /// Where a call future is: not started (with what starts it and its settings), running, done.

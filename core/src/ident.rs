@@ -1,45 +1,10 @@
-//! The rule for slugs and action ids, checked before anything is sent.
-//!
-//! Slugs and action ids become URL path segments. Accepting only `[a-z0-9_-]{1,128}` means a
-//! value can never escape its segment (`../x`, `a/b`, `x?y`, `%2e`), whatever the caller passes.
+//! The identifier rule, applied before anything is sent: its run-time check, with an error that
+//! says what is wrong. The rule itself is refold-snapshot's [`is_valid_identifier`], the same
+//! function the attribute applies at compile time.
+
+use refold_snapshot::{IDENTIFIER_MAX_LEN, is_valid_identifier};
 
 use crate::Error;
-
-/// The longest slug or action id the SDK accepts.
-pub const IDENTIFIER_MAX_LEN: usize = 128;
-
-/// Whether `value` is a valid slug or action id: 1 to [`IDENTIFIER_MAX_LEN`] characters, each a
-/// lowercase ASCII letter, a digit, `_` or `-`.
-///
-/// `#[refold_action]` applies the same rule at compile time.
-///
-/// ```
-/// # extern crate refold_core as refold;
-/// use refold::is_valid_identifier;
-///
-/// assert!(is_valid_identifier("create_contact"));
-/// assert!(is_valid_identifier("google-drive"));
-/// assert!(!is_valid_identifier("../x"));
-/// assert!(!is_valid_identifier("Create"));
-/// assert!(!is_valid_identifier(""));
-/// ```
-pub const fn is_valid_identifier(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    if bytes.is_empty() || bytes.len() > IDENTIFIER_MAX_LEN {
-        return false;
-    }
-    // A `while` loop, because iterators are not usable in a `const fn`: the client checks an
-    // action's constant slug and id at compile time.
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        if !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' || byte == b'-') {
-            return false;
-        }
-        index += 1;
-    }
-    true
-}
 
 /// Checks a slug or action id; `what` names it in the error (`"slug"`, `"action id"`).
 ///

@@ -31,12 +31,15 @@ mod ident;
 mod pipeline;
 mod preview;
 mod rate_limit;
+mod redact;
 mod response;
 mod retry;
 mod schema;
+mod send_notice;
 mod session;
 mod session_cache;
 mod thread_safety;
+mod trace;
 mod transport;
 
 pub use action::Action;
@@ -50,12 +53,13 @@ pub use bulk::{
 pub use client::Client;
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, RetryClass, TimeoutError, TransportError};
 pub use execute::{Execute, ExecuteRaw};
-pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
+pub use ident::validate_identifier;
 pub use preview::RequestPreview;
 pub use rate_limit::{OnUnavailable, RateLimit};
+pub use refold_snapshot::{IDENTIFIER_MAX_LEN, ParamType, is_valid_identifier};
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
-pub use schema::{ActionParameter, ActionSummary, ParamType};
+pub use schema::{ActionParameter, ActionSummary};
 pub use session::{RevokeOutcome, SessionToken};
 
 /// The HTTP client crate refold is built on, re-exported so a client you build yourself for

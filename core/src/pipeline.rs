@@ -21,11 +21,11 @@ use secrecy::SecretString;
 use tracing::Instrument;
 
 use crate::auth::{Needs, bearer_header};
-use crate::call::{CallScope, call_span};
+use crate::call::{CallOptions, CallScope};
 use crate::envelope::check_status;
-use crate::execute::CallOptions;
 use crate::retry;
 use crate::session_cache::{CachedToken, Slot};
+use crate::trace::call_span;
 use crate::transport::{self, Reply, Request};
 use crate::{Client, Error};
 
@@ -278,6 +278,7 @@ impl Client {
         let detect_redirects = shared.custom_http_client;
         let attempts = retry::run(
             &scope.retry_policy,
+            scope.call_started,
             scope.deadline,
             request.idempotent,
             |_attempt| async move {
@@ -308,7 +309,7 @@ impl Client {
         match &self.shared.limiter {
             Some(limiter) => {
                 limiter
-                    .acquire(&self.auth.limiter_key(), scope.deadline, scope.started, idempotent)
+                    .acquire(&self.auth.limiter_key(), scope.deadline, scope.call_started, idempotent)
                     .await
             }
             None => Ok(()),

@@ -98,7 +98,13 @@ impl<'de> Deserialize<'de> for NodeStatus {
 pub struct ActionResponse<T> {
     /// The app's reply in its native shape.
     pub data: T,
-    /// Always [`NodeStatus::Success`] for a value returned by the client.
+    /// The app's outcome as Refold reported it: always [`NodeStatus::Success`] in a value the
+    /// client returns, because a reply with any other status is returned as
+    /// [`Error::ActionFailed`](crate::Error::ActionFailed) instead, with that status, the app's
+    /// HTTP status and its reply. The field stays so that an `ActionResponse` is the whole
+    /// envelope Refold sends (`data`, `node_status`, `http_status`) and serializes as such, for
+    /// logs or for passing the reply on, and so that one built by hand (in a test, from a stored
+    /// envelope) says what it holds.
     pub node_status: NodeStatus,
     /// The HTTP status the app returned, when Refold reports it.
     pub http_status: Option<u16>,

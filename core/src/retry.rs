@@ -1,7 +1,8 @@
 //! When and how long to wait before trying a failed call again.
 //!
-//! The decision reads only [`Error::retry_class`] and whether the call is idempotent, so the
-//! safety rule lives in one place: a call that may already have run is repeated only when
+//! The decision reads only [`Error::retry_class`] and whether the call is idempotent, and the
+//! safety rule lives in one place, beside the classes (`RetryClass::allows_retry` in `error.rs`,
+//! which `Error::is_retryable` reads too): a call that may already have run is repeated only when
 //! repeating it is harmless.
 
 use std::future::Future;
@@ -9,7 +10,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::{Error, RetryClass};
+use crate::Error;
+use crate::trace::TARGET;
 
 /// How many times, and after which pauses, a failed call is tried again.
 ///
@@ -119,15 +121,6 @@ impl RetryPolicy {
         self.max_retry_after
     }
 
-    /// Whether an error of this class may be retried for a call of this idempotency.
-    pub(crate) fn allows(class: RetryClass, idempotent: bool) -> bool {
-        match class {
-            RetryClass::Throttled | RetryClass::Transient => true,
-            RetryClass::OutcomeUnknown => idempotent,
-            RetryClass::Auth | RetryClass::Permanent => false,
-        }
-    }
-
     /// The pause before retry number `retry` (1 for the first retry).
     pub(crate) fn pause(&self, retry: u32, error: &Error) -> Duration {
         if let Some(asked) = error.retry_after() {
@@ -148,9 +141,12 @@ pub(crate) struct Outcome<T> {
 }
 
 /// Runs `attempt` until it succeeds, fails in a way that must not be retried, runs out of
-/// attempts, or reaches `deadline`.
+/// attempts, or reaches `deadline`. A timeout reports the time since `call_started`, the start
+/// of the whole call, which may have sent other requests before this loop began (a token mint,
+/// a request refused with a 401).
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
+    call_started: Instant,
     deadline: Instant,
     idempotent: bool,
     mut attempt: F,
@@ -159,12 +155,11 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    let started = Instant::now();
     let mut number = 1;
     loop {
         let result = match tokio::time::timeout_at(deadline, attempt(number)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::timeout(started.elapsed(), true, idempotent)),
+            Err(_) => Err(Error::timeout(call_started.elapsed(), true, idempotent)),
         };
         let error = match result {
             Ok(value) => {
@@ -175,7 +170,7 @@ where
             }
             Err(error) => error,
         };
-        let retryable = RetryPolicy::allows(error.retry_class(), idempotent) && !matches!(error, Error::Timeout(_));
+        let retryable = error.retry_class().allows_retry(idempotent) && !matches!(error, Error::Timeout(_));
         if !retryable || number >= policy.max_attempts {
             return Outcome {
                 result: Err(error),
@@ -189,7 +184,7 @@ where
                 attempts: number,
             };
         }
-        tracing::debug!(target: crate::call::TARGET, attempt = number, pause_ms = pause.as_millis() as u64, error = %error, "retrying refold call");
+        tracing::debug!(target: TARGET, attempt = number, pause_ms = pause.as_millis() as u64, error = %error, "retrying refold call");
         tokio::time::sleep(pause).await;
         number += 1;
     }

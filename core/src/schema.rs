@@ -1,8 +1,7 @@
 //! What an app offers: its actions and each action's parameters.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use refold_snapshot::ParamType;
+use serde::{Deserialize, Serialize};
 
 /// One action of an app, as listed by [`Client::list_actions`](crate::Client::list_actions).
 ///
@@ -60,83 +59,10 @@ pub struct ActionParameter {
     /// Whether the action fails without it.
     #[serde(default)]
     pub required: bool,
-    /// The value's type.
+    /// The value's type ([`ParamType::Text`] when the reply gives none): the one type the
+    /// snapshot files, the attribute and the command line read.
     #[serde(rename = "type", default)]
     pub param_type: ParamType,
-}
-
-/// The type of an action parameter. Types this SDK does not know are kept, not rejected.
-///
-/// ```
-/// # extern crate refold_core as refold;
-/// use refold::ParamType;
-///
-/// assert_eq!(ParamType::from("json"), ParamType::Json);
-/// assert_eq!(ParamType::from("password"), ParamType::Password);
-/// assert_eq!(ParamType::from("date").as_str(), "date");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum ParamType {
-    /// A string.
-    #[default]
-    Text,
-    /// Any JSON value (objects, arrays).
-    Json,
-    /// A number.
-    Number,
-    /// `true` or `false`.
-    Boolean,
-    /// A secret string (Refold uses it for credentials an action needs); sent as a string.
-    Password,
-    /// A type this SDK does not know, kept verbatim.
-    Other(String),
-}
-
-impl ParamType {
-    /// The type as Refold spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ParamType::Text => "text",
-            ParamType::Json => "json",
-            ParamType::Number => "number",
-            ParamType::Boolean => "boolean",
-            ParamType::Password => "password",
-            ParamType::Other(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ParamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => ParamType::Text,
-            "json" => ParamType::Json,
-            "number" => ParamType::Number,
-            "boolean" => ParamType::Boolean,
-            "password" => ParamType::Password,
-            other => ParamType::Other(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for ParamType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ParamType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ParamType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(ParamType::from(text.as_ref()))
-    }
 }
 
 /// A list that Refold returns either bare (`[…]`) or wrapped in an object under one key
@@ -177,24 +103,6 @@ impl<T: serde::de::DeserializeOwned> BareOrWrapped<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_type_round_trips_through_its_spelling_and_json() {
-        for (text, kind) in [
-            ("text", ParamType::Text),
-            ("json", ParamType::Json),
-            ("number", ParamType::Number),
-            ("boolean", ParamType::Boolean),
-            ("password", ParamType::Password),
-            ("date", ParamType::Other("date".into())),
-        ] {
-            assert_eq!(ParamType::from(text), kind);
-            assert_eq!(kind.as_str(), text);
-            let json = serde_json::to_string(&kind).unwrap();
-            assert_eq!(json, format!("\"{text}\""));
-            assert_eq!(serde_json::from_str::<ParamType>(&json).unwrap(), kind);
-        }
-    }
 
     #[test]
     fn a_password_parameter_is_read_as_such() {

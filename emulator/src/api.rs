@@ -1,23 +1,25 @@
 //! The Refold endpoints: routing, and one handler per endpoint.
 //!
-//! Handlers see requests after faults, recording and request ids have been dealt with
-//! (`server.rs`); they implement only what Refold itself does.
+//! Handlers see requests after faults and recording have been dealt with (`server.rs`), and
+//! return an [`ApiError`] for a refusal, whose envelope the server completes with the request
+//! id; they implement only what Refold itself does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Credentials, authenticate};
-use crate::envelope::{ApiError, ErrorStyle, RequestId, json_response};
+use crate::envelope::{ApiError, ErrorStyle, json_response};
 use crate::recording::Execution;
 use crate::state::Shared;
 
@@ -25,6 +27,10 @@ type AppState = State<Arc<Shared>>;
 
 /// Refold's routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let session_tokens = Router::new()
+        .route("/api/v2/public/session-token", post(mint_session_token))
+        .route("/api/v2/public/session-token/revoke", post(revoke_session_token))
+        .route_layer(map_response(name_error_type));
     Router::new()
         .route("/api/v2/integration-schema/{slug}/actions", get(list_actions))
         .route(
@@ -35,11 +41,19 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/api/v2/integration-schema/{slug}/actions/{action_id}/execute",
             post(execute),
         )
-        .route("/api/v2/public/session-token", post(mint_session_token))
-        .route("/api/v2/public/session-token/revoke", post(revoke_session_token))
+        .merge(session_tokens)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
+}
+
+/// The session-token endpoints name the class of an error `error_type` rather than
+/// `http_error_type` (both spellings are in Refold's docs; clients must cope).
+async fn name_error_type(mut response: Response) -> Response {
+    if let Some(error) = response.extensions_mut().get_mut::<ApiError>() {
+        error.style = ErrorStyle::ErrorType;
+    }
+    response
 }
 
 /// Authenticates, names the linked account and charges its rate limit.
@@ -64,65 +78,53 @@ fn find_action<'c>(s: &'c Shared, slug: &str, action_id: &str) -> Result<&'c cra
 
 async fn list_actions(
     State(s): AppState,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-) -> Response {
-    let run = || {
-        linked_account(&s, &headers)?;
-        let Path(slug) = path.map_err(bad_path)?;
-        let app = s
-            .catalogue
-            .app(&slug)
-            .ok_or_else(|| ApiError::not_found("Integration slug not found"))?;
-        let list: Vec<_> = app.actions.iter().map(|a| a.summary()).collect();
-        Ok(json_response(StatusCode::OK, &list))
-    };
-    run().unwrap_or_else(|e: ApiError| e.into_response(&rid))
+) -> Result<Response, ApiError> {
+    linked_account(&s, &headers)?;
+    let Path(slug) = path.map_err(bad_path)?;
+    let app = s
+        .catalogue
+        .app(&slug)
+        .ok_or_else(|| ApiError::not_found("Integration slug not found"))?;
+    let list: Vec<_> = app.actions.iter().map(|a| a.summary()).collect();
+    Ok(json_response(StatusCode::OK, &list))
 }
 
 async fn action_parameters(
     State(s): AppState,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
-) -> Response {
-    let run = || {
-        linked_account(&s, &headers)?;
-        let Path((slug, action_id)) = path.map_err(bad_path)?;
-        let action = find_action(&s, &slug, &action_id)?;
-        Ok(json_response(StatusCode::OK, &action.parameters))
-    };
-    run().unwrap_or_else(|e: ApiError| e.into_response(&rid))
+) -> Result<Response, ApiError> {
+    linked_account(&s, &headers)?;
+    let Path((slug, action_id)) = path.map_err(bad_path)?;
+    let action = find_action(&s, &slug, &action_id)?;
+    Ok(json_response(StatusCode::OK, &action.parameters))
 }
 
 async fn execute(
     State(s): AppState,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
     body: Bytes,
-) -> Response {
-    let run = || {
-        let account = linked_account(&s, &headers)?;
-        let Path((slug, action_id)) = path.map_err(bad_path)?;
-        let action = find_action(&s, &slug, &action_id)?;
-        let params = parse_params(&body)?;
-        crate::validation::validate(&params, &action.parameters, s.strictness).map_err(ApiError::validation)?;
+) -> Result<Response, ApiError> {
+    let account = linked_account(&s, &headers)?;
+    let Path((slug, action_id)) = path.map_err(bad_path)?;
+    let action = find_action(&s, &slug, &action_id)?;
+    let params = parse_params(&body)?;
+    crate::validation::validate(&params, &action.parameters, s.strictness).map_err(ApiError::validation)?;
 
-        s.sessions.add_known_account(&account);
-        s.recorder.execution(Execution {
-            linked_account_id: account.clone(),
-            slug: slug.clone(),
-            action_id: action_id.clone(),
-            params: Value::Object(params.clone()),
-        });
-        let outcome = s.store.with_app(&account, &slug, |data| {
-            crate::apps::run(&slug, action, &params, data, SystemTime::now())
-        });
-        Ok(outcome.into_response())
-    };
-    run().unwrap_or_else(|e: ApiError| e.into_response(&rid))
+    s.sessions.add_known_account(&account);
+    s.recorder.execution(Execution {
+        linked_account_id: account.clone(),
+        slug: slug.clone(),
+        action_id: action_id.clone(),
+        params: Value::Object(params.clone()),
+    });
+    let outcome = s.store.with_app(&account, &slug, |data| {
+        crate::apps::run(&slug, action, &params, data, SystemTime::now())
+    });
+    Ok(outcome.into_response())
 }
 
 /// The execute body: a JSON object. An empty body counts as `{}`.
@@ -139,75 +141,64 @@ fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 
 async fn mint_session_token(
     State(s): AppState,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     body: Bytes,
-) -> Response {
-    let run = || {
-        let credentials = authenticate(&headers, &s.api_key, &s.sessions, Instant::now())?;
-        if !matches!(credentials, Credentials::ApiKey { .. }) {
-            return Err(ApiError::unauthorized(
-                "Invalid Credentials: minting a session token requires the x-api-key header",
+) -> Result<Response, ApiError> {
+    let credentials = authenticate(&headers, &s.api_key, &s.sessions, Instant::now())?;
+    if !matches!(credentials, Credentials::ApiKey { .. }) {
+        return Err(ApiError::unauthorized(
+            "Invalid Credentials: minting a session token requires the x-api-key header",
+        ));
+    }
+    let Query(query) = query.map_err(|e| ApiError::validation(format!("Invalid query string: {e}")))?;
+    let force_refresh = match query.get("force_refresh").map(|v| v.to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "true" => true,
+        Some(v) if v == "false" => false,
+        Some(v) => {
+            return Err(ApiError::validation(format!(
+                "Query parameter 'force_refresh' must be true or false, not '{v}'"
+            )));
+        }
+    };
+    let params = parse_params(&body)?;
+    let linked_account_id = match params.get("linked_account_id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            return Err(ApiError::validation(
+                "Required parameter 'linked_account_id' is missing",
             ));
         }
-        let Query(query) = query.map_err(|e| ApiError::validation(format!("Invalid query string: {e}")))?;
-        let force_refresh = match query.get("force_refresh").map(|v| v.to_ascii_lowercase()) {
-            None => false,
-            Some(v) if v == "true" => true,
-            Some(v) if v == "false" => false,
-            Some(v) => {
-                return Err(ApiError::validation(format!(
-                    "Query parameter 'force_refresh' must be true or false, not '{v}'"
-                )));
-            }
-        };
-        let params = parse_params(&body)?;
-        let linked_account_id = match params.get("linked_account_id") {
-            Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
-            Some(Value::String(_)) | None | Some(Value::Null) => {
-                return Err(ApiError::validation(
-                    "Required parameter 'linked_account_id' is missing",
-                ));
-            }
-            Some(_) => {
-                return Err(ApiError::validation("Parameter 'linked_account_id' must be a string"));
-            }
-        };
-        let minted = s
-            .sessions
-            .mint(&linked_account_id, force_refresh, Instant::now())
-            .ok_or_else(|| ApiError::internal(format!("Linked account '{linked_account_id}' not found")))?;
-        Ok(json_response(StatusCode::OK, &minted))
+        Some(_) => {
+            return Err(ApiError::validation("Parameter 'linked_account_id' must be a string"));
+        }
     };
-    run().unwrap_or_else(|e: ApiError| e.with_style(ErrorStyle::ErrorType).into_response(&rid))
+    let minted = s
+        .sessions
+        .mint(&linked_account_id, force_refresh, Instant::now())
+        .ok_or_else(|| ApiError::internal(format!("Linked account '{linked_account_id}' not found")))?;
+    Ok(json_response(StatusCode::OK, &minted))
 }
 
-async fn revoke_session_token(
-    State(s): AppState,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
-    let run = || {
-        let credentials = authenticate(&headers, &s.api_key, &s.sessions, Instant::now())?;
-        let Credentials::Session { token, .. } = credentials else {
-            return Err(ApiError::unauthorized(
-                "Invalid Credentials: revoking requires an Authorization: Bearer session token",
-            ));
-        };
-        let revoked = s.sessions.revoke(&token);
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "success": true, "revoked_count": revoked }),
-        ))
+async fn revoke_session_token(State(s): AppState, headers: HeaderMap) -> Result<Response, ApiError> {
+    let credentials = authenticate(&headers, &s.api_key, &s.sessions, Instant::now())?;
+    let Credentials::Session { token, .. } = credentials else {
+        return Err(ApiError::unauthorized(
+            "Invalid Credentials: revoking requires an Authorization: Bearer session token",
+        ));
     };
-    run().unwrap_or_else(|e: ApiError| e.with_style(ErrorStyle::ErrorType).into_response(&rid))
+    let revoked = s.sessions.revoke(&token);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "success": true, "revoked_count": revoked }),
+    ))
 }
 
-async fn unknown_route(Extension(rid): Extension<RequestId>, method: Method, uri: Uri) -> Response {
-    ApiError::not_found(format!("No route for {method} {}", uri.path())).into_response(&rid)
+async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("No route for {method} {}", uri.path()))
 }
 
-async fn method_not_allowed(Extension(rid): Extension<RequestId>, method: Method, uri: Uri) -> Response {
-    ApiError::method_not_allowed(format!("Method {method} is not allowed on {}", uri.path())).into_response(&rid)
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::method_not_allowed(format!("Method {method} is not allowed on {}", uri.path()))
 }

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -72,8 +72,10 @@ pub(crate) enum ErrorStyle {
     ErrorType,
 }
 
-/// A Refold API error, turned into an envelope reply by [`ApiError::into_response`].
-#[derive(Debug)]
+/// A Refold API error. Handlers return it (it is an axum [`IntoResponse`]); the server writes its
+/// envelope with [`ApiError::render`] once the reply's request id is added, in one place
+/// (`server.rs`).
+#[derive(Clone, Debug)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) error_code: &'static str,
@@ -131,13 +133,8 @@ impl ApiError {
         e
     }
 
-    /// Use `error_type` instead of `http_error_type`.
-    pub(crate) fn with_style(mut self, style: ErrorStyle) -> Self {
-        self.style = style;
-        self
-    }
-
-    pub(crate) fn into_response(self, request_id: &RequestId) -> Response {
+    /// The reply: Refold's envelope naming `request_id`, with `Retry-After` when set.
+    pub(crate) fn render(self, request_id: &RequestId) -> Response {
         let type_key = match self.style {
             ErrorStyle::HttpErrorType => "http_error_type",
             ErrorStyle::ErrorType => "error_type",
@@ -154,6 +151,16 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        response
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// The status, with the error kept in the response's extensions: the envelope names the
+    /// request id, which the server adds to every reply after the handler returns.
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
         response
     }
 }

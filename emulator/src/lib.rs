@@ -77,14 +77,17 @@
 //! # As a program
 //!
 //! `refold emulator` (from the `refold-cli` crate) or, inside this repository,
-//! `cargo run -p refold-emulator -- --port 4010 --schema-dir .refold --strict` prints the base
-//! URL, the test API key and the linked account id, logs each request on one line to stderr,
-//! and serves until Ctrl-C.
+//! `cargo run -p refold-emulator -- --port 4010 --schema-dir .refold --strict --rate-limit 20/5`
+//! prints the base URL, the test API key and the linked account id, logs each request on one
+//! line to stderr, and serves until Ctrl-C. Both programs are the same command line, defined
+//! once in [`cli`] (feature `cli`, on by default).
 
 mod api;
 mod apps;
 mod auth;
 mod catalogue;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod emulator;
 mod envelope;
 mod faults;

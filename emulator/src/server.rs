@@ -1,4 +1,5 @@
-//! The accept loop and per-connection handling: request ids, recording and faults.
+//! The accept loop and per-connection handling: request ids (added to every reply here, error
+//! envelopes included), recording and faults.
 //!
 //! `axum::serve` gives a handler no way to drop its TCP connection, which the
 //! `Drop*` faults need, so connections are served here with hyper directly. Each connection task
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, request::Parts};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -91,7 +92,7 @@ async fn handle(
 ) -> Result<Response, Infallible> {
     let request_id = RequestId::fresh();
     let fault = shared.faults.next(request.uri().path());
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let log = shared.log_requests.then(|| RequestLog::start(&parts, &request_id));
 
     if fault == Some(Fault::DropBeforeBody) {
@@ -110,11 +111,11 @@ async fn handle(
             let error = ApiError::payload_too_large(format!(
                 "Request body is larger than {MAX_BODY} bytes or could not be read"
             ));
-            let response = error.into_response(&request_id);
+            let response = with_request_id(error.into_response(), &request_id);
             if let Some(log) = log {
                 log.finish(response.status().as_str());
             }
-            return Ok(with_request_id(response, &request_id));
+            return Ok(response);
         }
     };
     record(&shared, &parts, &bytes);
@@ -123,14 +124,14 @@ async fn handle(
     let response = match injected {
         Some(response) => response,
         None => {
-            parts.extensions.insert(request_id.clone());
             let request = Request::from_parts(parts, Body::from(bytes));
             match fault {
-                Some(Fault::Delay(delay)) => route_after(delay, router, request, &request_id).await,
+                Some(Fault::Delay(delay)) => route_after(delay, router, request).await,
                 _ => route(router, request).await,
             }
         }
     };
+    let response = with_request_id(response, &request_id);
 
     if fault == Some(Fault::DropAfterExecute) {
         if let Some(log) = log {
@@ -142,7 +143,7 @@ async fn handle(
     if let Some(log) = log {
         log.finish(response.status().as_str());
     }
-    Ok(with_request_id(response, &request_id))
+    Ok(response)
 }
 
 /// One request's log line, begun when it arrives and written when its fate is known.
@@ -190,7 +191,7 @@ async fn route(router: Router, request: Request<Body>) -> Response {
 /// on a real server, it is handled even when the client stops waiting during the delay and
 /// closes the connection: that drops this future (hyper drops the handler of a closed
 /// connection), not the task. A write whose client timed out has then still executed.
-async fn route_after(delay: Duration, router: Router, request: Request<Body>, request_id: &RequestId) -> Response {
+async fn route_after(delay: Duration, router: Router, request: Request<Body>) -> Response {
     let handled = tokio::spawn(async move {
         tokio::time::sleep(delay).await;
         route(router, request).await
@@ -201,11 +202,16 @@ async fn route_after(delay: Duration, router: Router, request: Request<Body>, re
         // connection.
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         // Only a runtime shutting down cancels the task.
-        Err(_) => ApiError::internal("the emulator is shutting down").into_response(request_id),
+        Err(_) => ApiError::internal("the emulator is shutting down").into_response(),
     }
 }
 
+/// The one place a reply gets its request id: the `x-request-id` header, and the `request_id`
+/// of the envelope of an [`ApiError`] a handler returned.
 fn with_request_id(mut response: Response, request_id: &RequestId) -> Response {
+    if let Some(error) = response.extensions_mut().remove::<ApiError>() {
+        response = error.render(request_id);
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

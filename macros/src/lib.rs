@@ -75,9 +75,10 @@ use proc_macro::TokenStream;
 /// - **`unchecked`** skips the check of the struct against its action's schema snapshot (see
 ///   [Schema checking](#schema-checking)), for an action without a snapshot yet or a schema known
 ///   to be wrong. It changes nothing else.
-/// - **`crate = "path"`** is needed only when the `refold` dependency is renamed (`my_refold = {
-///   package = "refold", … }` in Cargo.toml) or re-exported by another crate: the generated code
-///   then names the runtime through `path` instead of `::refold`.
+/// - **`crate = "path"`** is needed only when the `refold-sdk` dependency is renamed (`my_refold =
+///   { package = "refold-sdk", … }` in Cargo.toml, where the plain `refold-sdk = "0.1"` is imported
+///   as `refold`) or re-exported by another crate: the generated code then names the runtime
+///   through `path` instead of `::refold`.
 ///
 /// # What it generates
 ///
@@ -216,7 +217,7 @@ use proc_macro::TokenStream;
 ///
 /// ```
 /// # extern crate refold as my_refold;
-/// // Cargo.toml: my_refold = { package = "refold", version = "0.1" }
+/// // Cargo.toml: my_refold = { package = "refold-sdk", version = "0.1" }
 /// use my_refold::refold_action;
 ///
 /// #[refold_action(crate = "my_refold", slug = "hubspot", id = "get_contact", idempotent)]

@@ -227,16 +227,22 @@ impl Parameter {
 /// The type of a parameter. Types this crate does not know are kept verbatim, never rejected,
 /// so a snapshot round-trips whatever Refold sends.
 ///
+/// It is also the type of `refold::ActionParameter::param_type` (re-exported as
+/// `refold::ParamType`), so a schema read from the API and one read from a snapshot need no
+/// conversion.
+///
 /// ```
 /// use refold_snapshot::ParamType;
 ///
 /// assert_eq!(ParamType::from("password"), ParamType::Password);
 /// assert_eq!(ParamType::from("date").as_str(), "date");
+/// assert_eq!(ParamType::default(), ParamType::Text);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ParamType {
-    /// A string.
+    /// A string; the type of a parameter whose type the API does not give.
+    #[default]
     Text,
     /// A secret string (Refold uses it for credentials an action needs); sent as a string.
     Password,
@@ -311,6 +317,24 @@ mod tests {
                 Parameter::new("secret", ParamType::Password),
                 Parameter::new("when", ParamType::Other("date".into())).with_label("When"),
             ])
+    }
+
+    #[test]
+    fn every_type_round_trips_through_its_spelling_and_json() {
+        for (text, kind) in [
+            ("text", ParamType::Text),
+            ("json", ParamType::Json),
+            ("number", ParamType::Number),
+            ("boolean", ParamType::Boolean),
+            ("password", ParamType::Password),
+            ("date", ParamType::Other("date".into())),
+        ] {
+            assert_eq!(ParamType::from(text), kind);
+            assert_eq!(kind.as_str(), text);
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<ParamType>(&json).unwrap(), kind);
+        }
     }
 
     #[test]

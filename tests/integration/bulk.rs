@@ -346,9 +346,9 @@ async fn many_accounts_in_one_run_each_item_runs_for_its_own_account() {
 
 /// 100,000 reads through `execute_all` with memory flat: RSS after the first 10,000 items and at
 /// the end differ by at most 10 MiB. Slow in debug builds, so ignored; the CI runs it with
-/// `cargo test --release -p refold --test integration bulk::stress -- --ignored --nocapture`.
+/// `cargo test --release -p refold-sdk --test integration bulk::stress -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "100,000 calls: cargo test --release -p refold --test integration bulk::stress -- --ignored --nocapture"]
+#[ignore = "100,000 calls: cargo test --release -p refold-sdk --test integration bulk::stress -- --ignored --nocapture"]
 async fn stress_100_000_items_in_flat_memory() {
     const ITEMS: usize = 100_000;
     let emulator = Emulator::builder().record_requests(false).start().await.unwrap();

@@ -226,6 +226,11 @@ async fn truncated_json_in_a_200_is_a_decode_error_that_keeps_the_body() {
         panic!("{error:?}")
     };
     assert_eq!(decode.status(), 200);
+    assert_eq!(
+        decode.path(),
+        None,
+        "the body is not JSON: no value inside it is to blame"
+    );
     assert_eq!(decode.content_type(), Some("application/json; charset=utf-8"));
     assert!(
         decode.body_snippet().starts_with(r#"{"data":{"id":"1001""#),
@@ -240,6 +245,10 @@ async fn truncated_json_in_a_200_is_a_decode_error_that_keeps_the_body() {
     );
     let line = error.to_string();
     assert!(line.contains("200") && line.contains("decode"), "{line}");
+    assert!(
+        !line.contains("output type"),
+        "Refold's reply is at fault, not the type: {line}"
+    );
     assert_error_is_clean(&error, &[]);
 }
 
@@ -772,9 +781,11 @@ async fn a_data_field_that_does_not_fit_the_output_type_is_a_decode_error() {
     ))
     .await;
     let error = stub.client().execute(&GetCount).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Refold);
+    // The output type is what is wrong, not Refold's reply.
+    assert_eq!(error.kind(), ErrorKind::Output);
     let Error::Decode(decode) = &error else { panic!() };
     assert!(decode.body_snippet().contains("many"));
+    assert_eq!(decode.path(), Some("data.total"));
 }
 
 #[tokio::test]

@@ -2,10 +2,15 @@
 //! per file). Each module's header says what it covers; the helpers they share are in
 //! [`support`].
 //!
-//! Run one topic with a filter: `cargo test -p refold --test integration sessions::`.
+//! Run one topic with a filter: `cargo test -p refold-sdk --test integration sessions::`.
 //!
-//! Kept as binaries of their own: `ui` (trybuild compiles its cases), `live` (the real API,
-//! skipped without credentials) and `load` (ignored, run in release).
+//! The facade's other test binaries, each kept apart for a reason:
+//! - `ui`: trybuild compiles its cases;
+//! - `ui_schema`: trybuild again, with `REFOLD_SCHEMA_DIR` set, in child processes of its own
+//!   (`harness = false`);
+//! - `live`: the real Refold API, ignored unless run with credentials and `--ignored`;
+//! - `load`: 20,000 calls, ignored, run in release;
+//! - `redis_fleet`: four worker processes sharing one Redis quota (`harness = false`).
 
 mod support;
 
@@ -15,6 +20,9 @@ mod chaos;
 mod endpoints;
 mod error_chain;
 mod errors;
+mod messages;
+mod module_graph;
+mod outside_crate;
 mod public_api;
 mod rate_limit;
 mod redis_rate_limit;

@@ -339,28 +339,60 @@ struct Runtime {
     macros: BTreeMap<String, TokenStream>,
 }
 
-impl Runtime {
-    fn read(dir: &Path) -> Runtime {
-        let lib = parse(&dir.join("lib.rs"));
-        let mut exports = BTreeMap::new();
-        let mut modules = Vec::new();
-        for item in &lib.items {
-            match item {
-                Item::Mod(module) => modules.push(module.ident.to_string()),
-                Item::Use(use_item) if is_public(&use_item.vis) => {
-                    for (from, name) in use_names(&use_item.tree) {
-                        let module = (!from.is_empty()).then_some(from);
-                        exports.insert(name, module);
-                    }
+/// The crate whose items refold-core re-exports as its own (the identifier rule and the parameter
+/// types, written once for the attribute, the snapshot files and the runtime).
+const SNAPSHOT_CRATE: &str = "refold_snapshot";
+
+/// Name → module of the public re-exports in a crate root.
+fn root_exports(lib: &syn::File) -> BTreeMap<String, String> {
+    let mut exports = BTreeMap::new();
+    for item in &lib.items {
+        if let Item::Use(use_item) = item {
+            if is_public(&use_item.vis) {
+                for (from, name) in use_names(&use_item.tree) {
+                    exports.insert(name, from);
                 }
-                _ => {}
             }
+        }
+    }
+    exports
+}
+
+impl Runtime {
+    /// refold-core's exports, read from `dir` (its `src`); those it takes from refold-snapshot
+    /// are read from `snapshot_dir`, under module names `refold_snapshot::<module>`.
+    fn read(dir: &Path, snapshot_dir: &Path) -> Runtime {
+        let lib = parse(&dir.join("lib.rs"));
+        let snapshot_exports = root_exports(&parse(&snapshot_dir.join("lib.rs")));
+        let mut exports = BTreeMap::new();
+        let mut files = Vec::new();
+        for item in &lib.items {
+            if let Item::Mod(module) = item {
+                files.push((module.ident.to_string(), dir.join(format!("{}.rs", module.ident))));
+            }
+        }
+        for (name, from) in root_exports(&lib) {
+            let module = match from.as_str() {
+                "" => None,
+                SNAPSHOT_CRATE => {
+                    let module = snapshot_exports.get(&name).unwrap_or_else(|| {
+                        panic!("refold-core re-exports `{name}`, which refold-snapshot does not export")
+                    });
+                    let qualified = format!("{SNAPSHOT_CRATE}::{module}");
+                    if !files.iter().any(|(known, _)| *known == qualified) {
+                        files.push((qualified.clone(), snapshot_dir.join(format!("{module}.rs"))));
+                    }
+                    Some(qualified)
+                }
+                _ => Some(from),
+            };
+            exports.insert(name, module);
         }
         let mut items: BTreeMap<String, Vec<Item>> = BTreeMap::new();
         let mut impls = Vec::new();
         let mut macros = BTreeMap::new();
-        for module in modules {
-            let file = parse(&dir.join(format!("{module}.rs")));
+        for (module, path) in files {
+            let file = parse(&path);
             macros.extend(local_macros(&file.items));
             for item in file.items {
                 if let Item::Impl(implementation) = item {
@@ -497,7 +529,7 @@ fn describe_private(surface: &mut Surface, file: &syn::File) {
 fn surface() -> (Surface, BTreeSet<String>, BTreeSet<String>) {
     let root = manifest_dir();
     let facade = parse(&root.join("src/lib.rs"));
-    let runtime = Runtime::read(&root.join("core/src"));
+    let runtime = Runtime::read(&root.join("core/src"), &root.join("snapshot/src"));
     let mut surface = Surface::default();
     let mut from_runtime = BTreeSet::new();
 

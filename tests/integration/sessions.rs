@@ -330,3 +330,38 @@ async fn a_failed_mint_says_the_call_was_never_sent() {
     assert!(executes(&emulator).is_empty());
     assert_eq!(emulator.executed_count("hubspot", "create_contact"), 0);
 }
+
+/// A timeout after a re-mint reports how long the call ran, from its start: the refused
+/// request and the mint are part of it.
+#[tokio::test]
+async fn a_timeout_after_a_remint_reports_the_whole_calls_time() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = managed_client(&emulator, emulator.linked_account_id());
+    client.execute(&CreateContact::new("first@example.com")).await.unwrap();
+    emulator.expire_session_tokens();
+    // The request with the expired token is answered 401 after 600 ms; the one sent with the
+    // fresh token does not finish before the call's deadline.
+    emulator.inject_for("/execute", Fault::Delay(Duration::from_millis(600)));
+    emulator.inject_for("/execute", Fault::Delay(Duration::from_secs(10)));
+
+    let timeout = Duration::from_millis(1500);
+    let error = client
+        .execute(&CreateContact::new("second@example.com"))
+        .timeout(timeout)
+        .await
+        .unwrap_err();
+    let refold::Error::Timeout(timed_out) = &error else {
+        panic!("expected a timeout, got {error:?}");
+    };
+    assert_eq!(
+        mints(&emulator).len(),
+        2,
+        "the first mint and the re-mint after the 401"
+    );
+    assert!(
+        timed_out.elapsed() >= timeout,
+        "the call ran for its whole timeout of {timeout:?}, but the error says {:?}",
+        timed_out.elapsed()
+    );
+    assert!(timed_out.may_have_sent());
+}

@@ -413,7 +413,7 @@ async fn unit_and_generic_structs_execute() {
 }
 
 /// Through a renamed facade (`extern crate refold as renamed_refold;` above), as with
-/// `renamed_refold = { package = "refold", … }` in Cargo.toml.
+/// `renamed_refold = { package = "refold-sdk", … }` in Cargo.toml.
 #[renamed_refold::refold_action(crate = "renamed_refold", slug = "hubspot", id = "get_contact", idempotent)]
 struct GetContactRenamed {
     email: String,

@@ -1,42 +1,45 @@
-//! `refold emulator`: the local Refold emulator, from any directory.
+//! `refold emulator`: the local Refold emulator, from any directory. The command line and the
+//! serving are the emulator crate's (`refold_emulator::cli`), shared with `refold-emulator`;
+//! this maps its failures onto `refold`'s exit codes.
 
-use std::io::ErrorKind;
-
-use refold_emulator::Emulator;
+use refold_emulator::cli::{ServeError, serve};
 
 use crate::args::EmulatorArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
 
 pub async fn run(args: &EmulatorArgs) -> Result<(), CliError> {
-    let mut builder = Emulator::builder()
-        .port(args.port)
-        .api_key(&args.api_key)
-        .linked_account_id(&args.linked_account_id)
-        .strict_parameters(args.strict)
-        .log_requests(true);
-    if let Some(dir) = &args.schema_dir {
-        builder = builder.schema_dir(dir);
+    serve(args)
+        .await
+        .map_err(|error| CliError::new(exit_of(&error), error.to_string()))
+}
+
+/// The exit for a failure to serve: the code `refold-emulator` exits with for it.
+fn exit_of(error: &ServeError) -> Exit {
+    match error {
+        ServeError::SchemaDir(_) => Exit::Input,
+        _ => Exit::Io,
     }
-    let emulator = builder.start().await.map_err(|err| match err.kind() {
-        // The schema directory is missing or holds an unreadable snapshot.
-        ErrorKind::NotFound | ErrorKind::InvalidData => CliError::new(Exit::Input, err.to_string()),
-        _ => CliError::new(Exit::Io, format!("cannot listen on 127.0.0.1:{}: {err}", args.port)),
-    })?;
-    println!("Refold emulator listening on {}", emulator.base_url());
-    if let Some(dir) = &args.schema_dir {
-        println!("Serving the snapshots of {}", dir.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    #[test]
+    fn both_emulator_commands_exit_alike() {
+        let failures = [
+            ServeError::SchemaDir(io::ErrorKind::NotFound.into()),
+            ServeError::Listen {
+                port: 4010,
+                source: io::ErrorKind::AddrInUse.into(),
+            },
+            ServeError::Signal(io::ErrorKind::Other.into()),
+        ];
+        for failure in failures {
+            assert_eq!(exit_of(&failure).code(), failure.exit_code(), "{failure}");
+        }
     }
-    if args.strict {
-        println!("Strict: unknown parameters are refused");
-    }
-    println!();
-    for (name, value) in emulator.env_vars() {
-        println!("  {name}={value}");
-    }
-    println!();
-    println!("Press Ctrl-C to stop.");
-    let waited = tokio::signal::ctrl_c().await;
-    emulator.shutdown().await;
-    waited.map_err(|err| CliError::new(Exit::Io, format!("cannot wait for Ctrl-C: {err}")))
 }

@@ -19,8 +19,8 @@ use tokio::time::Instant;
 
 use super::{LocalLimiter, OnUnavailable, RateLimit};
 use crate::Error;
-use crate::call::TARGET;
 use crate::error::RateLimiterError;
+use crate::trace::TARGET;
 
 /// The longest any Redis exchange (connecting included) may take before Redis counts as
 /// unavailable: far above a healthy round trip (well under a millisecond on a local network),
@@ -67,7 +67,7 @@ impl RedisSettings {
             Error::config(format!(
                 "the Redis URL {:?} for the shared rate limiter is not valid ({e}); write it like \
                  redis://redis.internal.example:6379/0 (ClientBuilder::redis_rate_limit or REFOLD_REDIS_URL)",
-                crate::builder::without_userinfo(&url)
+                crate::redact::without_userinfo(&url)
             ))
         })?;
         let mut key_hasher = Sha256::new();

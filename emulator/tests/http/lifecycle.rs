@@ -85,6 +85,24 @@ fn binary_help_and_bad_arguments() {
     assert_eq!(bad_port.status.code(), Some(2));
 }
 
+/// The binary's flags are the ones `refold emulator` takes (`refold_emulator::cli`): a schema
+/// directory that is not there exits 6, as `refold` does for unusable local input.
+#[test]
+fn binary_refuses_a_missing_schema_dir_with_the_cli_exit_code() {
+    let missing = std::env::temp_dir().join(format!("refold-emulator-no-schemas-{}", std::process::id()));
+    let refused = binary()
+        .args(["--port", "0", "--schema-dir"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("refold-emulator-no-schemas"), "{stderr}");
+
+    let help = binary().arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--rate-limit"));
+}
+
 #[tokio::test]
 async fn binary_prints_its_settings_and_serves() {
     let mut child = binary()

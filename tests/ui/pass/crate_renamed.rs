@@ -1,5 +1,5 @@
 //! `crate = "…"` points the generated code at the facade under another name, as when the
-//! dependency is renamed in Cargo.toml (`my_refold = { package = "refold", … }`).
+//! dependency is renamed in Cargo.toml (`my_refold = { package = "refold-sdk", … }`).
 
 extern crate refold as my_refold;
 

@@ -10,7 +10,7 @@
 // Types: text and password -> String; number -> serde_json::Number, which keeps integers
 // exact (an f64 rounds those above 2^53, an i64 refuses fractions); boolean -> bool; json and
 // other types -> serde_json::Value. Optional parameters are Option<_>, left out when None.
-// Needs the `refold` and `serde_json` crates as dependencies.
+// Needs `refold-sdk` (imported as `refold`) and `serde_json` as dependencies.
 
 /// Cancel Order
 ///
