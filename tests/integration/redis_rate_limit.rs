@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::redis_server::RedisServer;
-use crate::support::{capture_logs, execute_attempts};
+use crate::support::{capture_logs, execute_attempts, run_callers};
 use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, RetryPolicy};
 use refold_emulator::Emulator;
 use serde_json::json;
@@ -293,4 +293,139 @@ fn refold_redis_url_turns_the_shared_limit_on() {
         error.to_string().contains("REFOLD_REDIS_URL"),
         "the URL was read: {error}"
     );
+}
+
+/// An emulator holding the account to 50 calls/s with a burst of 5, as Refold would.
+async fn limited_emulator() -> Emulator {
+    Emulator::builder()
+        .api_key(API_KEY)
+        .linked_account_id(ACCOUNT)
+        .rate_limit(refold_emulator::RateLimit::new(50, 5))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// How many rate-limit scripts Redis has run (`INFO commandstats`).
+fn scripts_run(redis: &RedisServer) -> u64 {
+    let stats = redis.command(&["INFO", "commandstats"]).unwrap_or_default();
+    stats
+        .lines()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| line.split("calls=").nth(1)?.split(',').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// 200 callers against a quota of 50/s with a 2 s timeout: far more demand than slots. The
+/// admitted calls must still use the whole quota (a refused call reserves nothing), and the
+/// emulator, holding the account to the same 50/s, throttles none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_overload_the_admitted_calls_use_the_whole_quota() {
+    let Some(redis) = RedisServer::start("under_overload") else {
+        return;
+    };
+    let emulator = limited_emulator().await;
+    let client = builder(&emulator, &redis, RateLimit::new(50, 5))
+        .timeout(Duration::from_secs(2))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    call(&client, 0).await.expect("warm-up");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    emulator.clear_requests();
+    let window = Duration::from_secs(6);
+    let scripts_before = scripts_run(&redis);
+    let load = run_callers(&client, 200, tokio::time::Instant::now(), window).await;
+    let scripts = scripts_run(&redis) - scripts_before;
+    let attempts = execute_attempts(&emulator);
+    let throttled = attempts as u64 - emulator.executed_count("hubspot", "search_contacts");
+    println!(
+        "overload, 200 callers at 50/s for 6 s: {}; {attempts} attempts, {throttled} throttled by the emulator; \
+         {scripts} scripts run ({:.0}/s)",
+        load.summary(),
+        scripts as f64 / window.as_secs_f64()
+    );
+    assert!(
+        load.successes.len() as f64 >= 0.9 * 50.0 * 6.0,
+        "the quota went unused: {}",
+        load.summary()
+    );
+    assert_eq!(throttled, 0, "the emulator throttled calls: {}", load.summary());
+    assert_eq!(load.throttled, 0, "{}", load.summary());
+}
+
+/// Freezes Redis (SIGSTOP) for 3 s under load, then lets it continue: within a second of its
+/// answering again, admission is back at the quota, and a client started afterwards is admitted
+/// too.
+async fn admission_recovers_after_a_freeze(policy: OnUnavailable, suite: &str) {
+    let Some(redis) = RedisServer::start(suite) else {
+        return;
+    };
+    let emulator = limited_emulator().await;
+    let builder = |redis: &RedisServer| {
+        builder(&emulator, redis, RateLimit::new(50, 5))
+            .timeout(Duration::from_secs(2))
+            .on_unavailable(policy)
+    };
+    let client = builder(&redis).build().unwrap();
+    call(&client, 0).await.expect("warm-up");
+    let start = tokio::time::Instant::now() + Duration::from_millis(100);
+    let window = Duration::from_secs(9);
+    let load = {
+        let client = client.clone();
+        tokio::spawn(async move { run_callers(&client, 50, start, window).await })
+    };
+    tokio::time::sleep_until(start + Duration::from_secs(1)).await;
+    redis.pause();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    redis.resume();
+    let resumed = start.elapsed();
+    let load = load.await.unwrap();
+    let after = load.successes_between(resumed + Duration::from_secs(1), resumed + Duration::from_secs(4));
+    println!(
+        "freeze of 3 s under {policy:?}: {} successes in the 3 s from 1 s after SIGCONT (quota 150); \
+         {} in the 1 s before SIGSTOP; overall {}",
+        after,
+        load.successes_between(Duration::ZERO, Duration::from_secs(1)),
+        load.summary()
+    );
+    assert!(
+        after as f64 >= 0.8 * 50.0 * 3.0,
+        "admission did not recover: {after} successes; {}",
+        load.summary()
+    );
+
+    let fresh = builder(&redis).build().unwrap();
+    let started = Instant::now();
+    call(&fresh, 1_000).await.expect("a client started after the freeze is admitted");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_closed_admission_recovers_within_a_second_of_a_freeze() {
+    admission_recovers_after_a_freeze(OnUnavailable::FailClosed, "freeze_fail_closed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falling_back_admission_recovers_within_a_second_of_a_freeze() {
+    admission_recovers_after_a_freeze(OnUnavailable::FallBackToLocal, "freeze_fall_back").await;
+}
+
+/// During an outage with fallback, the in-process limiter admits 16 callers in turn: none of
+/// them times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falling_back_sixteen_callers_never_time_out() {
+    let Some(mut redis) = RedisServer::start("falling_back_sixteen_callers") else {
+        return;
+    };
+    redis.stop();
+    let emulator = limited_emulator().await;
+    let client = builder(&emulator, &redis, RateLimit::new(50, 5))
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let load = run_callers(&client, 16, tokio::time::Instant::now(), Duration::from_secs(8)).await;
+    println!("16 callers at 50/s during an outage, falling back: {}", load.summary());
+    assert_eq!(load.timeouts, 0, "{}", load.summary());
+    assert!(load.other.is_empty(), "{}", load.summary());
 }
