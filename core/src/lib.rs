@@ -52,7 +52,7 @@ pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, Retry
 pub use execute::{Execute, ExecuteRaw};
 pub use ident::{IDENTIFIER_MAX_LEN, is_valid_identifier, validate_identifier};
 pub use preview::RequestPreview;
-pub use rate_limit::{OnUnavailable, RateLimit};
+pub use rate_limit::{DEFAULT_REDIS_TIMEOUT, OnUnavailable, RateLimit};
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;
 pub use schema::{ActionParameter, ActionSummary, ParamType};

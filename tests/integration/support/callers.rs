@@ -18,8 +18,10 @@ use super::SearchContacts;
 pub struct Load {
     /// When each call that succeeded finished, after the start of the window.
     pub successes: Vec<Duration>,
-    /// Calls that ended in [`Error::Timeout`].
+    /// Calls that ended in [`Error::Timeout`] after they were admitted (or waiting).
     pub timeouts: u64,
+    /// Calls the rate limiter refused at once: their slot lay past their deadline.
+    pub refused: u64,
     /// Calls that ended in a throttling reply from the emulator.
     pub throttled: u64,
     /// Calls that failed because the shared limiter's Redis was unavailable (fail closed).
@@ -36,8 +38,9 @@ impl Load {
 
     pub fn summary(&self) -> String {
         format!(
-            "{} successes, {} timeouts, {} throttled, {} unavailable, {} other{}",
+            "{} successes, {} refused at once, {} timeouts, {} throttled, {} unavailable, {} other{}",
             self.successes.len(),
+            self.refused,
             self.timeouts,
             self.throttled,
             self.unavailable,
@@ -63,6 +66,7 @@ pub async fn run_callers(client: &Client, callers: usize, start: Instant, window
                     match outcome {
                         Ok(_) if at <= window => load.successes.push(at),
                         Ok(_) => {}
+                        Err(Error::Timeout(timeout)) if timeout.rate_limit_wait().is_some() => load.refused += 1,
                         Err(Error::Timeout(_)) => load.timeouts += 1,
                         Err(Error::Api(api)) if api.is_rate_limited() => load.throttled += 1,
                         Err(Error::RateLimiterUnavailable { .. }) => load.unavailable += 1,
