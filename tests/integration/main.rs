@@ -17,6 +17,7 @@ mod error_chain;
 mod errors;
 mod public_api;
 mod rate_limit;
+mod redis_connection;
 mod redis_rate_limit;
 mod resilience;
 mod safety;

@@ -3,6 +3,7 @@
 //! Redis server, TLS, a refused script), which fails every call. The limiter reads only this.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::{ErrorKind, RedisError, ServerErrorKind};
@@ -53,11 +54,17 @@ pub(super) fn classify(error: &RedisError, stage: Stage, tls: bool) -> LimiterPr
     }
 }
 
-/// The kind of the I/O error inside `error`, found through its `source()`.
+/// The kind of the I/O error inside `error`, found through its `source()` (which the Redis
+/// client hands out as the `Arc` it keeps the error in).
 fn io_kind(error: &RedisError) -> Option<io::ErrorKind> {
     let mut cause = std::error::Error::source(error);
     while let Some(current) = cause {
-        if let Some(io) = current.downcast_ref::<io::Error>() {
+        let io = current.downcast_ref::<io::Error>().or_else(|| {
+            current
+                .downcast_ref::<Arc<dyn std::error::Error + Send + Sync>>()
+                .and_then(|shared| shared.downcast_ref::<io::Error>())
+        });
+        if let Some(io) = io {
             return Some(io.kind());
         }
         cause = current.source();
@@ -79,21 +86,18 @@ struct RedisCause(RedisError);
 
 impl std::fmt::Display for RedisCause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let text = self.0.to_string();
-        let mut words = text.split_whitespace();
-        if let Some(first) = words.next() {
-            f.write_str(first)?;
-        }
-        for word in words {
-            write!(f, " {word}")?;
-        }
-        Ok(())
+        f.write_str(&one_line(&self.0.to_string()))
     }
 }
 
 impl std::error::Error for RedisCause {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         let own = self.to_string();
-        std::error::Error::source(&self.0).filter(|cause| !own.contains(&cause.to_string()))
+        std::error::Error::source(&self.0).filter(|cause| !own.contains(&one_line(&cause.to_string())))
     }
+}
+
+/// `text` with each run of whitespace, line breaks included, made one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
