@@ -24,6 +24,7 @@ mod redis_failure;
 mod redis_limiter;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -36,7 +37,7 @@ pub(crate) use redis_limiter::{RedisAddress, RedisSettings};
 /// (`ClientBuilder::redis_timeout`, feature `redis`): far above a healthy round trip (well
 /// under a millisecond on a local network), short enough that an outage delays a call only a
 /// little.
-pub const DEFAULT_REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// A request quota: a sustained rate and the burst allowed on top of it.
 ///

@@ -429,3 +429,66 @@ async fn falling_back_sixteen_callers_never_time_out() {
     assert_eq!(load.timeouts, 0, "{}", load.summary());
     assert!(load.other.is_empty(), "{}", load.summary());
 }
+
+/// 12 calls at once against 10/s with a burst of 3 and a 1 s timeout, on a client, returning
+/// when each admitted call finished (sorted) and how many were refused.
+async fn twelve_at_once(client: &Client, first: usize) -> (Vec<Duration>, usize) {
+    let started = Instant::now();
+    let calls: Vec<_> = (0..12)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { (call(&client, first + n).await, started.elapsed()) })
+        })
+        .collect();
+    let (mut admitted, mut refused) = (Vec::new(), 0);
+    for call in calls {
+        match call.await.unwrap() {
+            (Ok(()), at) => admitted.push(at),
+            (Err(Error::Timeout(timeout)), _) if timeout.rate_limit_wait().is_some() => refused += 1,
+            (Err(error), _) => panic!("{error:?}"),
+        }
+    }
+    admitted.sort();
+    (admitted, refused)
+}
+
+/// The in-process limiter and the Redis script apply one rule: run side by side on the same
+/// burst of calls, they admit the same calls at the same times and refuse the same number.
+/// (The Redis limiter keeps one slot of its burst in reserve, so it is given a burst of 4 to
+/// admit 3 at once, as the local one does with 3.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_and_the_redis_limiter_admit_the_same_calls_at_the_same_times() {
+    let Some(redis) = RedisServer::start("side_by_side") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let local = Client::builder()
+        .api_key(API_KEY)
+        .linked_account_id(ACCOUNT)
+        .base_url(emulator.base_url())
+        .timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::none())
+        .rate_limit(RateLimit::new(10, 3))
+        .build()
+        .unwrap();
+    let shared = builder(&emulator, &redis, RateLimit::new(10, 4))
+        .timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::none())
+        .on_unavailable(OnUnavailable::FailClosed)
+        .build()
+        .unwrap();
+    // Teach the Redis client Redis's clock, then let both buckets fill up again.
+    call(&shared.for_linked_account("warm-up@example.com"), 99).await.unwrap_or(());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let (local_admitted, local_refused) = twelve_at_once(&local, 100).await;
+    let (redis_admitted, redis_refused) = twelve_at_once(&shared, 200).await;
+    println!("in-process: {local_admitted:?}, {local_refused} refused\nRedis:      {redis_admitted:?}, {redis_refused} refused");
+    // A burst of 3, then one every 100 ms up to the latest start (750 ms of the 1 s timeout).
+    assert_eq!((local_admitted.len(), local_refused), (10, 2));
+    assert_eq!((redis_admitted.len(), redis_refused), (10, 2));
+    for (n, (a, b)) in local_admitted.iter().zip(&redis_admitted).enumerate() {
+        let apart = if a > b { *a - *b } else { *b - *a };
+        assert!(apart < Duration::from_millis(80), "call {n}: {a:?} in-process, {b:?} through Redis");
+    }
+}
