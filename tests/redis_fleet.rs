@@ -66,7 +66,10 @@ fn main() {
     let tls = RedisServer::start_tls("redis_fleet_tls").expect("redis-server was found above");
     let over_tls = runtime.block_on(run(
         2,
-        &[("FLEET_REDIS_URL", tls.tls_url()), ("FLEET_REDIS_CA", tls.ca_pem().to_owned())],
+        &[
+            ("FLEET_REDIS_URL", tls.tls_url()),
+            ("FLEET_REDIS_CA", tls.ca_pem().to_owned()),
+        ],
     ));
     println!("shared through rediss:// by 2 processes: {}", over_tls.summary());
     assert_one_quota(&over_tls);

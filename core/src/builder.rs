@@ -281,9 +281,16 @@ impl ClientBuilder {
     /// Limits the request rate per linked account on the client side: a call waits for its
     /// slot instead of drawing a 429 (retries take slots too). Off by default;
     /// [`RateLimit::default`] matches Refold's published 20 requests/s with a burst of 5.
-    /// Buckets of idle accounts are dropped, so memory follows the active accounts. The buckets
-    /// are this process's own; to share the quota between replicas, add
-    /// `redis_rate_limit` (feature `redis`).
+    ///
+    /// Callers are admitted in the order they arrive: each takes the next free slot (GCRA)
+    /// and sleeps until it, so none is overtaken by later callers. A call accepts a slot only
+    /// within the first three quarters of the time left before its deadline, keeping the rest
+    /// for the request; when the next free slot comes later, the call fails at once with
+    /// [`Error::Timeout`] (nothing sent, not retried, [`TimeoutError::rate_limit_wait`](crate::TimeoutError::rate_limit_wait)
+    /// says how far away the slot was) and takes no slot, so under overload the admitted calls
+    /// still use the whole quota. Buckets of idle accounts are dropped, so memory follows the
+    /// active accounts. The buckets are this process's own; to share the quota between
+    /// replicas, add `redis_rate_limit` (feature `redis`).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
@@ -415,7 +422,11 @@ impl ClientBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "redis")]
-    pub fn redis_client_certificate(mut self, certificate_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+    pub fn redis_client_certificate(
+        mut self,
+        certificate_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
         self.redis.client_certificate = Some((certificate_pem.into(), key_pem.into().into()));
         self
     }

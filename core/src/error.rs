@@ -183,10 +183,7 @@ fn misconfigured_line(source: &RateLimiterError) -> String {
             "no such database",
             "check the database number at the end of the Redis URL",
         ),
-        LimiterProblem::NotRedis => (
-            "not a Redis server",
-            "check the host and port of the Redis URL",
-        ),
+        LimiterProblem::NotRedis => ("not a Redis server", "check the host and port of the Redis URL"),
         LimiterProblem::Tls => (
             "TLS failed",
             "check the URL's scheme (rediss:// for TLS), the host name the certificate names, and \
@@ -338,7 +335,9 @@ impl fmt::Display for RateLimiterError {
                 f.write_str("Redis refused the shared rate limiter's user name or password")
             }
             LimiterProblem::NoSuchDatabase => f.write_str("Redis refused to select the Redis URL's database"),
-            LimiterProblem::NotRedis => f.write_str("the server at the Redis URL's address does not speak the Redis protocol"),
+            LimiterProblem::NotRedis => {
+                f.write_str("the server at the Redis URL's address does not speak the Redis protocol")
+            }
             LimiterProblem::Tls => f.write_str("the TLS handshake with the shared rate limiter's Redis failed"),
             LimiterProblem::ScriptRefused => f.write_str("Redis refused to run the rate-limit script"),
         }

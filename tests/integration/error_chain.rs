@@ -146,7 +146,13 @@ async fn one_of_each(emulator: &Emulator) -> Vec<Error> {
     errors.push(fail_closed.list_actions("hubspot").await.unwrap_err());
 
     // An HTTP server where Redis should be: a misconfiguration, under either policy.
-    let port = emulator.base_url().rsplit(':').next().unwrap().trim_end_matches('/').to_owned();
+    let port = emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
     let not_redis = builder_for(emulator)
         .rate_limit(refold::RateLimit::default())
         .redis_rate_limit(format!("redis://127.0.0.1:{port}"))

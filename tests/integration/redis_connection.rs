@@ -38,7 +38,11 @@ fn builder(emulator: &Emulator) -> ClientBuilder {
 
 async fn call(client: &Client, n: usize) -> Result<(), Error> {
     client
-        .execute_raw("hubspot", "create_contact", &json!({ "email": format!("c{n}@example.com") }))
+        .execute_raw(
+            "hubspot",
+            "create_contact",
+            &json!({ "email": format!("c{n}@example.com") }),
+        )
         .await
         .map(drop)
 }
@@ -141,8 +145,18 @@ async fn a_wrong_or_missing_password_is_an_authentication_error() {
     };
     let emulator = emulator().await;
     let wrong = format!("redis://:{PASSWORD}-not@127.0.0.1:{}", redis.port());
-    assert_misconfigured(&emulator, |builder| builder.redis_rate_limit(wrong.clone()), "authentication failed").await;
-    assert_misconfigured(&emulator, |builder| builder.redis_rate_limit(redis.url()), "authentication failed").await;
+    assert_misconfigured(
+        &emulator,
+        |builder| builder.redis_rate_limit(wrong.clone()),
+        "authentication failed",
+    )
+    .await;
+    assert_misconfigured(
+        &emulator,
+        |builder| builder.redis_rate_limit(redis.url()),
+        "authentication failed",
+    )
+    .await;
 
     // The right password works, through the same kind of client.
     let right = builder(&emulator)
@@ -160,16 +174,32 @@ async fn a_database_redis_does_not_have_is_named() {
     };
     let emulator = emulator().await;
     let url = format!("{}/99", redis.url());
-    assert_misconfigured(&emulator, |builder| builder.redis_rate_limit(url.clone()), "no such database").await;
+    assert_misconfigured(
+        &emulator,
+        |builder| builder.redis_rate_limit(url.clone()),
+        "no such database",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_server_that_is_not_redis_is_named() {
     let emulator = emulator().await;
     // The emulator's own port: an HTTP server.
-    let port = emulator.base_url().rsplit(':').next().unwrap().trim_end_matches('/').to_owned();
+    let port = emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
     let url = format!("redis://127.0.0.1:{port}");
-    assert_misconfigured(&emulator, |builder| builder.redis_rate_limit(url.clone()), "not a Redis server").await;
+    assert_misconfigured(
+        &emulator,
+        |builder| builder.redis_rate_limit(url.clone()),
+        "not a Redis server",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -186,8 +216,14 @@ async fn a_fix_on_the_server_takes_effect_without_a_restart() {
     let error = call(&client, 0).await.expect_err("a password is required");
     assert!(matches!(error, Error::RateLimiterMisconfigured { .. }), "{error:?}");
     redis.command_authenticated(PASSWORD, &["CONFIG", "SET", "requirepass", ""]);
-    assert_eq!(redis.command(&["PING"]).as_deref(), Some("+PONG"), "the password is off");
-    call(&client, 1).await.expect("the same client is admitted once the server accepts it");
+    assert_eq!(
+        redis.command(&["PING"]).as_deref(),
+        Some("+PONG"),
+        "the password is off"
+    );
+    call(&client, 1)
+        .await
+        .expect("the same client is admitted once the server accepts it");
 }
 
 #[tokio::test]
@@ -212,7 +248,10 @@ async fn the_redis_timeout_is_configurable_and_its_message_names_it() {
     let messages = chain(&error);
     assert!(matches!(error, Error::RateLimiterUnavailable { .. }), "{error:?}");
     assert!(messages[1].contains("700 ms"), "{messages:#?}");
-    assert!(took >= Duration::from_millis(650) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(650) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
 
     let zero = builder(&emulator)
         .redis_rate_limit(redis.url())
@@ -267,7 +306,11 @@ async fn a_redis_cluster_routes_each_account_to_its_slot_and_shares_the_bucket()
         emulator.add_linked_account(account);
         call(&a.for_linked_account(account.clone()), 100 + n).await.unwrap();
     }
-    let per_node: Vec<usize> = cluster.nodes.iter().map(|node| node.keys("refold:rate-limit:*").len()).collect();
+    let per_node: Vec<usize> = cluster
+        .nodes
+        .iter()
+        .map(|node| node.keys("refold:rate-limit:*").len())
+        .collect();
     println!("keys per node: {per_node:?}");
     assert_eq!(per_node.iter().sum::<usize>(), 13, "{per_node:?}");
     assert!(per_node.iter().filter(|keys| **keys > 0).count() >= 2, "{per_node:?}");

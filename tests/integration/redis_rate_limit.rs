@@ -397,7 +397,9 @@ async fn admission_recovers_after_a_freeze(policy: OnUnavailable, suite: &str) {
 
     let fresh = builder(&redis).build().unwrap();
     let started = Instant::now();
-    call(&fresh, 1_000).await.expect("a client started after the freeze is admitted");
+    call(&fresh, 1_000)
+        .await
+        .expect("a client started after the freeze is admitted");
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
@@ -478,17 +480,24 @@ async fn the_local_and_the_redis_limiter_admit_the_same_calls_at_the_same_times(
         .build()
         .unwrap();
     // Teach the Redis client Redis's clock, then let both buckets fill up again.
-    call(&shared.for_linked_account("warm-up@example.com"), 99).await.unwrap_or(());
+    call(&shared.for_linked_account("warm-up@example.com"), 99)
+        .await
+        .unwrap_or(());
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let (local_admitted, local_refused) = twelve_at_once(&local, 100).await;
     let (redis_admitted, redis_refused) = twelve_at_once(&shared, 200).await;
-    println!("in-process: {local_admitted:?}, {local_refused} refused\nRedis:      {redis_admitted:?}, {redis_refused} refused");
+    println!(
+        "in-process: {local_admitted:?}, {local_refused} refused\nRedis:      {redis_admitted:?}, {redis_refused} refused"
+    );
     // A burst of 3, then one every 100 ms up to the latest start (750 ms of the 1 s timeout).
     assert_eq!((local_admitted.len(), local_refused), (10, 2));
     assert_eq!((redis_admitted.len(), redis_refused), (10, 2));
     for (n, (a, b)) in local_admitted.iter().zip(&redis_admitted).enumerate() {
         let apart = if a > b { *a - *b } else { *b - *a };
-        assert!(apart < Duration::from_millis(80), "call {n}: {a:?} in-process, {b:?} through Redis");
+        assert!(
+            apart < Duration::from_millis(80),
+            "call {n}: {a:?} in-process, {b:?} through Redis"
+        );
     }
 }

@@ -118,7 +118,10 @@ mod tests {
     #[test]
     fn an_idle_bucket_forgets_its_past() {
         let gcra = Gcra::new(RateLimit::new(10, 2), 2);
-        assert_eq!(granted(gcra.reserve(Some(10), 1_000_000, u64::MAX)), (1_000_000, 1_100_000));
+        assert_eq!(
+            granted(gcra.reserve(Some(10), 1_000_000, u64::MAX)),
+            (1_000_000, 1_100_000)
+        );
     }
 
     #[test]

@@ -166,7 +166,10 @@ mod tests {
         for n in 0..8 {
             let (limiter, key, order) = (limiter.clone(), key.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
-                limiter.acquire(&key, deadline, Instant::now(), false).await.expect("slot");
+                limiter
+                    .acquire(&key, deadline, Instant::now(), false)
+                    .await
+                    .expect("slot");
                 order.lock().unwrap().push(n);
             }));
             // Arrivals 1 ms apart, far less than the 100 ms between slots.

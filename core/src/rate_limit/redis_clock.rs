@@ -74,9 +74,6 @@ mod tests {
         let now = clock.epoch + Duration::from_secs(1);
         assert_eq!(clock.to_redis(now), 0, "unknown before the first reply");
         clock.observe(1_700_000_000_000_000, now);
-        assert_eq!(
-            clock.to_redis(now + Duration::from_millis(250)),
-            1_700_000_000_250_000
-        );
+        assert_eq!(clock.to_redis(now + Duration::from_millis(250)), 1_700_000_000_250_000);
     }
 }

@@ -155,7 +155,10 @@ fn cluster(
     certificates: Option<redis::TlsCertificates>,
     timeout: Duration,
 ) -> Result<(Target, bool), Error> {
-    let shown: Vec<String> = nodes.iter().map(|node| crate::builder::without_userinfo(node)).collect();
+    let shown: Vec<String> = nodes
+        .iter()
+        .map(|node| crate::builder::without_userinfo(node))
+        .collect();
     if nodes.is_empty() {
         return Err(Error::config(
             "no Redis Cluster node for the shared rate limiter: give ClientBuilder::redis_cluster_rate_limit at least one URL",
@@ -245,10 +248,16 @@ impl RedisLimiter {
                 self.outage.end();
                 return match reservation {
                     Reservation::Granted(start) => {
-                        tokio::time::sleep_until(start).await;
+                        // Only when the slot is ahead: tokio's timer fires on its next
+                        // millisecond tick even for an instant already past.
+                        if start > Instant::now() {
+                            tokio::time::sleep_until(start).await;
+                        }
                         Ok(())
                     }
-                    Reservation::PastDeadline(wait) => Err(Error::rate_limit_timeout(started.elapsed(), wait, idempotent)),
+                    Reservation::PastDeadline(wait) => {
+                        Err(Error::rate_limit_timeout(started.elapsed(), wait, idempotent))
+                    }
                 };
             }
             Err(Failure::Deadline) => return Err(Error::timeout(started.elapsed(), false, idempotent)),
@@ -279,11 +288,7 @@ impl RedisLimiter {
             .arg(max_wait_us);
         let mut generation = None;
         let exchange = async {
-            let (opened, mut connection) = self
-                .connector
-                .connection()
-                .await
-                .map_err(|e| (Stage::Connecting, e))?;
+            let (opened, mut connection) = self.connector.connection().await.map_err(|e| (Stage::Connecting, e))?;
             generation = Some(opened);
             connection
                 .invoke::<(i64, i64, i64)>(&invocation)

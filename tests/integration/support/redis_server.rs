@@ -143,7 +143,10 @@ impl RedisServer {
 
     /// The `rediss://` URL of the TLS port.
     pub fn tls_url(&self) -> String {
-        format!("rediss://127.0.0.1:{}", self.tls.as_ref().expect("started with TLS").port)
+        format!(
+            "rediss://127.0.0.1:{}",
+            self.tls.as_ref().expect("started with TLS").port
+        )
     }
 
     /// The CA certificate that signed the TLS port's certificate, as PEM.
@@ -182,7 +185,10 @@ impl RedisServer {
         self.child = Some(child);
         let started = Instant::now();
         // A password makes PING answer -NOAUTH; any answer means the server is up.
-        while !self.command(&["PING"]).is_some_and(|reply| reply.starts_with('+') || reply.starts_with("-NOAUTH")) {
+        while !self
+            .command(&["PING"])
+            .is_some_and(|reply| reply.starts_with('+') || reply.starts_with("-NOAUTH"))
+        {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "redis-server did not come up"
@@ -353,7 +359,10 @@ impl RedisCluster {
             node.command(&["CLUSTER", "INFO"])
                 .is_some_and(|info| info.contains("cluster_state:ok"))
         }) {
-            assert!(started.elapsed() < Duration::from_secs(20), "the cluster did not come up");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the cluster did not come up"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(RedisCluster { nodes })
