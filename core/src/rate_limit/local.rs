@@ -156,9 +156,10 @@ mod tests {
         assert!(!error.may_have_executed());
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn callers_are_admitted_in_arrival_order() {
-        let limiter = Arc::new(LocalLimiter::new(RateLimit::new(10, 1)).expect("valid limit"));
+        // One thread: each caller reserves its slot before the next one arrives.
+        let limiter = Arc::new(LocalLimiter::new(RateLimit::new(50, 1)).expect("valid limit"));
         let key: Arc<str> = Arc::from("a");
         let order = Arc::new(Mutex::new(Vec::new()));
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -172,7 +173,7 @@ mod tests {
                     .expect("slot");
                 order.lock().unwrap().push(n);
             }));
-            // Arrivals 1 ms apart, far less than the 100 ms between slots.
+            // Arrivals 1 ms apart, less than the 20 ms between slots.
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         for task in tasks {
