@@ -397,9 +397,10 @@ impl fmt::Display for TimeoutError {
         if let Some(wait) = self.rate_limit_wait {
             return write!(
                 f,
-                "the client-side rate limit has no free slot before the call's deadline (the next is {:.2}s away, \
-                 {:.1}s after the call started), so it was refused and nothing was sent; send fewer calls at once, \
-                 or raise the timeout (ClientBuilder::timeout, or .timeout(..) on the call) to let them wait longer",
+                "the client-side rate limit has no free slot early enough for the call to finish before its deadline \
+                 (the next is {:.2}s away, {:.1}s after the call started), so it was refused and nothing was sent; \
+                 send fewer calls at once, or raise the timeout (ClientBuilder::timeout, or .timeout(..) on the call) \
+                 to let them wait longer",
                 wait.as_secs_f64(),
                 self.elapsed.as_secs_f64()
             );

@@ -139,6 +139,35 @@ async fn a_certificate_from_another_ca_is_a_tls_error() {
 }
 
 #[tokio::test]
+async fn a_client_certificate_opens_a_redis_that_requires_one() {
+    let Some(redis) = RedisServer::start_tls_with("rediss_client_certificate", true) else {
+        return;
+    };
+    let emulator = emulator().await;
+    // Without a certificate, the server ends the handshake: a TLS failure, not an outage.
+    assert_misconfigured(
+        &emulator,
+        |builder| {
+            builder
+                .redis_rate_limit(redis.tls_url())
+                .redis_root_certificate(redis.ca_pem())
+        },
+        "TLS failed",
+    )
+    .await;
+    let (certificate, key) = redis.client_certificate();
+    let client = builder(&emulator)
+        .redis_rate_limit(redis.tls_url())
+        .redis_root_certificate(redis.ca_pem())
+        .redis_client_certificate(certificate, key)
+        .on_unavailable(OnUnavailable::FailClosed)
+        .build()
+        .unwrap();
+    call(&client, 0).await.expect("admitted with a client certificate");
+    assert_eq!(redis.keys("refold:rate-limit:*").len(), 1);
+}
+
+#[tokio::test]
 async fn a_wrong_or_missing_password_is_an_authentication_error() {
     let Some(redis) = RedisServer::start_with("wrong_password", &["--requirepass", PASSWORD]) else {
         return;

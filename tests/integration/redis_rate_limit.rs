@@ -295,15 +295,30 @@ fn refold_redis_url_turns_the_shared_limit_on() {
     );
 }
 
-/// An emulator holding the account to 50 calls/s with a burst of 5, as Refold would.
+/// An emulator holding the account to 50 calls/s with a burst of 5, as Refold would, served by
+/// a runtime on a thread of its own (for the life of the test binary), as Refold runs apart from
+/// its clients: the load tests' hundreds of callers then cannot stall it, and a stalled server
+/// releases a bunch of queued requests at once, which its bucket would rightly throttle.
 async fn limited_emulator() -> Emulator {
-    Emulator::builder()
-        .api_key(API_KEY)
-        .linked_account_id(ACCOUNT)
-        .rate_limit(refold_emulator::RateLimit::new(50, 5))
-        .start()
-        .await
-        .unwrap()
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let emulator = Emulator::builder()
+                .api_key(API_KEY)
+                .linked_account_id(ACCOUNT)
+                .rate_limit(refold_emulator::RateLimit::new(50, 5))
+                .start()
+                .await
+                .unwrap();
+            let _ = sender.send(emulator);
+            std::future::pending::<()>().await;
+        });
+    });
+    receiver.await.expect("the emulator's thread started it")
 }
 
 /// How many rate-limit scripts Redis has run (`INFO commandstats`).
@@ -325,9 +340,13 @@ async fn under_overload_the_admitted_calls_use_the_whole_quota() {
         return;
     };
     let emulator = limited_emulator().await;
+    // Failing closed with a patient Redis timeout: on a loaded machine a slow exchange must not
+    // switch this client to its in-process limiter, whose admissions would add to Redis's.
     let client = builder(&emulator, &redis, RateLimit::new(50, 5))
         .timeout(Duration::from_secs(2))
         .retry_policy(RetryPolicy::none())
+        .on_unavailable(OnUnavailable::FailClosed)
+        .redis_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     call(&client, 0).await.expect("warm-up");

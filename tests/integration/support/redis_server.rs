@@ -24,17 +24,20 @@ pub struct RedisServer {
     tls: Option<Tls>,
 }
 
-/// The TLS side of a server: its port, and the CA that signed its certificate.
+/// The TLS side of a server: its port, and the certificates of its private CA.
 struct Tls {
     port: u16,
-    ca_pem: String,
+    pki: TestPki,
 }
 
-/// A private CA and a certificate it signed for `127.0.0.1` and `localhost`, as PEM.
+/// A private CA, a server certificate it signed for `127.0.0.1` and `localhost`, and a client
+/// certificate it signed, as PEM.
 pub struct TestPki {
     pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: String,
+    pub client_cert_pem: String,
+    pub client_key_pem: String,
 }
 
 impl TestPki {
@@ -47,10 +50,19 @@ impl TestPki {
         let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &ca).unwrap();
+        let mut client_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        client_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "refold test client");
+        client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let client_key = rcgen::KeyPair::generate().unwrap();
+        let client_cert = client_params.signed_by(&client_key, &ca).unwrap();
         TestPki {
             ca_pem: ca.pem(),
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
+            client_cert_pem: client_cert.pem(),
+            client_key_pem: client_key.serialize_pem(),
         }
     }
 }
@@ -87,6 +99,12 @@ impl RedisServer {
     /// for 127.0.0.1 signed by a private CA ([`RedisServer::ca_pem`]). Clients need no
     /// certificate of their own.
     pub fn start_tls(suite: &str) -> Option<RedisServer> {
+        RedisServer::start_tls_with(suite, false)
+    }
+
+    /// As [`RedisServer::start_tls`]; with `require_client_certificates`, clients must show a
+    /// certificate the same CA signed ([`RedisServer::client_certificate`]).
+    pub fn start_tls_with(suite: &str, require_client_certificates: bool) -> Option<RedisServer> {
         let mut server = RedisServer::prepare(suite)?;
         let pki = TestPki::generate("refold test CA");
         let file = |name: &str, content: &str| {
@@ -110,12 +128,9 @@ impl RedisServer {
             "--tls-ca-cert-file".into(),
             ca,
             "--tls-auth-clients".into(),
-            "no".into(),
+            if require_client_certificates { "yes" } else { "no" }.into(),
         ];
-        server.tls = Some(Tls {
-            port: tls_port,
-            ca_pem: pki.ca_pem,
-        });
+        server.tls = Some(Tls { port: tls_port, pki });
         server.restart();
         Some(server)
     }
@@ -151,7 +166,13 @@ impl RedisServer {
 
     /// The CA certificate that signed the TLS port's certificate, as PEM.
     pub fn ca_pem(&self) -> &str {
-        &self.tls.as_ref().expect("started with TLS").ca_pem
+        &self.tls.as_ref().expect("started with TLS").pki.ca_pem
+    }
+
+    /// A client certificate and its key, signed by the server's CA, as PEM.
+    pub fn client_certificate(&self) -> (String, String) {
+        let pki = &self.tls.as_ref().expect("started with TLS").pki;
+        (pki.client_cert_pem.clone(), pki.client_key_pem.clone())
     }
 
     pub fn port(&self) -> u16 {
