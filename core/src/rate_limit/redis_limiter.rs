@@ -331,17 +331,17 @@ impl RedisLimiter {
         }
     }
 
-    /// The exchange ran out of time: the call's deadline, or Redis did not answer in time (its
-    /// connection is then dropped, since whatever is queued on it waits behind a stall).
+    /// The exchange ran out of time: the call's deadline came first (Redis may be fine), or Redis
+    /// did not answer within its timeout. Its connection is then dropped, since whatever is
+    /// queued on it waits behind the stall.
     fn no_answer(&self, give_up: Instant, deadline: Instant, generation: Option<u64>) -> Failure {
+        if give_up == deadline {
+            return Failure::Deadline;
+        }
         if let Some(generation) = generation {
             self.connector.discard(generation);
         }
-        if give_up == deadline {
-            Failure::Deadline
-        } else {
-            Failure::Outage(RateLimiterError::new(LimiterProblem::NoAnswer(self.timeout), None))
-        }
+        Failure::Outage(RateLimiterError::new(LimiterProblem::NoAnswer(self.timeout), None))
     }
 
     /// The account's key: a SHA-256 of the credential and the account id, so Redis holds
