@@ -294,8 +294,14 @@ pub struct RateLimiterError {
 pub(crate) enum LimiterProblem {
     /// The connection could not be opened or broke (refused, reset, DNS).
     Unreachable,
+    /// A plain connection was reset while it was being set up, which is what a TLS port does
+    /// to a client that does not speak TLS (and what a failing server or proxy may do too).
+    ResetWhileConnecting,
     /// No answer within the configured Redis timeout.
     NoAnswer(Duration),
+    /// No answer to the TLS handshake within the configured Redis timeout, which is what a
+    /// plain port does to a TLS client (and what a stalled server does too).
+    NoTlsAnswer(Duration),
     /// Redis refused the user name or password (or wanted one).
     AuthenticationFailed,
     /// Redis refused to select the URL's database.
@@ -318,7 +324,13 @@ impl RateLimiterError {
     /// configured, rather than a configuration mistake, which fails every call.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn is_outage(&self) -> bool {
-        matches!(self.problem, LimiterProblem::Unreachable | LimiterProblem::NoAnswer(_))
+        matches!(
+            self.problem,
+            LimiterProblem::Unreachable
+                | LimiterProblem::ResetWhileConnecting
+                | LimiterProblem::NoAnswer(_)
+                | LimiterProblem::NoTlsAnswer(_)
+        )
     }
 }
 
@@ -326,6 +338,16 @@ impl fmt::Display for RateLimiterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.problem {
             LimiterProblem::Unreachable => f.write_str("the shared rate limiter could not reach Redis"),
+            LimiterProblem::ResetWhileConnecting => f.write_str(
+                "Redis closed the shared rate limiter's connection before it was set up \
+                 (a port that expects TLS does this: its URL must start with rediss://)",
+            ),
+            LimiterProblem::NoTlsAnswer(timeout) => write!(
+                f,
+                "the shared rate limiter's Redis did not answer the TLS handshake within {} ms \
+                 (a port without TLS does this: its URL must start with redis://; ClientBuilder::redis_timeout)",
+                timeout.as_millis()
+            ),
             LimiterProblem::NoAnswer(timeout) => write!(
                 f,
                 "the shared rate limiter's Redis did not answer within {} ms (ClientBuilder::redis_timeout)",

@@ -344,3 +344,47 @@ async fn a_redis_cluster_routes_each_account_to_its_slot_and_shares_the_bucket()
     assert_eq!(per_node.iter().sum::<usize>(), 13, "{per_node:?}");
     assert!(per_node.iter().filter(|keys| **keys > 0).count() >= 2, "{per_node:?}");
 }
+
+/// A URL whose scheme does not match the port is a common slip. Each direction shows as an
+/// outage (a reset, or a silence, is what a failing server or load balancer produces too, so it
+/// still falls back or fails closed as configured), but the message names the likely cause.
+#[tokio::test]
+async fn a_scheme_that_does_not_match_the_port_is_named_as_the_likely_cause() {
+    let Some(redis) = RedisServer::start_tls("scheme_mismatch") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let fail_closed = |url: String| {
+        builder(&emulator)
+            .redis_rate_limit(url)
+            .redis_root_certificate(redis.ca_pem())
+            .on_unavailable(OnUnavailable::FailClosed)
+            .build()
+            .unwrap()
+    };
+    let plain = Client::builder()
+        .api_key(API_KEY)
+        .linked_account_id(ACCOUNT)
+        .base_url(emulator.base_url())
+        .retry_policy(RetryPolicy::none())
+        .rate_limit(RateLimit::new(2, 1))
+        .redis_rate_limit(redis.tls_url().replace("rediss://", "redis://"))
+        .on_unavailable(OnUnavailable::FailClosed)
+        .build()
+        .unwrap();
+    let error = call(&plain, 0)
+        .await
+        .expect_err("the TLS port resets a plain connection");
+    let messages = chain(&error);
+    assert!(matches!(error, Error::RateLimiterUnavailable { .. }), "{error:?}");
+    assert!(messages[1].contains("rediss://"), "{messages:#?}");
+
+    let tls_to_plain = fail_closed(format!("rediss://127.0.0.1:{}", redis.port()));
+    let error = call(&tls_to_plain, 1)
+        .await
+        .expect_err("a plain port never answers a TLS hello");
+    let messages = chain(&error);
+    assert!(matches!(error, Error::RateLimiterUnavailable { .. }), "{error:?}");
+    assert!(messages[1].contains("redis://"), "{messages:#?}");
+    assert_eq!(emulator.requests().len(), 0, "nothing was sent");
+}

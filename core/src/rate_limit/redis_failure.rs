@@ -24,7 +24,11 @@ pub(super) fn classify(error: &RedisError, stage: Stage, tls: bool) -> LimiterPr
     if error.is_timeout() {
         // Only the connection timeout reports itself; an exchange that runs out of time is
         // cut by the limiter, which names the timeout itself.
-        return LimiterProblem::NoAnswer(Duration::ZERO);
+        return if tls && stage == Stage::Connecting {
+            LimiterProblem::NoTlsAnswer(Duration::ZERO)
+        } else {
+            LimiterProblem::NoAnswer(Duration::ZERO)
+        };
     }
     let code = error.code().unwrap_or_default();
     if error.kind() == ErrorKind::AuthenticationFailed || matches!(code, "WRONGPASS" | "NOAUTH") {
@@ -36,6 +40,11 @@ pub(super) fn classify(error: &RedisError, stage: Stage, tls: bool) -> LimiterPr
             // A TLS handshake that fails reports the TLS library's error as invalid data.
             Some(io::ErrorKind::InvalidData) if tls && stage == Stage::Connecting => LimiterProblem::Tls,
             Some(io::ErrorKind::InvalidData) => LimiterProblem::NotRedis,
+            Some(io::ErrorKind::ConnectionReset | io::ErrorKind::UnexpectedEof)
+                if !tls && stage == Stage::Connecting =>
+            {
+                LimiterProblem::ResetWhileConnecting
+            }
             _ => LimiterProblem::Unreachable,
         },
         ErrorKind::Server(

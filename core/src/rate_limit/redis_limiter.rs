@@ -318,6 +318,7 @@ impl RedisLimiter {
         let (stage, error) = error;
         let problem = match classify(&error, stage, self.tls) {
             LimiterProblem::NoAnswer(_) => LimiterProblem::NoAnswer(self.timeout),
+            LimiterProblem::NoTlsAnswer(_) => LimiterProblem::NoTlsAnswer(self.timeout),
             problem => problem,
         };
         let failure = limiter_error(problem, error);
@@ -338,10 +339,16 @@ impl RedisLimiter {
         if give_up == deadline {
             return Failure::Deadline;
         }
-        if let Some(generation) = generation {
-            self.connector.discard(generation);
-        }
-        Failure::Outage(RateLimiterError::new(LimiterProblem::NoAnswer(self.timeout), None))
+        let problem = match generation {
+            Some(generation) => {
+                self.connector.discard(generation);
+                LimiterProblem::NoAnswer(self.timeout)
+            }
+            // Still opening the connection: for TLS, the handshake went unanswered.
+            None if self.tls => LimiterProblem::NoTlsAnswer(self.timeout),
+            None => LimiterProblem::NoAnswer(self.timeout),
+        };
+        Failure::Outage(RateLimiterError::new(problem, None))
     }
 
     /// The account's key: a SHA-256 of the credential and the account id, so Redis holds
