@@ -51,10 +51,10 @@
 pub use refold_core::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, BulkCall, BulkItem, BulkOptions, BulkResult,
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_BULK_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute, ExecuteRaw, ForLinkedAccount,
-    HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnError, OnUnavailable, ParamType, RateLimit, RateLimiterError,
-    RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
-    is_valid_identifier, reqwest, validate_identifier,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REDIS_TIMEOUT, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute,
+    ExecuteRaw, ForLinkedAccount, HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnError, OnUnavailable, ParamType,
+    RateLimit, RateLimiterError, RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken,
+    TimeoutError, TransportError, env, is_valid_identifier, reqwest, validate_identifier,
 };
 pub use refold_macros::refold_action;
 

@@ -9,6 +9,10 @@
 //! as throttled attempts. Both sets of figures are printed (`--nocapture` is not needed: this
 //! test has no harness and prints directly).
 //!
+//! The same holds for two processes through `rediss://` (a TLS port whose certificate a
+//! private CA signed, the CA given with `redis_root_certificate`), and for four processes
+//! through a three-node Redis Cluster.
+//!
 //! Rates are measured over the whole window, never per request, with generous bounds.
 
 #[path = "integration/support/redis_server.rs"]
@@ -17,7 +21,7 @@ mod redis_support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis_support::RedisServer;
+use redis_support::{RedisCluster, RedisServer};
 use refold::{Client, Error, RateLimit};
 use refold_emulator::Emulator;
 use serde_json::json;
@@ -54,29 +58,31 @@ fn main() {
         .build()
         .unwrap();
 
-    let shared = runtime.block_on(run(Some(&redis.url())));
+    let shared = runtime.block_on(run(PROCESSES, &[("FLEET_REDIS_URL", redis.url())]));
     println!("shared through Redis: {}", shared.summary());
-    let local = runtime.block_on(run(None));
-    println!("in-process limiters:  {}", local.summary());
+    assert_one_quota(&shared);
+    drop(redis);
 
-    let limit = f64::from(PER_SECOND);
-    assert_eq!(
-        shared.throttling_errors,
-        0,
-        "throttling reached callers: {}",
-        shared.summary()
-    );
-    assert_eq!(shared.other_errors, 0, "calls failed: {}", shared.summary());
-    assert!(
-        shared.throttled_share() <= 0.01,
-        "more than 1 % of attempts throttled: {}",
-        shared.summary()
-    );
-    assert!(
-        shared.rate() >= 0.95 * limit,
-        "the fleet ran under the quota: {}",
-        shared.summary()
-    );
+    let tls = RedisServer::start_tls("redis_fleet_tls").expect("redis-server was found above");
+    let over_tls = runtime.block_on(run(
+        2,
+        &[
+            ("FLEET_REDIS_URL", tls.tls_url()),
+            ("FLEET_REDIS_CA", tls.ca_pem().to_owned()),
+        ],
+    ));
+    println!("shared through rediss:// by 2 processes: {}", over_tls.summary());
+    assert_one_quota(&over_tls);
+    drop(tls);
+
+    let cluster = RedisCluster::start("redis_fleet_cluster").expect("redis-server was found above");
+    let on_cluster = runtime.block_on(run(PROCESSES, &[("FLEET_REDIS_CLUSTER", cluster.urls().join(","))]));
+    println!("shared through a 3-node Redis Cluster: {}", on_cluster.summary());
+    assert_one_quota(&on_cluster);
+    drop(cluster);
+
+    let local = runtime.block_on(run(PROCESSES, &[]));
+    println!("in-process limiters:  {}", local.summary());
     // Each replica admits the whole quota on its own: Refold throttles a large share.
     assert!(
         local.throttled_share() >= 0.10,
@@ -84,6 +90,29 @@ fn main() {
         local.summary()
     );
     println!("redis_fleet: ok");
+}
+
+/// The fleet kept to one quota: no throttling reached a caller, at most 1 % of the attempts
+/// were throttled, nothing else failed, and the quota was used.
+fn assert_one_quota(figures: &Figures) {
+    let limit = f64::from(PER_SECOND);
+    assert_eq!(
+        figures.throttling_errors,
+        0,
+        "throttling reached callers: {}",
+        figures.summary()
+    );
+    assert_eq!(figures.other_errors, 0, "calls failed: {}", figures.summary());
+    assert!(
+        figures.throttled_share() <= 0.01,
+        "more than 1 % of attempts throttled: {}",
+        figures.summary()
+    );
+    assert!(
+        figures.rate() >= 0.95 * limit,
+        "the fleet ran under the quota: {}",
+        figures.summary()
+    );
 }
 
 /// What one run of the four workers produced, as the emulator and the callers saw it.
@@ -120,7 +149,8 @@ impl Figures {
     }
 }
 
-async fn run(redis_url: Option<&str>) -> Figures {
+/// Runs `processes` workers with `env` set (the Redis to share, if any).
+async fn run(processes: usize, env: &[(&str, String)]) -> Figures {
     let emulator = Emulator::builder()
         .api_key(API_KEY)
         .linked_account_id(ACCOUNT)
@@ -131,7 +161,7 @@ async fn run(redis_url: Option<&str>) -> Figures {
     // A common start, far enough ahead for every worker to be up.
     let start_ms = unix_ms() + 1500;
     let me = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..PROCESSES)
+    let children: Vec<_> = (0..processes)
         .map(|n| {
             let mut command = Command::new(&me);
             command
@@ -140,9 +170,7 @@ async fn run(redis_url: Option<&str>) -> Figures {
                 .env("FLEET_START_MS", start_ms.to_string())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit());
-            if let Some(url) = redis_url {
-                command.env("FLEET_REDIS_URL", url);
-            }
+            command.envs(env.iter().map(|(name, value)| (name, value)));
             command.spawn().expect("start a worker")
         })
         .collect();
@@ -190,6 +218,12 @@ fn worker() {
         .rate_limit(RateLimit::new(PER_SECOND, BURST));
     if let Ok(url) = std::env::var("FLEET_REDIS_URL") {
         builder = builder.redis_rate_limit(url);
+    }
+    if let Ok(ca) = std::env::var("FLEET_REDIS_CA") {
+        builder = builder.redis_root_certificate(ca);
+    }
+    if let Ok(nodes) = std::env::var("FLEET_REDIS_CLUSTER") {
+        builder = builder.redis_cluster_rate_limit(nodes.split(','));
     }
     let client = builder.build().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()

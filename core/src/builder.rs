@@ -329,9 +329,16 @@ impl ClientBuilder {
     /// Limits the request rate per linked account on the client side: a call waits for its
     /// slot instead of drawing a 429 (retries take slots too). Off by default;
     /// [`RateLimit::default`] matches Refold's published 20 requests/s with a burst of 5.
-    /// Buckets of idle accounts are dropped, so memory follows the active accounts. The buckets
-    /// are this process's own; to share the quota between replicas, add
-    /// `redis_rate_limit` (feature `redis`).
+    ///
+    /// Callers are admitted in the order they arrive: each takes the next free slot (GCRA)
+    /// and sleeps until it, so none is overtaken by later callers. A call accepts a slot only
+    /// within the first three quarters of the time left before its deadline, keeping the rest
+    /// for the request; when the next free slot comes later, the call fails at once with
+    /// [`Error::Timeout`] (nothing sent, not retried, [`TimeoutError::rate_limit_wait`](crate::TimeoutError::rate_limit_wait)
+    /// says how far away the slot was) and takes no slot, so under overload the admitted calls
+    /// still use the whole quota. Buckets of idle accounts are dropped, so memory follows the
+    /// active accounts. The buckets are this process's own; to share the quota between
+    /// replicas, add `redis_rate_limit` (feature `redis`).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
@@ -343,16 +350,32 @@ impl ClientBuilder {
     /// counts them. Feature `redis`; also set by `REFOLD_REDIS_URL` through
     /// [`ClientBuilder::from_env`].
     ///
-    /// `url` is a Redis URL (`redis://[user:password@]host[:port][/db]`, or
-    /// `redis+unix:///path`); Redis 5 or later. Nothing connects in `build()`: the connection
-    /// opens on the first call, is shared by every handle of the client, and reopens on its own
-    /// after a failure. Each acquisition is one round trip running a Lua script (GCRA, on Redis's
-    /// clock, so the replicas' clocks need not agree). One slot of the burst is kept in reserve
-    /// (bursts of `burst - 1` at once, when the burst is above 1) to absorb the network jitter
-    /// between the replicas and Refold; the sustained rate is the full quota. Keys are SHA-256 digests of the
-    /// credential and the linked account (neither is stored) and expire once the account is
-    /// idle. When Redis is down or slow (no answer within 250 ms), calls fall back to the
-    /// in-process limiter or fail, as [`ClientBuilder::on_unavailable`] says.
+    /// `url` is a Redis URL (`redis://[user:password@]host[:port][/db]`, `rediss://…` for TLS,
+    /// or `redis+unix:///path`); Redis 5 or later (or Valkey). For TLS with a private CA, add
+    /// [`ClientBuilder::redis_root_certificate`]; for a Redis Cluster, use
+    /// [`ClientBuilder::redis_cluster_rate_limit`] instead. Nothing connects in `build()`: the
+    /// connection opens on the first call, is shared by every handle of the client, and is
+    /// reopened by the next call after a failure.
+    ///
+    /// Each acquisition is one round trip running a Lua script: GCRA, the same rule as the
+    /// in-process limiter, on Redis's clock. A call reserves the next free slot only if it
+    /// starts before the call's deadline, then sleeps until it; callers are admitted in the
+    /// order Redis receives them. A call whose slot would come later fails at once with
+    /// [`Error::Timeout`] ([`TimeoutError::rate_limit_wait`](crate::TimeoutError::rate_limit_wait)
+    /// says how far away the slot was), reserves nothing and is not retried, so under overload
+    /// the admitted calls keep the whole quota. The deadline is sent on Redis's clock, learnt
+    /// from each reply (the replicas' clocks need not agree with Redis's, only run at the same
+    /// rate), and so is the instant the call stops waiting for the reply: a command that ran
+    /// late, queued while Redis was frozen, reserves nothing.
+    ///
+    /// One slot of the burst is kept in reserve (bursts of `burst - 1` at once, when the burst
+    /// is above 1) to absorb the network jitter between the replicas and Refold; the sustained
+    /// rate is the full quota. Keys are SHA-256 digests of the credential and the linked account
+    /// (neither is stored) and expire once the account is idle. When Redis is down or silent
+    /// (no answer within [`ClientBuilder::redis_timeout`]), calls fall back to the in-process
+    /// limiter or fail, as [`ClientBuilder::on_unavailable`] says; when it answers but cannot be
+    /// used (authentication failed, not a Redis server, TLS failed), calls fail with
+    /// [`Error::RateLimiterMisconfigured`] either way.
     ///
     /// ```
     /// # extern crate refold_core as refold;
@@ -367,7 +390,92 @@ impl ClientBuilder {
     /// ```
     #[cfg(feature = "redis")]
     pub fn redis_rate_limit(mut self, url: impl Into<String>) -> Self {
-        self.redis.url = Some(url.into());
+        self.redis.address = crate::rate_limit::RedisAddress::Url(url.into());
+        self
+    }
+
+    /// Shares the quota as [`ClientBuilder::redis_rate_limit`] does, through a Redis Cluster
+    /// (or Valkey cluster, or a managed service's cluster mode): `nodes` are the URLs of one or
+    /// more of its nodes (`redis://` or `rediss://`), from which the client learns the others.
+    /// Each account's key is sent to the node that holds its slot, and follows it when the
+    /// cluster moves it. Feature `redis`.
+    ///
+    /// ```
+    /// # extern crate refold_core as refold;
+    /// let client = refold::Client::builder()
+    ///     .api_key("tk_example")
+    ///     .redis_cluster_rate_limit(["redis://redis-0.internal.example:6379", "redis://redis-1.internal.example:6379"])
+    ///     .build()?; // connects on the first call
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_cluster_rate_limit(mut self, nodes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.redis.address = crate::rate_limit::RedisAddress::Cluster(nodes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// How long the shared rate limiter waits for Redis (connecting included) before it counts
+    /// as unavailable. Default [`DEFAULT_REDIS_TIMEOUT`](crate::DEFAULT_REDIS_TIMEOUT), 250 ms:
+    /// far above a healthy round trip, short enough that an outage delays a call only a little.
+    /// Raise it for a Redis far away. Feature `redis`.
+    ///
+    /// ```
+    /// # extern crate refold_core as refold;
+    /// use std::time::Duration;
+    ///
+    /// let client = refold::Client::builder()
+    ///     .api_key("tk_example")
+    ///     .redis_rate_limit("rediss://redis.other-region.example:6380")
+    ///     .redis_timeout(Duration::from_millis(800))
+    ///     .build()?;
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_timeout(mut self, timeout: Duration) -> Self {
+        self.redis.timeout = Some(timeout);
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` (PEM text, one or more) for the shared rate limiter's
+    /// `rediss://` connection, instead of the system's trust store: for a Redis whose
+    /// certificate a private CA signed. Feature `redis`.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// let ca = std::fs::read("/etc/redis/ca.pem").expect("the CA certificate");
+    /// let client = refold::Client::builder()
+    ///     .api_key("tk_example")
+    ///     .redis_rate_limit("rediss://redis.internal.example:6380")
+    ///     .redis_root_certificate(ca)
+    ///     .build()?;
+    /// # Ok::<(), refold::Error>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.redis.root_certificate = Some(pem.into());
+        self
+    }
+
+    /// Authenticates the shared rate limiter's `rediss://` connection with a client
+    /// certificate (mutual TLS): `certificate_pem` holds the certificate chain, `key_pem` its
+    /// private key, both PEM text. The key is held as a secret. Feature `redis`.
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// let client = refold::Client::builder()
+    ///     .api_key("tk_example")
+    ///     .redis_rate_limit("rediss://redis.internal.example:6380")
+    ///     .redis_client_certificate(std::fs::read("client.pem")?, std::fs::read("client.key")?)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_client_certificate(
+        mut self,
+        certificate_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.redis.client_certificate = Some((certificate_pem.into(), key_pem.into().into()));
         self
     }
 
@@ -419,8 +527,9 @@ impl ClientBuilder {
     /// [`Error::Config`] for missing or contradictory credentials, a base URL that is not an
     /// `https` URL (plain `http` is allowed on loopback or with
     /// [`ClientBuilder::allow_insecure_http`]), a user agent HTTP cannot carry, a zero
-    /// [`RateLimit`], or a Redis URL that does not parse; [`Error::InvalidRequest`] for an API
-    /// key or linked account id HTTP headers cannot carry.
+    /// [`RateLimit`], a Redis URL that does not parse, a zero Redis timeout, or Redis
+    /// certificates that do not parse or come with a URL that does not use TLS;
+    /// [`Error::InvalidRequest`] for an API key or linked account id HTTP headers cannot carry.
     pub fn build(self) -> Result<Client, Error> {
         let limiter = self.rate_limit.map(LocalLimiter::new).transpose()?.map(Limiter::Local);
         #[cfg(feature = "redis")]

@@ -156,6 +156,48 @@ pub enum Error {
         /// What failed: the connection, the script, or the wait for an answer.
         source: RateLimiterError,
     },
+
+    /// The shared rate limiter's Redis answered, but the client cannot use it: it refused the
+    /// password, it has no such database, the server is not a Redis server, or the TLS handshake
+    /// failed. A configuration mistake rather than an outage, so calls fail with this error under
+    /// both [`OnUnavailable`](crate::OnUnavailable) policies (falling back would hide it for
+    /// good), and nothing is sent. `source` names the cause; its own `source()` is the Redis
+    /// client's error. The client tries Redis again on the next call, so a fix on the server's
+    /// side takes effect without a restart.
+    #[error("{}", misconfigured_line(source))]
+    #[non_exhaustive]
+    RateLimiterMisconfigured {
+        /// What Redis, or the connection to it, refused.
+        source: RateLimiterError,
+    },
+}
+
+fn misconfigured_line(source: &RateLimiterError) -> String {
+    let (cause, advice) = match source.problem {
+        LimiterProblem::AuthenticationFailed => (
+            "authentication failed",
+            "check the user name and password in the Redis URL",
+        ),
+        LimiterProblem::NoSuchDatabase => (
+            "no such database",
+            "check the database number at the end of the Redis URL",
+        ),
+        LimiterProblem::NotRedis => ("not a Redis server", "check the host and port of the Redis URL"),
+        LimiterProblem::Tls => (
+            "TLS failed",
+            "check the URL's scheme (rediss:// for TLS), the host name the certificate names, and \
+             ClientBuilder::redis_root_certificate for a private CA",
+        ),
+        _ => (
+            "Redis refused the rate-limit script",
+            "check that the Redis user may run EVALSHA and SCRIPT LOAD on refold:rate-limit:* keys, \
+             on a primary",
+        ),
+    };
+    format!(
+        "the shared rate limiter cannot use its Redis ({cause}), so nothing was sent: {advice} \
+         (ClientBuilder::redis_rate_limit or REFOLD_REDIS_URL)"
+    )
 }
 
 fn redirect_line(status: u16, location: Option<&str>) -> String {
@@ -233,7 +275,9 @@ impl std::error::Error for TransportError {
 }
 
 /// Why the shared rate limiter's Redis could not grant a slot, in
-/// [`Error::RateLimiterUnavailable`].
+/// [`Error::RateLimiterUnavailable`] (unreachable, no answer in time) or
+/// [`Error::RateLimiterMisconfigured`] (authentication failed, no such database, not a Redis
+/// server, TLS failed, the script refused).
 ///
 /// Opaque on purpose, so refold's public API does not change with the Redis client's error
 /// type. Its `Display` names what failed; [`source()`](std::error::Error::source) carries the
@@ -249,21 +293,85 @@ impl std::error::Error for TransportError {
 /// ```
 #[derive(Debug)]
 pub struct RateLimiterError {
-    stage: &'static str,
+    problem: LimiterProblem,
     inner: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
+/// What went wrong between the shared rate limiter and its Redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) enum LimiterProblem {
+    /// The connection could not be opened or broke (refused, reset, DNS).
+    Unreachable,
+    /// A plain connection was reset while it was being set up, which is what a TLS port does
+    /// to a client that does not speak TLS (and what a failing server or proxy may do too).
+    ResetWhileConnecting,
+    /// No answer within the configured Redis timeout.
+    NoAnswer(Duration),
+    /// No answer to the TLS handshake within the configured Redis timeout, which is what a
+    /// plain port does to a TLS client (and what a stalled server does too).
+    NoTlsAnswer(Duration),
+    /// Redis refused the user name or password (or wanted one).
+    AuthenticationFailed,
+    /// Redis refused to select the URL's database.
+    NoSuchDatabase,
+    /// Whatever answered does not speak the Redis protocol.
+    NotRedis,
+    /// The TLS handshake failed (an untrusted or mismatched certificate, a server without TLS).
+    Tls,
+    /// Redis refused the script itself (permissions, a replica, an unknown command).
+    ScriptRefused,
+}
+
 impl RateLimiterError {
-    /// `stage` completes "the shared rate limiter failed while …".
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn new(stage: &'static str, inner: Option<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        RateLimiterError { stage, inner }
+    pub(crate) fn new(problem: LimiterProblem, inner: Option<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        RateLimiterError { problem, inner }
+    }
+
+    /// Whether this is an outage (unreachable, no answer), which falls back or fails closed as
+    /// configured, rather than a configuration mistake, which fails every call.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn is_outage(&self) -> bool {
+        matches!(
+            self.problem,
+            LimiterProblem::Unreachable
+                | LimiterProblem::ResetWhileConnecting
+                | LimiterProblem::NoAnswer(_)
+                | LimiterProblem::NoTlsAnswer(_)
+        )
     }
 }
 
 impl fmt::Display for RateLimiterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the shared rate limiter failed while {}", self.stage)
+        match self.problem {
+            LimiterProblem::Unreachable => f.write_str("the shared rate limiter could not reach Redis"),
+            LimiterProblem::ResetWhileConnecting => f.write_str(
+                "Redis closed the shared rate limiter's connection before it was set up \
+                 (a port that expects TLS does this: its URL must start with rediss://)",
+            ),
+            LimiterProblem::NoTlsAnswer(timeout) => write!(
+                f,
+                "the shared rate limiter's Redis did not answer the TLS handshake within {} ms \
+                 (a port without TLS does this: its URL must start with redis://; ClientBuilder::redis_timeout)",
+                timeout.as_millis()
+            ),
+            LimiterProblem::NoAnswer(timeout) => write!(
+                f,
+                "the shared rate limiter's Redis did not answer within {} ms (ClientBuilder::redis_timeout)",
+                timeout.as_millis()
+            ),
+            LimiterProblem::AuthenticationFailed => {
+                f.write_str("Redis refused the shared rate limiter's user name or password")
+            }
+            LimiterProblem::NoSuchDatabase => f.write_str("Redis refused to select the Redis URL's database"),
+            LimiterProblem::NotRedis => {
+                f.write_str("the server at the Redis URL's address does not speak the Redis protocol")
+            }
+            LimiterProblem::Tls => f.write_str("the TLS handshake with the shared rate limiter's Redis failed"),
+            LimiterProblem::ScriptRefused => f.write_str("Redis refused to run the rate-limit script"),
+        }
     }
 }
 
@@ -291,6 +399,7 @@ pub struct TimeoutError {
     pub(crate) elapsed: Duration,
     pub(crate) may_have_sent: bool,
     pub(crate) idempotent: bool,
+    pub(crate) rate_limit_wait: Option<Duration>,
 }
 
 impl TimeoutError {
@@ -304,10 +413,29 @@ impl TimeoutError {
     pub fn may_have_sent(&self) -> bool {
         self.may_have_sent
     }
+
+    /// When the client-side rate limiter refused the call because its next free slot lay past
+    /// the call's deadline: how far away that slot was. Nothing was sent, and the refused call
+    /// took no slot. A caller under sustained overload can read this to shed load or back off.
+    /// `None` for every other timeout.
+    pub fn rate_limit_wait(&self) -> Option<Duration> {
+        self.rate_limit_wait
+    }
 }
 
 impl fmt::Display for TimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(wait) = self.rate_limit_wait {
+            return write!(
+                f,
+                "the client-side rate limit has no free slot early enough for the call to finish before its deadline \
+                 (the next is {:.2}s away, {:.1}s after the call started), so it was refused and nothing was sent; \
+                 send fewer calls at once, or raise the timeout (ClientBuilder::timeout, or .timeout(..) on the call) \
+                 to let them wait longer",
+                wait.as_secs_f64(),
+                self.elapsed.as_secs_f64()
+            );
+        }
         let outcome = if self.may_have_sent {
             "the action may have run: check before repeating a write"
         } else {
@@ -625,7 +753,7 @@ pub enum ErrorKind {
     /// [`Error::RateLimiterUnavailable`].
     Transport,
     /// The client's configuration or the request, refused before anything was sent:
-    /// [`Error::Config`], [`Error::InvalidRequest`].
+    /// [`Error::Config`], [`Error::InvalidRequest`], [`Error::RateLimiterMisconfigured`].
     Config,
     /// The action ran and Refold's reply was well formed, but its `data` does not fit the
     /// action's output type ([`Action::Output`](crate::Action::Output), `output = …` in
@@ -710,6 +838,7 @@ impl Error {
             | Error::Transport { .. }
             | Error::Timeout(_)
             | Error::RateLimiterUnavailable { .. } => ErrorKind::Transport,
+            Error::RateLimiterMisconfigured { .. } => ErrorKind::Config,
             Error::SessionMint { source, .. } => source.kind(),
         }
     }
@@ -855,6 +984,7 @@ impl Error {
             },
             Error::Config { .. }
             | Error::InvalidRequest { .. }
+            | Error::RateLimiterMisconfigured { .. }
             | Error::ActionFailed { .. }
             | Error::Decode(_)
             | Error::Redirect { .. }
@@ -925,6 +1055,18 @@ impl Error {
             elapsed,
             may_have_sent,
             idempotent,
+            rate_limit_wait: None,
+        })
+    }
+
+    /// The client-side rate limiter refused the call: its next slot, `wait` away, lies past the
+    /// call's deadline. Nothing was sent.
+    pub(crate) fn rate_limit_timeout(elapsed: Duration, wait: Duration, idempotent: bool) -> Self {
+        Error::Timeout(TimeoutError {
+            elapsed,
+            may_have_sent: false,
+            idempotent,
+            rate_limit_wait: Some(wait),
         })
     }
 }

@@ -55,7 +55,7 @@ pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, Retry
 pub use execute::{Execute, ExecuteRaw};
 pub use ident::validate_identifier;
 pub use preview::RequestPreview;
-pub use rate_limit::{OnUnavailable, RateLimit};
+pub use rate_limit::{DEFAULT_REDIS_TIMEOUT, OnUnavailable, RateLimit};
 pub use refold_snapshot::{IDENTIFIER_MAX_LEN, ParamType, is_valid_identifier};
 pub use response::{ActionResponse, NodeStatus};
 pub use retry::RetryPolicy;

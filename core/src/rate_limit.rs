@@ -1,27 +1,43 @@
 //! Client-side rate limiting, keyed per linked account.
 //!
-//! Refold's limits are shared per linked account, so the client keeps one token bucket per
-//! account (governor's GCRA) and makes a call wait for its slot rather than spend an attempt on
-//! a 429. Every attempt, retries included, takes a slot.
+//! Refold's limits are shared per linked account, so the client keeps one bucket per account
+//! and makes a call wait for its slot rather than spend an attempt on a 429. Every attempt,
+//! retries included, takes a slot.
 //!
-//! With the `redis` feature and [`ClientBuilder::redis_rate_limit`](crate::ClientBuilder), the
-//! same quota is kept in Redis instead (`redis_limiter.rs`), so every replica of a service
-//! draws from one bucket per linked account. The call path sees one [`Limiter`] either way.
+//! Both stores apply one rule (`gcra.rs`): a caller reserves the next free slot if it starts
+//! before the caller's deadline, then sleeps until it; a caller whose slot would come too late
+//! is refused at once and takes nothing. In-process (`local.rs`) the buckets live in this
+//! process; with the `redis` feature and
+//! [`ClientBuilder::redis_rate_limit`](crate::ClientBuilder) they live in Redis
+//! (`redis_limiter.rs`, the same rule as a Lua script), so every replica of a service draws from
+//! one bucket per linked account. The call path sees one [`Limiter`] either way.
 
+mod gcra;
+mod local;
+#[cfg(feature = "redis")]
+mod redis_clock;
+#[cfg(feature = "redis")]
+mod redis_connection;
+#[cfg(feature = "redis")]
+mod redis_failure;
 #[cfg(feature = "redis")]
 mod redis_limiter;
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
 use tokio::time::Instant;
 
 use crate::Error;
+pub(crate) use local::LocalLimiter;
+#[cfg(feature = "redis")]
+pub(crate) use redis_limiter::{RedisAddress, RedisSettings};
+
+/// How long the shared rate limiter waits for Redis by default before it counts as unavailable
+/// (`ClientBuilder::redis_timeout`, feature `redis`): far above a healthy round trip (well
+/// under a millisecond on a local network), short enough that an outage delays a call only a
+/// little.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// A request quota: a sustained rate and the burst allowed on top of it.
 ///
@@ -70,7 +86,10 @@ impl Default for RateLimit {
 }
 
 /// What the shared rate limiter does while its Redis cannot be reached (refused, reset, or no
-/// answer within a short timeout). Set with `ClientBuilder::on_unavailable`, which comes with
+/// answer within [`ClientBuilder::redis_timeout`](crate::ClientBuilder)). A Redis that answers
+/// but cannot be used (a wrong password, not a Redis server, a failed TLS handshake) is a
+/// configuration mistake, not an outage: calls then fail with
+/// [`Error::RateLimiterMisconfigured`] under either policy. Set with `ClientBuilder::on_unavailable`, which comes with
 /// the `redis` feature, as does the shared limiter itself; without it this type has no use.
 ///
 /// ```
@@ -121,127 +140,5 @@ impl Limiter {
             #[cfg(feature = "redis")]
             Limiter::Redis(shared) => shared.acquire(key, deadline, started, idempotent).await,
         }
-    }
-}
-
-#[cfg(feature = "redis")]
-pub(crate) use redis_limiter::RedisSettings;
-
-/// How many acquisitions pass between sweeps of idle keys.
-const SWEEP_EVERY: u32 = 1024;
-
-/// The per-account buckets of one process.
-pub(crate) struct LocalLimiter {
-    buckets: RateLimiter<Arc<str>, DefaultKeyedStateStore<Arc<str>>, DefaultClock>,
-    clock: DefaultClock,
-    since_sweep: AtomicU32,
-}
-
-impl LocalLimiter {
-    pub(crate) fn new(limit: RateLimit) -> Result<Self, Error> {
-        let (Some(per_second), Some(burst)) = (NonZeroU32::new(limit.per_second), NonZeroU32::new(limit.burst)) else {
-            return Err(Error::config(format!(
-                "the rate limit {}/s with burst {} is invalid: both must be at least 1",
-                limit.per_second, limit.burst
-            )));
-        };
-        let clock = DefaultClock::default();
-        Ok(LocalLimiter {
-            buckets: RateLimiter::new(
-                Quota::per_second(per_second).allow_burst(burst),
-                DefaultKeyedStateStore::default(),
-                clock.clone(),
-            ),
-            clock,
-            since_sweep: AtomicU32::new(0),
-        })
-    }
-
-    /// Waits for a slot for `key`. When the slot would come after `deadline`, fails at once with
-    /// a timeout that says nothing was sent, rather than sleeping for nothing.
-    pub(crate) async fn acquire(
-        &self,
-        key: &Arc<str>,
-        deadline: Instant,
-        started: Instant,
-        idempotent: bool,
-    ) -> Result<(), Error> {
-        self.sweep_now_and_then();
-        loop {
-            let wait = match self.buckets.check_key(key) {
-                Ok(()) => return Ok(()),
-                Err(not_until) => not_until.wait_time_from(self.clock.now()),
-            };
-            if Instant::now() + wait > deadline {
-                return Err(Error::timeout(started.elapsed(), false, idempotent));
-            }
-            tokio::time::sleep(wait.max(Duration::from_micros(100))).await;
-        }
-    }
-
-    /// Drops the buckets of accounts idle long enough to be full again, so memory follows the
-    /// number of recently active accounts, not every account ever seen.
-    fn sweep_now_and_then(&self) {
-        if self.since_sweep.fetch_add(1, Ordering::Relaxed) + 1 >= SWEEP_EVERY {
-            self.since_sweep.store(0, Ordering::Relaxed);
-            self.buckets.retain_recent();
-            self.buckets.shrink_to_fit();
-        }
-    }
-
-    #[cfg(test)]
-    fn tracked_keys(&self) -> usize {
-        self.buckets.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn zero_rate_is_a_config_error() {
-        let error = LocalLimiter::new(RateLimit::new(0, 5))
-            .err()
-            .expect("zero rate must be refused");
-        assert!(error.to_string().contains("at least 1"));
-    }
-
-    #[tokio::test]
-    async fn idle_keys_are_evicted() {
-        let limiter = LocalLimiter::new(RateLimit::new(1000, 10)).expect("valid limit");
-        let far = Instant::now() + Duration::from_secs(5);
-        for n in 0..SWEEP_EVERY - 1 {
-            let key: Arc<str> = Arc::from(format!("account-{n}"));
-            limiter.acquire(&key, far, Instant::now(), false).await.expect("slot");
-        }
-        assert_eq!(limiter.tracked_keys(), (SWEEP_EVERY - 1) as usize);
-        // Long enough for every bucket to refill (burst 10 at 1000/s).
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        limiter
-            .acquire(&Arc::from("fresh"), far, Instant::now(), false)
-            .await
-            .expect("slot");
-        assert!(
-            limiter.tracked_keys() <= 1,
-            "idle keys must be swept, {} left",
-            limiter.tracked_keys()
-        );
-    }
-
-    #[tokio::test]
-    async fn a_slot_past_the_deadline_fails_fast_without_sending() {
-        let limiter = LocalLimiter::new(RateLimit::new(1, 1)).expect("valid limit");
-        let key: Arc<str> = Arc::from("a");
-        let deadline = Instant::now() + Duration::from_millis(100);
-        limiter
-            .acquire(&key, deadline, Instant::now(), false)
-            .await
-            .expect("first slot is free");
-        let error = limiter
-            .acquire(&key, deadline, Instant::now(), false)
-            .await
-            .expect_err("second slot is 1 s away");
-        assert!(!error.may_have_executed());
     }
 }

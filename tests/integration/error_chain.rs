@@ -145,6 +145,22 @@ async fn one_of_each(emulator: &Emulator) -> Vec<Error> {
         .unwrap();
     errors.push(fail_closed.list_actions("hubspot").await.unwrap_err());
 
+    // An HTTP server where Redis should be: a misconfiguration, under either policy.
+    let port = emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let not_redis = builder_for(emulator)
+        .rate_limit(refold::RateLimit::default())
+        .redis_rate_limit(format!("redis://127.0.0.1:{port}"))
+        .retry_policy(refold::RetryPolicy::none())
+        .build()
+        .unwrap();
+    errors.push(not_redis.list_actions("hubspot").await.unwrap_err());
+
     emulator.inject(Fault::LargeBody { bytes: 4096 });
     errors.push(
         builder_for(emulator)
@@ -172,6 +188,7 @@ async fn the_full_chain_of_every_variant_shows_each_cause_once() {
         "Connect",
         "Decode",
         "InvalidRequest",
+        "RateLimiterMisconfigured",
         "RateLimiterUnavailable",
         "Redirect",
         "SessionMint",
@@ -207,7 +224,7 @@ async fn an_unreachable_shared_limiter_reaches_the_redis_error_through_source() 
         3,
         "the error, the stage, the Redis client's error: {messages:#?}"
     );
-    assert!(messages[1].contains("reaching Redis"), "{messages:#?}");
+    assert!(messages[1].contains("could not reach Redis"), "{messages:#?}");
     assert!(messages[2].to_lowercase().contains("refused"), "{messages:#?}");
 }
 

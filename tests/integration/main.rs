@@ -25,6 +25,7 @@ mod module_graph;
 mod outside_crate;
 mod public_api;
 mod rate_limit;
+mod redis_connection;
 mod redis_rate_limit;
 mod resilience;
 mod safety;

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{CreateContact, SearchContacts, builder_for, execute_attempts, fast_policy};
+use crate::support::{CreateContact, SearchContacts, builder_for, execute_attempts, fast_policy, run_callers};
 use refold::{ErrorKind, RateLimit, RetryPolicy};
 use refold_emulator::{Emulator, Fault};
 
@@ -181,4 +181,28 @@ async fn rate_limit_is_off_by_default() {
         }
     }
     assert!(throttled >= 4, "only {throttled} of 10 throttled");
+}
+
+/// 16 callers share 50 calls/s with a 2 s timeout: waiting in arrival order, none waits more
+/// than about 16/50 s, so none may time out. (A limiter where every waiter re-checks the bucket
+/// after sleeping lets newcomers overtake, and the unlucky ones run out of time.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_callers_sharing_fifty_per_second_never_time_out() {
+    let emulator = Emulator::builder()
+        .rate_limit(refold_emulator::RateLimit::new(50, 5))
+        .start()
+        .await
+        .unwrap();
+    let client = builder_for(&emulator)
+        .rate_limit(RateLimit::new(50, 5))
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let window = Duration::from_secs(8);
+    let load = run_callers(&client, 16, tokio::time::Instant::now(), window).await;
+    println!("16 callers, 50/s, 2 s timeout, 8 s: {}", load.summary());
+    assert_eq!(load.timeouts, 0, "{}", load.summary());
+    assert!(load.other.is_empty(), "{}", load.summary());
+    // Wide margin: the quota is 400 calls in the window.
+    assert!(load.successes.len() >= 300, "{}", load.summary());
 }

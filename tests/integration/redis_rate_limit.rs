@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::redis_server::RedisServer;
-use crate::support::{capture_logs, execute_attempts};
+use crate::support::{capture_logs, execute_attempts, run_callers};
 use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, RetryPolicy};
 use refold_emulator::Emulator;
 use serde_json::json;
@@ -293,4 +293,230 @@ fn refold_redis_url_turns_the_shared_limit_on() {
         error.to_string().contains("REFOLD_REDIS_URL"),
         "the URL was read: {error}"
     );
+}
+
+/// An emulator holding the account to 50 calls/s with a burst of 5, as Refold would, served by
+/// a runtime on a thread of its own (for the life of the test binary), as Refold runs apart from
+/// its clients: the load tests' hundreds of callers then cannot stall it, and a stalled server
+/// releases a bunch of queued requests at once, which its bucket would rightly throttle.
+async fn limited_emulator() -> Emulator {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let emulator = Emulator::builder()
+                .api_key(API_KEY)
+                .linked_account_id(ACCOUNT)
+                .rate_limit(refold_emulator::RateLimit::new(50, 5))
+                .start()
+                .await
+                .unwrap();
+            let _ = sender.send(emulator);
+            std::future::pending::<()>().await;
+        });
+    });
+    receiver.await.expect("the emulator's thread started it")
+}
+
+/// How many rate-limit scripts Redis has run (`INFO commandstats`).
+fn scripts_run(redis: &RedisServer) -> u64 {
+    let stats = redis.command(&["INFO", "commandstats"]).unwrap_or_default();
+    stats
+        .lines()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| line.split("calls=").nth(1)?.split(',').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// 200 callers against a quota of 50/s with a 2 s timeout: far more demand than slots. The
+/// admitted calls must still use the whole quota (a refused call reserves nothing), and the
+/// emulator, holding the account to the same 50/s, throttles none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_overload_the_admitted_calls_use_the_whole_quota() {
+    let Some(redis) = RedisServer::start("under_overload") else {
+        return;
+    };
+    let emulator = limited_emulator().await;
+    // Failing closed with a patient Redis timeout: on a loaded machine a slow exchange must not
+    // switch this client to its in-process limiter, whose admissions would add to Redis's.
+    let client = builder(&emulator, &redis, RateLimit::new(50, 5))
+        .timeout(Duration::from_secs(2))
+        .retry_policy(RetryPolicy::none())
+        .on_unavailable(OnUnavailable::FailClosed)
+        .redis_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    call(&client, 0).await.expect("warm-up");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    emulator.clear_requests();
+    let window = Duration::from_secs(6);
+    let scripts_before = scripts_run(&redis);
+    let load = run_callers(&client, 200, tokio::time::Instant::now(), window).await;
+    let scripts = scripts_run(&redis) - scripts_before;
+    let attempts = execute_attempts(&emulator);
+    let throttled = attempts as u64 - emulator.executed_count("hubspot", "search_contacts");
+    println!(
+        "overload, 200 callers at 50/s for 6 s: {}; {attempts} attempts, {throttled} throttled by the emulator; \
+         {scripts} scripts run ({:.0}/s)",
+        load.summary(),
+        scripts as f64 / window.as_secs_f64()
+    );
+    assert!(
+        load.successes.len() as f64 >= 0.9 * 50.0 * 6.0,
+        "the quota went unused: {}",
+        load.summary()
+    );
+    assert_eq!(throttled, 0, "the emulator throttled calls: {}", load.summary());
+    assert_eq!(load.throttled, 0, "{}", load.summary());
+}
+
+/// Freezes Redis (SIGSTOP) for 3 s under load, then lets it continue: within a second of its
+/// answering again, admission is back at the quota, and a client started afterwards is admitted
+/// too.
+async fn admission_recovers_after_a_freeze(policy: OnUnavailable, suite: &str) {
+    let Some(redis) = RedisServer::start(suite) else {
+        return;
+    };
+    let emulator = limited_emulator().await;
+    let builder = |redis: &RedisServer| {
+        builder(&emulator, redis, RateLimit::new(50, 5))
+            .timeout(Duration::from_secs(2))
+            .on_unavailable(policy)
+    };
+    let client = builder(&redis).build().unwrap();
+    call(&client, 0).await.expect("warm-up");
+    let start = tokio::time::Instant::now() + Duration::from_millis(100);
+    let window = Duration::from_secs(9);
+    let load = {
+        let client = client.clone();
+        tokio::spawn(async move { run_callers(&client, 50, start, window).await })
+    };
+    tokio::time::sleep_until(start + Duration::from_secs(1)).await;
+    redis.pause();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    redis.resume();
+    let resumed = start.elapsed();
+    let load = load.await.unwrap();
+    let after = load.successes_between(resumed + Duration::from_secs(1), resumed + Duration::from_secs(4));
+    println!(
+        "freeze of 3 s under {policy:?}: {} successes in the 3 s from 1 s after SIGCONT (quota 150); \
+         {} in the 1 s before SIGSTOP; overall {}",
+        after,
+        load.successes_between(Duration::ZERO, Duration::from_secs(1)),
+        load.summary()
+    );
+    assert!(
+        after as f64 >= 0.8 * 50.0 * 3.0,
+        "admission did not recover: {after} successes; {}",
+        load.summary()
+    );
+
+    let fresh = builder(&redis).build().unwrap();
+    let started = Instant::now();
+    call(&fresh, 1_000)
+        .await
+        .expect("a client started after the freeze is admitted");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_closed_admission_recovers_within_a_second_of_a_freeze() {
+    admission_recovers_after_a_freeze(OnUnavailable::FailClosed, "freeze_fail_closed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falling_back_admission_recovers_within_a_second_of_a_freeze() {
+    admission_recovers_after_a_freeze(OnUnavailable::FallBackToLocal, "freeze_fall_back").await;
+}
+
+/// During an outage with fallback, the in-process limiter admits 16 callers in turn: none of
+/// them times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falling_back_sixteen_callers_never_time_out() {
+    let Some(mut redis) = RedisServer::start("falling_back_sixteen_callers") else {
+        return;
+    };
+    redis.stop();
+    let emulator = limited_emulator().await;
+    let client = builder(&emulator, &redis, RateLimit::new(50, 5))
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let load = run_callers(&client, 16, tokio::time::Instant::now(), Duration::from_secs(8)).await;
+    println!("16 callers at 50/s during an outage, falling back: {}", load.summary());
+    assert_eq!(load.timeouts, 0, "{}", load.summary());
+    assert!(load.other.is_empty(), "{}", load.summary());
+}
+
+/// 12 calls at once against 10/s with a burst of 3 and a 1 s timeout, on a client, returning
+/// when each admitted call finished (sorted) and how many were refused.
+async fn twelve_at_once(client: &Client, first: usize) -> (Vec<Duration>, usize) {
+    let started = Instant::now();
+    let calls: Vec<_> = (0..12)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { (call(&client, first + n).await, started.elapsed()) })
+        })
+        .collect();
+    let (mut admitted, mut refused) = (Vec::new(), 0);
+    for call in calls {
+        match call.await.unwrap() {
+            (Ok(()), at) => admitted.push(at),
+            (Err(Error::Timeout(timeout)), _) if timeout.rate_limit_wait().is_some() => refused += 1,
+            (Err(error), _) => panic!("{error:?}"),
+        }
+    }
+    admitted.sort();
+    (admitted, refused)
+}
+
+/// The in-process limiter and the Redis script apply one rule: run side by side on the same
+/// burst of calls, they admit the same calls at the same times and refuse the same number.
+/// (The Redis limiter keeps one slot of its burst in reserve, so it is given a burst of 4 to
+/// admit 3 at once, as the local one does with 3.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_and_the_redis_limiter_admit_the_same_calls_at_the_same_times() {
+    let Some(redis) = RedisServer::start("side_by_side") else {
+        return;
+    };
+    let emulator = emulator().await;
+    let local = Client::builder()
+        .api_key(API_KEY)
+        .linked_account_id(ACCOUNT)
+        .base_url(emulator.base_url())
+        .timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::none())
+        .rate_limit(RateLimit::new(10, 3))
+        .build()
+        .unwrap();
+    let shared = builder(&emulator, &redis, RateLimit::new(10, 4))
+        .timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::none())
+        .on_unavailable(OnUnavailable::FailClosed)
+        .build()
+        .unwrap();
+    // Teach the Redis client Redis's clock, then let both buckets fill up again.
+    call(&shared.for_linked_account("warm-up@example.com"), 99)
+        .await
+        .unwrap_or(());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let (local_admitted, local_refused) = twelve_at_once(&local, 100).await;
+    let (redis_admitted, redis_refused) = twelve_at_once(&shared, 200).await;
+    println!(
+        "in-process: {local_admitted:?}, {local_refused} refused\nRedis:      {redis_admitted:?}, {redis_refused} refused"
+    );
+    // A burst of 3, then one every 100 ms up to the latest start (750 ms of the 1 s timeout).
+    assert_eq!((local_admitted.len(), local_refused), (10, 2));
+    assert_eq!((redis_admitted.len(), redis_refused), (10, 2));
+    for (n, (a, b)) in local_admitted.iter().zip(&redis_admitted).enumerate() {
+        let apart = if a > b { *a - *b } else { *b - *a };
+        assert!(
+            apart < Duration::from_millis(80),
+            "call {n}: {a:?} in-process, {b:?} through Redis"
+        );
+    }
 }

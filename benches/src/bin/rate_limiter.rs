@@ -9,7 +9,7 @@
 //!
 //! It starts its own `redis-server` (Debian's package) on a free loopback port, without
 //! persistence, and the fixed-reply server in-process. The quota is far above the call rate,
-//! so no call ever waits: what is measured is the acquisition itself (a governor check, or one
+//! so no call ever waits: what is measured is the acquisition itself (a reservation under a lock, or one
 //! Lua script round trip to Redis). Rounds interleave the variants, so load drifts hit them
 //! alike; figures are medians over rounds.
 
@@ -70,7 +70,7 @@ fn main() {
     println!("| limiter | µs/call | overhead over no limiter, µs/call |");
     println!("|---|---:|---:|");
     println!("| none | {none:.1} | |");
-    println!("| in-process (governor) | {local:.1} | {:.1} |", local - none);
+    println!("| in-process (GCRA) | {local:.1} | {:.1} |", local - none);
     println!("| shared through Redis | {shared:.1} | {:.1} |", shared - none);
     println!(
         "\nRedis against in-process: {:.2}× per call; the Redis limiter adds {:.1} µs per call more than the in-process one.",

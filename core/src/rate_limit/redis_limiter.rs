@@ -1,34 +1,30 @@
 //! The fleet-wide limiter: the quota of each linked account kept in Redis, shared by every
 //! replica of a service.
 //!
-//! Each acquisition is one round trip: a Lua script (`gcra.lua`) reserves the account's next
-//! slot atomically against Redis's own clock and answers how long to wait for it. The
-//! connection is opened on first use and shared by every handle of the client; the Redis
-//! client's connection manager reconnects on its own after a failure. Every exchange is bounded
-//! by [`REDIS_TIMEOUT`], so a stalled Redis costs a call that long at most.
+//! Each acquisition is one round trip: a Lua script (`gcra.lua`, the rule of `gcra.rs`)
+//! reserves the account's next slot atomically against Redis's own clock, only if it starts
+//! before the caller's deadline and only if the caller is still waiting for the answer. The
+//! deadline travels on Redis's clock (`redis_clock.rs`), so a command that sat in a frozen
+//! Redis's queue is refused when it finally runs, instead of spending a slot nobody uses.
+//! Every exchange is bounded by the Redis timeout; a connection that fails or stalls is
+//! dropped and the next call opens another (`redis_connection.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
-use super::{LocalLimiter, OnUnavailable, RateLimit};
+use super::gcra::{self, Gcra};
+use super::redis_clock::{RedisClock, local_start};
+use super::redis_connection::{Connector, Target};
+use super::redis_failure::{Stage, classify, limiter_error};
+use super::{DEFAULT_REDIS_TIMEOUT, LocalLimiter, OnUnavailable, RateLimit};
 use crate::Error;
-use crate::error::RateLimiterError;
+use crate::error::{LimiterProblem, RateLimiterError};
 use crate::trace::TARGET;
-
-/// The longest any Redis exchange (connecting included) may take before Redis counts as
-/// unavailable: far above a healthy round trip (well under a millisecond on a local network),
-/// short enough that an outage delays a call only a little.
-pub(crate) const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
-
-/// The stage of a [`RateLimiterError`] when [`REDIS_TIMEOUT`] ran out.
-const NO_ANSWER: &str = "waiting for Redis, which did not answer within 250 ms";
 
 /// While falling back, how long calls use the in-process limiter before one tries Redis again,
 /// so an outage does not cost every call a failed exchange.
@@ -42,34 +38,55 @@ pub(crate) const KEY_PREFIX: &str = "refold:rate-limit:";
 /// layout changes it, so old and new clients never read each other's keys.
 const KEY_DOMAIN: &[u8] = b"refold-rs rate limit v1\0";
 
+/// Where the builder was told the Redis is.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum RedisAddress {
+    #[default]
+    None,
+    Url(String),
+    Cluster(Vec<String>),
+}
+
 /// The Redis settings of a [`ClientBuilder`](crate::ClientBuilder), turned into a limiter by
 /// `build()`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RedisSettings {
-    pub(crate) url: Option<String>,
+    pub(crate) address: RedisAddress,
     pub(crate) on_unavailable: OnUnavailable,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) root_certificate: Option<Vec<u8>>,
+    pub(crate) client_certificate: Option<(Vec<u8>, SecretSlice<u8>)>,
 }
 
 impl RedisSettings {
-    /// The shared limiter for these settings, or `local` when no Redis URL is set. Without a
+    /// The shared limiter for these settings, or `local` when no Redis is set. Without a
     /// [`RateLimit`] the quota is [`RateLimit::default`]. `credential` (the API key or the
     /// session token) names the keys, hashed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URL that does not parse, a zero timeout, certificates that do not
+    /// parse or come without `rediss://`.
     pub(crate) fn limiter(
         self,
         limit: Option<RateLimit>,
         credential: Option<&SecretString>,
         local: Option<super::Limiter>,
     ) -> Result<Option<super::Limiter>, Error> {
-        let Some(url) = self.url else { return Ok(local) };
         let limit = limit.unwrap_or_default();
+        let timeout = self.timeout.unwrap_or(DEFAULT_REDIS_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::config(
+                "the Redis timeout is zero, so Redis could never answer: set ClientBuilder::redis_timeout to a few hundred milliseconds",
+            ));
+        }
+        let certificates = self.certificates();
+        let (target, tls) = match &self.address {
+            RedisAddress::None => return Ok(local),
+            RedisAddress::Url(url) => single(url, certificates)?,
+            RedisAddress::Cluster(nodes) => cluster(nodes, certificates, timeout)?,
+        };
         let fallback = LocalLimiter::new(limit)?;
-        let client = redis::Client::open(url.trim()).map_err(|e| {
-            Error::config(format!(
-                "the Redis URL {:?} for the shared rate limiter is not valid ({e}); write it like \
-                 redis://redis.internal.example:6379/0 (ClientBuilder::redis_rate_limit or REFOLD_REDIS_URL)",
-                crate::redact::without_userinfo(&url)
-            ))
-        })?;
         let mut key_hasher = Sha256::new();
         key_hasher.update(KEY_DOMAIN);
         if let Some(credential) = credential {
@@ -77,31 +94,115 @@ impl RedisSettings {
         }
         key_hasher.update([0]);
         Ok(Some(super::Limiter::Redis(Box::new(RedisLimiter {
-            client,
-            connection: OnceCell::new(),
+            connector: Connector::new(target, timeout),
+            tls,
+            timeout,
             script: redis::Script::new(include_str!("gcra.lua")),
-            // Rounded up, so the shared rate never exceeds the quota.
-            interval_us: 1_000_000u64.div_ceil(u64::from(limit.per_second())),
-            burst_at_once: u64::from(limit.burst().saturating_sub(1).max(1)),
+            // One slot of the burst in reserve (when the burst allows it): the replicas' calls
+            // reach Refold with varying delays, and without that slack a call that arrives a
+            // little early finds Refold's own bucket (the same quota) empty. The sustained rate
+            // is the quota's either way.
+            gcra: Gcra::new(limit, limit.burst().saturating_sub(1).max(1)),
+            clock: RedisClock::default(),
             key_hasher,
             fallback,
             on_unavailable: self.on_unavailable,
             outage: Outage::default(),
         }))))
     }
+
+    fn certificates(&self) -> Option<redis::TlsCertificates> {
+        if self.root_certificate.is_none() && self.client_certificate.is_none() {
+            return None;
+        }
+        Some(redis::TlsCertificates {
+            client_tls: self
+                .client_certificate
+                .as_ref()
+                .map(|(certificate, key)| redis::ClientTlsConfig {
+                    client_cert: certificate.clone(),
+                    client_key: key.expose_secret().to_vec(),
+                }),
+            root_cert: self.root_certificate.clone(),
+        })
+    }
+}
+
+const URL_HINT: &str = "write it like redis://redis.internal.example:6379/0, or rediss://… for TLS \
+                        (ClientBuilder::redis_rate_limit or REFOLD_REDIS_URL)";
+
+/// The client for one Redis URL, and whether it uses TLS.
+fn single(url: &str, certificates: Option<redis::TlsCertificates>) -> Result<(Target, bool), Error> {
+    let shown = crate::redact::without_userinfo(url);
+    let invalid = |e: redis::RedisError| {
+        Error::config(format!(
+            "the Redis URL {shown:?} for the shared rate limiter is not valid ({e}); {URL_HINT}"
+        ))
+    };
+    let info = redis::IntoConnectionInfo::into_connection_info(url.trim()).map_err(invalid)?;
+    let tls = matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. });
+    let client = match certificates {
+        Some(_) if !tls => return Err(certificates_without_tls()),
+        Some(certificates) => redis::Client::build_with_tls(info, certificates).map_err(bad_certificates)?,
+        None => redis::Client::open(info).map_err(invalid)?,
+    };
+    Ok((Target::Single(client), tls))
+}
+
+/// The client for a Redis Cluster reached through `nodes`, and whether it uses TLS.
+fn cluster(
+    nodes: &[String],
+    certificates: Option<redis::TlsCertificates>,
+    timeout: Duration,
+) -> Result<(Target, bool), Error> {
+    let shown: Vec<String> = nodes
+        .iter()
+        .map(|node| crate::redact::without_userinfo(node))
+        .collect();
+    if nodes.is_empty() {
+        return Err(Error::config(
+            "no Redis Cluster node for the shared rate limiter: give ClientBuilder::redis_cluster_rate_limit at least one URL",
+        ));
+    }
+    let tls = nodes.iter().any(|node| node.trim().starts_with("rediss://"));
+    let mut builder = redis::cluster::ClusterClientBuilder::new(nodes.iter().map(|node| node.trim()))
+        .connection_timeout(timeout)
+        .response_timeout(timeout);
+    if let Some(certificates) = certificates {
+        if !tls {
+            return Err(certificates_without_tls());
+        }
+        builder = builder.certs(certificates);
+    }
+    let client = builder.build().map_err(|e| {
+        Error::config(format!(
+            "the Redis Cluster URLs {shown:?} for the shared rate limiter are not valid ({e}); {URL_HINT}"
+        ))
+    })?;
+    Ok((Target::Cluster(client), tls))
+}
+
+fn certificates_without_tls() -> Error {
+    Error::config(
+        "Redis certificates are set but the Redis URL does not use TLS: write it with rediss:// \
+         (ClientBuilder::redis_root_certificate, ClientBuilder::redis_client_certificate)",
+    )
+}
+
+fn bad_certificates(e: redis::RedisError) -> Error {
+    Error::config(format!(
+        "the Redis TLS certificates do not parse ({e}); give PEM text (ClientBuilder::redis_root_certificate, \
+         ClientBuilder::redis_client_certificate)"
+    ))
 }
 
 pub(crate) struct RedisLimiter {
-    client: redis::Client,
-    /// Opened on the first acquisition: `build()` is synchronous and may run outside a runtime.
-    connection: OnceCell<ConnectionManager>,
+    connector: Connector,
+    tls: bool,
+    timeout: Duration,
     script: redis::Script,
-    interval_us: u64,
-    /// The burst less one slot kept in reserve (when the burst allows it): the replicas' calls
-    /// reach Refold with varying delays, and without that slack a call that arrives a little
-    /// early finds Refold's own bucket (the same quota) empty. The sustained rate is the
-    /// quota's either way.
-    burst_at_once: u64,
+    gcra: Gcra,
+    clock: RedisClock,
     /// SHA-256 already fed with the domain and the credential; each key adds the account.
     key_hasher: Sha256,
     /// The same quota in-process, for [`OnUnavailable::FallBackToLocal`].
@@ -112,15 +213,25 @@ pub(crate) struct RedisLimiter {
 
 /// What one exchange with Redis produced.
 enum Reservation {
-    /// A slot is ours, this far in the future.
-    Granted(Duration),
-    /// The next slot lies past the deadline; nothing was reserved.
-    PastDeadline,
+    /// A slot is ours, starting at this local instant.
+    Granted(Instant),
+    /// The next slot lies this far past now, after the deadline; nothing was reserved.
+    PastDeadline(Duration),
+}
+
+enum Failure {
+    /// The call's own deadline came first: a timeout, whatever Redis is doing.
+    Deadline,
+    /// Redis is down or silent: fall back or fail closed, as configured.
+    Outage(RateLimiterError),
+    /// Redis cannot be used as configured: fail the call under either policy.
+    Misconfigured(RateLimiterError),
 }
 
 impl RedisLimiter {
     /// Waits for a slot for `account`, as [`LocalLimiter::acquire`] does, with the bucket kept
-    /// in Redis. When Redis fails, falls back or fails closed as configured.
+    /// in Redis. When Redis is down, falls back or fails closed as configured; when it cannot be
+    /// used as configured, fails with [`Error::RateLimiterMisconfigured`].
     pub(crate) async fn acquire(
         &self,
         account: &Arc<str>,
@@ -136,17 +247,22 @@ impl RedisLimiter {
             Ok(reservation) => {
                 self.outage.end();
                 return match reservation {
-                    Reservation::Granted(wait) if Instant::now() + wait <= deadline => {
-                        if !wait.is_zero() {
-                            tokio::time::sleep(wait).await;
+                    Reservation::Granted(start) => {
+                        // Only when the slot is ahead: tokio's timer fires on its next
+                        // millisecond tick even for an instant already past.
+                        if start > Instant::now() {
+                            tokio::time::sleep_until(start).await;
                         }
                         Ok(())
                     }
-                    _ => Err(Error::timeout(started.elapsed(), false, idempotent)),
+                    Reservation::PastDeadline(wait) => {
+                        Err(Error::rate_limit_timeout(started.elapsed(), wait, idempotent))
+                    }
                 };
             }
             Err(Failure::Deadline) => return Err(Error::timeout(started.elapsed(), false, idempotent)),
-            Err(Failure::Redis(failure)) => failure,
+            Err(Failure::Misconfigured(source)) => return Err(Error::RateLimiterMisconfigured { source }),
+            Err(Failure::Outage(failure)) => failure,
         };
         self.outage.begin(&failure, self.on_unavailable);
         if falling_back {
@@ -156,51 +272,83 @@ impl RedisLimiter {
         }
     }
 
-    /// One run of the script, bounded by [`REDIS_TIMEOUT`] and by the call's deadline.
+    /// One run of the script, bounded by the Redis timeout and by the call's deadline.
     async fn reserve(&self, account: &str, deadline: Instant) -> Result<Reservation, Failure> {
-        let now = Instant::now();
-        let give_up = (now + REDIS_TIMEOUT).min(deadline);
-        let max_wait_us = u64::try_from(deadline.saturating_duration_since(now).as_micros()).unwrap_or(u64::MAX);
+        let sent = Instant::now();
+        let give_up = (sent + self.timeout).min(deadline);
+        let latest_start = gcra::latest_start(sent, deadline);
+        let key = self.key(account);
+        let max_wait_us = u64::try_from(latest_start.saturating_duration_since(sent).as_micros()).unwrap_or(u64::MAX);
+        let mut invocation = self.script.key(key);
+        invocation
+            .arg(self.gcra.interval_us)
+            .arg(self.gcra.tolerance_us)
+            .arg(self.clock.to_redis(latest_start))
+            .arg(self.clock.to_redis(give_up))
+            .arg(max_wait_us);
+        let mut generation = None;
         let exchange = async {
-            let connection = self
-                .connection
-                .get_or_try_init(|| async {
-                    ConnectionManager::new_lazy_with_config(self.client.clone(), manager_config())
-                })
-                .await?;
-            self.script
-                .key(self.key(account))
-                .arg(self.interval_us)
-                .arg(self.interval_us * self.burst_at_once)
-                .arg(max_wait_us)
-                .invoke_async::<(i64, i64)>(&mut connection.clone())
+            let (opened, mut connection) = self.connector.connection().await.map_err(|e| (Stage::Connecting, e))?;
+            generation = Some(opened);
+            connection
+                .invoke::<(i64, i64, i64)>(&invocation)
                 .await
+                .map_err(|e| (Stage::Running, e))
         };
-        match tokio::time::timeout_at(give_up, exchange).await {
-            Ok(Ok((granted, wait_us))) => {
-                let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
-                Ok(if granted == 1 {
-                    Reservation::Granted(wait)
-                } else {
-                    Reservation::PastDeadline
-                })
-            }
-            Ok(Err(error)) => {
-                let stage = if error.is_timeout() {
-                    NO_ANSWER
-                } else if error.is_io_error() || error.is_connection_refusal() {
-                    "reaching Redis"
-                } else {
-                    "running the rate-limit script on Redis"
+        let outcome = tokio::time::timeout_at(give_up, exchange).await;
+        let received = Instant::now();
+        let error = match outcome {
+            Ok(Ok((status, wait_us, redis_now_us))) => {
+                self.clock.observe(redis_now_us, received);
+                return match status {
+                    // Redis granted a slot before the latest start on its clock; the reply's trip
+                    // back may put the slot a little later locally, and starting at the latest
+                    // start then is still after the slot began.
+                    1 => Ok(Reservation::Granted(local_start(received, wait_us).min(latest_start))),
+                    0 => Ok(Reservation::PastDeadline(Duration::from_micros(
+                        u64::try_from(wait_us).unwrap_or(0),
+                    ))),
+                    // Refused as too late: this exchange took longer than the caller waits.
+                    _ => Err(self.no_answer(give_up, deadline, generation)),
                 };
-                Err(Failure::Redis(RateLimiterError::new(
-                    stage,
-                    Some(Box::new(RedisCause(error))),
-                )))
             }
-            Err(_) if give_up == deadline => Err(Failure::Deadline),
-            Err(_) => Err(Failure::Redis(RateLimiterError::new(NO_ANSWER, None))),
+            Ok(Err(error)) => error,
+            Err(_) => return Err(self.no_answer(give_up, deadline, generation)),
+        };
+        let (stage, error) = error;
+        let problem = match classify(&error, stage, self.tls) {
+            LimiterProblem::NoAnswer(_) => LimiterProblem::NoAnswer(self.timeout),
+            LimiterProblem::NoTlsAnswer(_) => LimiterProblem::NoTlsAnswer(self.timeout),
+            problem => problem,
+        };
+        let failure = limiter_error(problem, error);
+        if failure.is_outage() {
+            if let Some(generation) = generation {
+                self.connector.discard(generation);
+            }
+            Err(Failure::Outage(failure))
+        } else {
+            Err(Failure::Misconfigured(failure))
         }
+    }
+
+    /// The exchange ran out of time: the call's deadline came first (Redis may be fine), or Redis
+    /// did not answer within its timeout. Its connection is then dropped, since whatever is
+    /// queued on it waits behind the stall.
+    fn no_answer(&self, give_up: Instant, deadline: Instant, generation: Option<u64>) -> Failure {
+        if give_up == deadline {
+            return Failure::Deadline;
+        }
+        let problem = match generation {
+            Some(generation) => {
+                self.connector.discard(generation);
+                LimiterProblem::NoAnswer(self.timeout)
+            }
+            // Still opening the connection: for TLS, the handshake went unanswered.
+            None if self.tls => LimiterProblem::NoTlsAnswer(self.timeout),
+            None => LimiterProblem::NoAnswer(self.timeout),
+        };
+        Failure::Outage(RateLimiterError::new(problem, None))
     }
 
     /// The account's key: a SHA-256 of the credential and the account id, so Redis holds
@@ -219,40 +367,6 @@ impl RedisLimiter {
         }
         key
     }
-}
-
-/// The Redis client's error as a cause. The Redis client repeats an I/O error's text in its own
-/// `Display` and returns it again as `source()`; the chain of causes shows each once, so the
-/// repeat is left out.
-#[derive(Debug)]
-struct RedisCause(redis::RedisError);
-
-impl std::fmt::Display for RedisCause {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for RedisCause {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        let own = self.0.to_string();
-        std::error::Error::source(&self.0).filter(|cause| !own.contains(&cause.to_string()))
-    }
-}
-
-enum Failure {
-    /// The call's own deadline came first: a timeout, whatever Redis is doing.
-    Deadline,
-    Redis(RateLimiterError),
-}
-
-/// Every exchange bounded, and one reconnection attempt at a time: while Redis is down the
-/// manager tries again on the next use rather than backing off on its own.
-fn manager_config() -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(REDIS_TIMEOUT))
-        .set_response_timeout(Some(REDIS_TIMEOUT))
-        .set_number_of_retries(0)
 }
 
 /// Whether Redis is currently failing, so an outage is logged once when it starts and once
