@@ -194,11 +194,21 @@ fn busy(path: &Path, lock_path: &Path) -> CliError {
     )
 }
 
-/// The lock holder, from its lock file (empty for the microseconds between its lock and its
-/// write).
+/// The lock holder, from its lock file. The holder writes it right after taking the lock, so a
+/// file that is still empty or mid-write (a holder descheduled between the two on a loaded
+/// machine) is read again for a short while before the refusal goes without a pid.
 fn holder(lock_path: &Path) -> Option<RunInfo> {
-    let text = std::fs::read_to_string(lock_path).ok()?;
-    serde_json::from_str(text.trim()).ok()
+    const ATTEMPTS: u32 = 50;
+    for attempt in 1..=ATTEMPTS {
+        let text = std::fs::read_to_string(lock_path).ok()?;
+        if let Ok(run) = serde_json::from_str::<RunInfo>(text.trim()) {
+            return Some(run);
+        }
+        if attempt < ATTEMPTS {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -155,10 +155,7 @@ fn cluster(
     certificates: Option<redis::TlsCertificates>,
     timeout: Duration,
 ) -> Result<(Target, bool), Error> {
-    let shown: Vec<String> = nodes
-        .iter()
-        .map(|node| crate::redact::without_userinfo(node))
-        .collect();
+    let shown: Vec<String> = nodes.iter().map(|node| crate::redact::without_userinfo(node)).collect();
     if nodes.is_empty() {
         return Err(Error::config(
             "no Redis Cluster node for the shared rate limiter: give ClientBuilder::redis_cluster_rate_limit at least one URL",
