@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use refold::{Client, ClientBuilder, env};
 
-use crate::args::ConnectionArgs;
+use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
 

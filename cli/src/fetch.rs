@@ -1,12 +1,14 @@
-//! Fetching live schemas through `refold::Client` and shaping them as snapshots.
+//! The schemas commands work with: live ones fetched through `refold::Client` and shaped as
+//! snapshots, or the `.refold/` snapshot when there is one.
 
 use std::collections::BTreeMap;
 
 use refold::{ActionParameter, ActionSummary, Client};
-use refold_snapshot::{Parameter, Snapshot};
+use refold_snapshot::{Parameter, Snapshot, SnapshotDir};
 use tokio::task::JoinSet;
 
 use crate::error::CliError;
+use crate::shared_args::SchemaArgs;
 
 /// An app's action list, by action id.
 pub type Summaries = BTreeMap<String, ActionSummary>;
@@ -25,6 +27,34 @@ pub async fn summaries(client: &Client, slug: &str) -> Result<Summaries, CliErro
         .into_iter()
         .map(|summary| (summary.action_id.clone(), summary))
         .collect())
+}
+
+/// The schema the parameters are checked against: none with `--no-schema`; else the snapshot,
+/// when there is one and `--fetch` is not given; else the live one.
+///
+/// # Errors
+///
+/// An unreadable snapshot, or the client's error fetching the live schema.
+pub async fn schema(
+    client: &Client,
+    slug: &str,
+    action_id: &str,
+    source: &SchemaArgs,
+) -> Result<Option<Snapshot>, CliError> {
+    if source.no_schema {
+        return Ok(None);
+    }
+    if !source.fetch
+        && let Some(dir) = crate::commands::schema_dir(&crate::commands::current_dir()?)
+        && let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)?
+    {
+        return Ok(Some(snapshot));
+    }
+    let parameters = client
+        .action_parameters(slug, action_id)
+        .await
+        .map_err(|err| CliError::client(format_args!("fetching the parameters of `{slug}/{action_id}`"), &err))?;
+    Ok(Some(snapshot(slug, action_id, None, parameters)))
 }
 
 /// The live snapshot of each `(slug, action_id)`: parameters from the parameters endpoint,

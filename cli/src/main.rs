@@ -1,8 +1,10 @@
 //! `refold`: the command line of the Refold SDK.
 //!
 //! It browses an app's actions and their parameters, snapshots the schemas the code uses into
-//! `.refold/` (and checks them in CI), and runs the local emulator. Every network call goes
-//! through `refold::Client`. `refold --help` lists the commands and the exit codes.
+//! `.refold/` (and checks them in CI), generates `#[refold_action]` structs from the snapshots,
+//! runs an action (`exec`) or one per row of a CSV or JSON Lines file (`bulk`), and runs the
+//! local emulator. Every network call goes through `refold::Client`. `refold --help` lists the
+//! commands and the exit codes.
 
 mod args;
 mod commands;
@@ -22,6 +24,7 @@ mod prepass;
 mod project;
 mod rows;
 mod scan;
+mod shared_args;
 mod table;
 
 use std::process::ExitCode;

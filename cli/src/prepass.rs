@@ -4,7 +4,7 @@
 //! It keeps only counts, the first row and the first [`MAX_LISTED`] problems, so its memory does
 //! not grow with the input.
 
-use crate::args::InputFormat;
+use crate::rows::InputFormat;
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::rows::{Input, RowContent, Rows, Typing};

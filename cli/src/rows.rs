@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use refold_snapshot::Snapshot;
 use sha2::{Digest, Sha256};
 
-use crate::args::InputFormat;
 use crate::csv_quotes::QuoteTracker;
 use crate::error::CliError;
 use crate::exit::Exit;
@@ -148,6 +147,15 @@ pub fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat
             ),
         )),
     }
+}
+
+/// The format of `bulk`'s input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
 }
 
 /// How a row's values become parameters.

@@ -1,8 +1,26 @@
 //! `refold actions <slug>`: an app's actions.
 
-use crate::args::ActionsArgs;
+use clap::Args;
+
+use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
 use crate::table::Table;
+
+/// `refold actions`.
+#[derive(Debug, Args)]
+#[command(about = "List an app's actions",
+    after_help = "Examples:\n  refold actions hubspot\n  refold actions hubspot --json | jq -r '.[].action_id'")]
+pub struct ActionsArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
 
 pub async fn run(args: &ActionsArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let client = crate::connect::client(&args.connection, env)?;

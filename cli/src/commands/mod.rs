@@ -1,12 +1,12 @@
 //! One module per subcommand.
 
-mod actions;
-mod bulk;
-mod codegen;
-mod emulator;
-mod exec;
-mod params;
-mod prepare;
+pub mod actions;
+pub mod bulk;
+pub mod codegen;
+pub mod emulator;
+pub mod exec;
+pub mod params;
+pub mod prepare;
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +44,7 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
 }
 
 /// The directory the command runs in.
-fn current_dir() -> Result<PathBuf, CliError> {
+pub(crate) fn current_dir() -> Result<PathBuf, CliError> {
     std::env::current_dir().map_err(|err| {
         CliError::new(
             crate::exit::Exit::Io,
@@ -55,6 +55,6 @@ fn current_dir() -> Result<PathBuf, CliError> {
 
 /// The snapshot directory seen from `cwd`, as the attribute finds it from a crate's directory:
 /// `REFOLD_SCHEMA_DIR` (relative to `cwd`), else the nearest `.refold/` at or above `cwd`.
-fn schema_dir(cwd: &Path) -> Option<PathBuf> {
+pub(crate) fn schema_dir(cwd: &Path) -> Option<PathBuf> {
     refold_snapshot::find_schema_dir(cwd)
 }

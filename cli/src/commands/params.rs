@@ -1,8 +1,29 @@
 //! `refold params <slug> <action_id>`: an action's parameters.
 
-use crate::args::ParamsArgs;
+use clap::Args;
+
+use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
 use crate::table::Table;
+
+/// `refold params`.
+#[derive(Debug, Args)]
+#[command(about = "Show an action's parameters",
+    after_help = "Examples:\n  refold params hubspot create_contact\n  refold params hubspot create_contact --json")]
+pub struct ParamsArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// The action, e.g. create_contact.
+    pub action_id: String,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
 
 pub async fn run(args: &ParamsArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let client = crate::connect::client(&args.connection, env)?;

@@ -6,13 +6,68 @@ use std::path::{Path, PathBuf};
 use refold::Client;
 use refold_snapshot::{Snapshot, SnapshotDir, SnapshotError, WriteOutcome};
 
-use crate::args::PrepareArgs;
+use clap::Args;
+
+use crate::shared_args::ConnectionArgs;
 use crate::diff::{Change, diff};
 use crate::error::CliError;
 use crate::exit::{self, Exit};
 use crate::fetch::{self, Summaries};
 use crate::project::{Package, Project, shown};
 use crate::scan::{ActionUse, Scan};
+
+const PREPARE_ABOUT: &str = "\
+Snapshot the schemas of the actions your code uses into .refold/.
+
+Finds every #[refold_action(slug = \"…\", id = \"…\")] in the current package's sources (every
+.rs file under the package directory, other packages' directories and target/ excepted), or in
+the whole workspace's with --workspace, fetches each action's parameters and name, and writes
+.refold/<slug>/<action_id>.json. Structs marked `unchecked` are skipped. Commit .refold/: the
+#[refold_action] attribute checks structs against it at compile time, without the network.
+
+The directory is REFOLD_SCHEMA_DIR when set (relative to the package), else the nearest .refold/
+at or above the package directory, else a new .refold/ in the package directory (the workspace
+root with --workspace), the same place the attribute looks.";
+
+const PREPARE_EXAMPLES: &str = "\
+Examples:
+  refold prepare                  # snapshot what this package uses
+  refold prepare --workspace      # ... what any package of the workspace uses
+  refold prepare --app hubspot    # every action of an app
+  refold prepare --check          # in CI: fail (exit 1) with a diff when a schema drifted
+  refold prepare --prune          # also remove snapshots no struct uses";
+
+/// `refold prepare`.
+#[derive(Debug, Args)]
+#[command(about = "Snapshot the schemas of the actions your code uses into .refold/", long_about = PREPARE_ABOUT, after_help = PREPARE_EXAMPLES)]
+pub struct PrepareArgs {
+    /// Scan every package of the workspace, not only the current one.
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Snapshot every action of this app instead of scanning the sources (repeatable).
+    #[arg(long, value_name = "SLUG", conflicts_with = "prune")]
+    pub app: Vec<String>,
+
+    /// Fetch and compare without writing; exit 1 with a diff when a snapshot is missing or differs.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Also remove snapshots that no struct uses (with --check: report them as drift).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// The package directory to start from, instead of the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub manifest_dir: Option<PathBuf>,
+
+    /// How many parameter requests may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
 
 /// One action to snapshot, and where.
 type Key = (String, String);
