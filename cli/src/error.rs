@@ -46,6 +46,12 @@ impl CliError {
         self
     }
 
+    /// The message alone, without the `error: ` prefix and the request id: for a failure that
+    /// becomes one line of a longer report (a bad row of `bulk`'s input).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The exit status this failure ends the process with.
     pub fn exit(&self) -> Exit {
         self.exit

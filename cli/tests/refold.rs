@@ -10,6 +10,8 @@ use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 
 #[path = "refold/bulk.rs"]
 mod bulk;
+#[path = "refold/messages.rs"]
+mod messages;
 #[path = "refold/journal.rs"]
 mod journal;
 #[cfg(unix)]

@@ -80,13 +80,15 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     for (what, value) in [("slug", slug), ("action id", action_id)] {
         refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
     }
+    // A malformed argument is refused before the schema is read or anything is sent.
+    let pairs = input::split_pairs(&args.params)?;
     let base = match &args.json {
         Some(path) => read_object(path)?,
         None => Params::new(),
     };
     let client = crate::connect::client(&args.connection, env)?;
     let schema = crate::fetch::schema(&client, slug, action_id, &args.schema).await?;
-    let params = input::parameters(schema.as_ref(), base, &args.params)?;
+    let params = input::parameters(schema.as_ref(), base, &pairs, input::Origin::CommandLine)?;
 
     if args.dry_run {
         let preview = client

@@ -32,15 +32,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// Writes JSON for scripts: pretty, with a trailing newline.
+///
+/// # Errors
+///
+/// [`Exit::Io`](crate::exit::Exit::Io) when stdout cannot be written (a closed pipe, a full
+/// disk): the command's own output failed, not Refold.
 fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|err| {
+    use std::io::Write;
+
+    let failed = |err: &dyn std::fmt::Display| {
         CliError::new(
-            crate::exit::Exit::Api,
-            format!("could not write the reply as JSON: {err}"),
+            crate::exit::Exit::Io,
+            format!("could not write the output as JSON to stdout: {err}"),
         )
-    })?;
-    println!("{text}");
-    Ok(())
+    };
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|err| failed(&err))?;
+    writeln!(out).and_then(|()| out.flush()).map_err(|err| failed(&err))
 }
 
 /// The directory the command runs in.
