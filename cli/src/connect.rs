@@ -18,9 +18,25 @@ use crate::exit::Exit;
 /// [`Exit::Config`] naming the variables to set when the credentials are missing or
 /// contradictory, or the base URL is invalid.
 pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<Client, CliError> {
-    builder(args, lookup)?
-        .build()
-        .map_err(|err| CliError::new(Exit::Config, err.to_string()))
+    builder(args, &lookup)?.build().map_err(|err| {
+        // The client's message names its builder call; say the flag. It is that check which
+        // failed when the same configuration with plain http allowed builds.
+        let insecure_http = !args.allow_insecure_http
+            && builder(args, &lookup).is_ok_and(|builder| builder.allow_insecure_http(true).build().is_ok());
+        if insecure_http {
+            // Passed every other check of the URL, a user name or password among them.
+            let url = args.base_url.clone().or_else(|| lookup(env::BASE_URL)).unwrap_or_default();
+            CliError::new(
+                Exit::Config,
+                format!(
+                    "the base URL {url} uses plain http on a host other than this machine, which would send the \
+                     credentials unencrypted; use https, or pass --allow-insecure-http on a trusted network"
+                ),
+            )
+        } else {
+            CliError::new(Exit::Config, err.to_string())
+        }
+    })
 }
 
 /// The configuration of [`client`], for a command that adds settings of its own (`bulk`'s rate
@@ -60,6 +76,7 @@ pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -
         ));
     }
     Ok(builder
+        .allow_insecure_http(args.allow_insecure_http)
         .timeout(Duration::from_secs(args.timeout))
         .user_agent(concat!("refold-cli/", env!("CARGO_PKG_VERSION"))))
 }
@@ -74,6 +91,7 @@ mod tests {
         ConnectionArgs {
             base_url: None,
             linked_account_id: None,
+            allow_insecure_http: false,
             timeout: 60,
         }
     }

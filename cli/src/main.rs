@@ -13,6 +13,7 @@ mod csv_quotes;
 mod diff;
 mod error;
 mod exit;
+mod explain;
 mod failure;
 mod fetch;
 mod generate;

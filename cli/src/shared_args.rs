@@ -27,6 +27,11 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "ID")]
     pub linked_account_id: Option<String>,
 
+    /// Allow a plain-http base URL on a host other than this machine, which sends the
+    /// credentials unencrypted: only on a trusted network.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
     /// Seconds a call may take, retries included.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,

@@ -77,3 +77,80 @@ async fn json_output_that_cannot_be_written_is_an_io_failure() {
     assert_exit(&output, 9);
     assert_contains(&stderr(&output), "could not write the output as JSON to stdout");
 }
+
+/// `refold actions hubspot` with credentials, against `base_url`, with `extra` flags.
+fn actions_against(dir: &TempDir, base_url: &str, extra: &[&str]) -> std::process::Output {
+    command(&dir.0, Some((base_url, SECRET, "ada@example.com")))
+        .args(["actions", "hubspot"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// An API key that must never be printed.
+const SECRET: &str = "tk_messages_secret_0123456789";
+
+#[test]
+fn a_refused_connection_names_its_cause_and_the_url_and_no_secret() {
+    let dir = TempDir::new("messages-refused");
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let output = actions_against(&dir, &base_url, &[]);
+    assert_exit(&output, 8);
+    let err = stderr(&output);
+    assert_contains(&err, &format!("could not connect to Refold at {base_url}/"));
+    assert_contains(&err, "the connection was refused");
+    assert_contains(&err, "check --base-url");
+    assert!(!err.contains(SECRET), "{err}");
+}
+
+#[test]
+fn a_host_name_that_does_not_resolve_is_named_as_a_dns_failure() {
+    let dir = TempDir::new("messages-dns");
+    // `.invalid` never resolves (RFC 2606).
+    let output = actions_against(&dir, "https://refold.invalid", &[]);
+    assert_exit(&output, 8);
+    let err = stderr(&output);
+    assert_contains(&err, "could not connect to Refold at https://refold.invalid/");
+    assert_contains(&err, "the host name could not be resolved (DNS)");
+    assert!(!err.contains("the connection was refused"), "{err}");
+    assert!(!err.contains(SECRET), "{err}");
+}
+
+#[test]
+fn a_read_that_times_out_names_the_flag_and_gives_no_write_warning() {
+    let dir = TempDir::new("messages-timeout");
+    // Accepts every connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let output = actions_against(&dir, &base_url, &["--timeout", "1"]);
+    assert_exit(&output, 8);
+    let err = stderr(&output);
+    assert_contains(&err, "the call timed out after");
+    assert_contains(&err, "it only reads, so it is safe to run again");
+    assert_contains(&err, "raise --timeout");
+    assert!(!err.contains("may have run"), "{err}");
+    assert!(!err.contains("ClientBuilder"), "{err}");
+}
+
+#[test]
+fn plain_http_to_another_host_names_the_flag_that_allows_it() {
+    let dir = TempDir::new("messages-insecure");
+    let output = actions_against(&dir, "http://refold.invalid", &[]);
+    assert_exit(&output, 3);
+    let err = stderr(&output);
+    assert_contains(&err, "--allow-insecure-http");
+    assert!(!err.contains("allow_insecure_http("), "{err}");
+
+    // With the flag, the client is built and tries to connect.
+    let output = actions_against(&dir, "http://refold.invalid", &["--allow-insecure-http"]);
+    assert_exit(&output, 8);
+    assert_contains(&stderr(&output), "could not connect to Refold at http://refold.invalid/");
+}
