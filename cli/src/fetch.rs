@@ -19,10 +19,7 @@ pub type Summaries = BTreeMap<String, ActionSummary>;
 ///
 /// The client's error, with what was being fetched.
 pub async fn summaries(client: &Client, slug: &str) -> Result<Summaries, CliError> {
-    let list = client
-        .list_actions(slug)
-        .await
-        .map_err(|err| CliError::client(format_args!("listing the actions of `{slug}`"), &err))?;
+    let list = client.list_actions(slug).await.map_err(|err| listing_failed(slug, &err))?;
     Ok(list
         .into_iter()
         .map(|summary| (summary.action_id.clone(), summary))
@@ -50,11 +47,35 @@ pub async fn schema(
     {
         return Ok(Some(snapshot));
     }
-    let parameters = client
-        .action_parameters(slug, action_id)
-        .await
-        .map_err(|err| CliError::client(format_args!("fetching the parameters of `{slug}/{action_id}`"), &err))?;
+    let parameters = parameters(client, slug, action_id).await?;
     Ok(Some(snapshot(slug, action_id, None, parameters)))
+}
+
+/// The parameters endpoint's answer for `slug/action_id`.
+///
+/// # Errors
+///
+/// The client's error, with what was being fetched and, for an action or app Refold does not
+/// know, the closest one it does.
+pub async fn parameters(client: &Client, slug: &str, action_id: &str) -> Result<Vec<ActionParameter>, CliError> {
+    match client.action_parameters(slug, action_id).await {
+        Ok(parameters) => Ok(parameters),
+        Err(err) => {
+            let failure = CliError::client(format_args!("fetching the parameters of `{slug}/{action_id}`"), &err);
+            Err(crate::names::with_unknown_action_hint(failure, &err, client, slug, action_id).await)
+        }
+    }
+}
+
+/// A failure to list the actions of `slug`; for an app Refold does not know, with the closest
+/// one that has snapshots.
+pub fn listing_failed(slug: &str, err: &refold::Error) -> CliError {
+    let failure = CliError::client(format_args!("listing the actions of `{slug}`"), err);
+    if crate::exit::is_unknown_route(err) {
+        failure.note(crate::names::slug_hint(slug))
+    } else {
+        failure
+    }
 }
 
 /// The live snapshot of each `(slug, action_id)`: parameters from the parameters endpoint,

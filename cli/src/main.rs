@@ -21,6 +21,7 @@ mod input;
 mod journal;
 mod journal_file;
 mod json_text;
+mod names;
 mod prepass;
 mod project;
 mod rows;

@@ -23,11 +23,12 @@ pub struct ActionsArgs {
 }
 
 pub async fn run(args: &ActionsArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
+    crate::names::check(&args.slug, [])?;
     let client = crate::connect::client(&args.connection, env)?;
     let actions = client
         .list_actions(&args.slug)
         .await
-        .map_err(|err| CliError::client(format_args!("listing the actions of `{}`", args.slug), &err))?;
+        .map_err(|err| crate::fetch::listing_failed(&args.slug, &err))?;
     if args.json {
         return super::print_json(&actions);
     }

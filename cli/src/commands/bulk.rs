@@ -170,9 +170,7 @@ const ROWS_SHOWN: usize = 5;
 
 pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
-    for (what, value) in [("slug", slug), ("action id", action_id)] {
-        refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
-    }
+    crate::names::check(slug, [action_id])?;
     let format = rows::format_of(&args.input, args.format.map(InputFormat::from))?;
     let stdin = args.input == Path::new("-");
     let shown = if stdin {

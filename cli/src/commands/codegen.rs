@@ -68,10 +68,7 @@ pub struct CodegenArgs {
 }
 
 pub async fn run(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
-    for (what, value) in std::iter::once(("slug", &args.slug)).chain(args.action_ids.iter().map(|id| ("action id", id)))
-    {
-        refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
-    }
+    crate::names::check(&args.slug, args.action_ids.iter().map(String::as_str))?;
     let cwd = super::current_dir()?;
     let (snapshots, source) = if args.fetch {
         (fetched(args, env).await?, Source::Fetched)
@@ -121,10 +118,16 @@ fn stored(args: &CodegenArgs, dir: &SnapshotDir, shown_dir: &str) -> Result<Vec<
         .map(|(_, action_id)| action_id)
         .collect();
     if available.is_empty() {
+        let mut slugs: Vec<String> = dir.list()?.into_iter().map(|(slug, _)| slug).collect();
+        slugs.dedup();
+        let guess = refold_snapshot::closest(&args.slug, slugs.iter().map(String::as_str))
+            .map(|slug| format!(" (did you mean `{slug}`? it has snapshots)"))
+            .unwrap_or_default();
         return Err(CliError::new(
             Exit::Input,
             format!(
-                "{shown_dir} has no snapshots of `{slug}`: run `refold prepare --app {slug}` first, or pass --fetch",
+                "{shown_dir} has no snapshots of `{slug}`{guess}: run `refold prepare --app {slug}` first, or pass \
+                 --fetch",
                 slug = args.slug
             ),
         ));
@@ -137,11 +140,23 @@ fn stored(args: &CodegenArgs, dir: &SnapshotDir, shown_dir: &str) -> Result<Vec<
     let missing: Vec<&String> = wanted.iter().filter(|id| !available.contains(id)).collect();
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|id| id.as_str()).collect();
+        let guesses: Vec<String> = names
+            .iter()
+            .filter_map(|id| {
+                refold_snapshot::closest(id, available.iter().map(String::as_str))
+                    .map(|guess| format!("did you mean `{guess}` for `{id}`?"))
+            })
+            .collect();
+        let guesses = if guesses.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", guesses.join("; "))
+        };
         return Err(CliError::new(
             Exit::Input,
             format!(
-                "{shown_dir} has no snapshot of `{slug}/{}`: run `refold prepare --app {slug}` (or pass --fetch); \
-                 the snapshots of `{slug}` are {}",
+                "{shown_dir} has no snapshot of `{slug}/{}`{guesses}: run `refold prepare --app {slug}` (or pass \
+                 --fetch); the snapshots of `{slug}` are {}",
                 names.join("`, `"),
                 available.join(", "),
                 slug = args.slug
@@ -166,6 +181,14 @@ async fn fetched(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Re
     } else {
         args.action_ids.clone()
     };
+    let unlisted: Vec<String> = ids
+        .iter()
+        .filter(|id| !list.contains_key(*id))
+        .map(|id| crate::names::action_hint(&args.slug, id, list.keys().map(String::as_str)))
+        .collect();
+    if !unlisted.is_empty() {
+        return Err(CliError::new(Exit::NotFound, unlisted.join("\n  ")));
+    }
     let targets: Vec<(String, String)> = ids.into_iter().map(|id| (args.slug.clone(), id)).collect();
     let summaries = BTreeMap::from([(args.slug.clone(), list)]);
     let mut snapshots = Vec::new();

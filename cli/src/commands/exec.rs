@@ -77,9 +77,7 @@ pub struct ExecArgs {
 
 pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
-    for (what, value) in [("slug", slug), ("action id", action_id)] {
-        refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
-    }
+    crate::names::check(slug, [action_id])?;
     // A malformed argument is refused before the schema is read or anything is sent.
     let pairs = input::split_pairs(&args.params)?;
     let base = match &args.json {
@@ -127,7 +125,7 @@ pub async fn run(args: &ExecArgs, env: impl Fn(&str) -> Option<String>) -> Resul
             if err.may_have_executed() {
                 failure = failure.note("the action may have run: check before running it again");
             }
-            Err(failure)
+            Err(crate::names::with_unknown_action_hint(failure, &err, &client, slug, action_id).await)
         }
     }
 }

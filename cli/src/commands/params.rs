@@ -26,16 +26,9 @@ pub struct ParamsArgs {
 }
 
 pub async fn run(args: &ParamsArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
+    crate::names::check(&args.slug, [args.action_id.as_str()])?;
     let client = crate::connect::client(&args.connection, env)?;
-    let parameters = client
-        .action_parameters(&args.slug, &args.action_id)
-        .await
-        .map_err(|err| {
-            CliError::client(
-                format_args!("fetching the parameters of `{}/{}`", args.slug, args.action_id),
-                &err,
-            )
-        })?;
+    let parameters = crate::fetch::parameters(&client, &args.slug, &args.action_id).await?;
     if args.json {
         return super::print_json(&parameters);
     }

@@ -257,9 +257,9 @@ async fn apply(
     report: &mut Report,
 ) -> Result<(), CliError> {
     let snapshots = SnapshotDir::new(dir);
-    let targets: Vec<Key> = plan.targets.keys().cloned().collect();
+    let errors_before = report.errors.len();
     let mut summaries: BTreeMap<String, Summaries> = BTreeMap::new();
-    for slug in targets.iter().map(|(slug, _)| slug).collect::<BTreeSet<_>>() {
+    for slug in plan.targets.keys().map(|(slug, _)| slug).collect::<BTreeSet<_>>() {
         match fetch::summaries(client, slug).await {
             Ok(list) => {
                 summaries.insert(slug.clone(), list);
@@ -269,9 +269,15 @@ async fn apply(
             }
         }
     }
-    if !report.errors.is_empty() {
-        return Ok(());
-    }
+    // An app that could not be listed is reported above; every other app's snapshots are
+    // still written, as for an unknown action id.
+    let targets: Vec<Key> = plan
+        .targets
+        .keys()
+        .filter(|(slug, _)| summaries.contains_key(slug))
+        .cloned()
+        .collect();
+    let created_dir = !args.check && !targets.is_empty() && !dir.exists();
     let live = fetch::snapshots(client, &targets, &summaries, usize::from(args.concurrency)).await;
     for ((slug, action_id), live) in targets.iter().zip(live) {
         let path = snapshots.path_of(slug, action_id)?;
@@ -286,8 +292,17 @@ async fn apply(
             }
             Err(err) => {
                 let context = format!("fetching the parameters of `{slug}/{action_id}`");
-                let err = CliError::client(context, &err);
-                report.errors.push(with_uses(err, plan, slug, Some(action_id), cwd));
+                let mut failure = CliError::client(context, &err);
+                if exit::is_unknown_route(&err)
+                    && let Some(listed) = summaries.get(slug)
+                {
+                    failure = failure.note(crate::names::action_hint(
+                        slug,
+                        action_id,
+                        listed.keys().map(String::as_str),
+                    ));
+                }
+                report.errors.push(with_uses(failure, plan, slug, Some(action_id), cwd));
                 continue;
             }
         };
@@ -312,7 +327,16 @@ async fn apply(
             println!("{word:<10} {shown_path}");
         }
     }
-    if !report.errors.is_empty() {
+    if created_dir && dir.exists() {
+        // Cargo tracks the snapshot files the attribute read, not a directory that did not
+        // exist: a crate built before keeps its old result until it is rebuilt.
+        eprintln!(
+            "note: created {}; run `cargo clean -p <your crate>` once so cargo checks a crate built before against it",
+            shown(dir, cwd)
+        );
+    }
+    // Nothing is pruned when something could not be fetched: it may be in use.
+    if report.errors.len() > errors_before {
         return Ok(());
     }
     if args.prune {

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use refold_emulator::Emulator;
 
 use super::bulk::bulk;
-use super::{TempDir, assert_contains, assert_exit, command, stderr, stdout};
+use super::{TempDir, assert_contains, assert_exit, command, refold, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_cells_get_column_advice_not_command_line_advice() {
@@ -153,4 +153,101 @@ fn plain_http_to_another_host_names_the_flag_that_allows_it() {
     let output = actions_against(&dir, "http://refold.invalid", &["--allow-insecure-http"]);
     assert_exit(&output, 8);
     assert_contains(&stderr(&output), "could not connect to Refold at http://refold.invalid/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_action_ids_get_a_did_you_mean_in_exec_params_codegen_and_prepare() {
+    let emulator = Emulator::start().await.unwrap();
+    let dir = TempDir::package("messages-did-you-mean", "");
+    let hint = "`hubspot` has no action `create_contct`: did you mean `create_contact`? (`refold actions hubspot` lists them)";
+    for args in [
+        &["params", "hubspot", "create_contct"][..],
+        &["exec", "hubspot", "create_contct", "email=ada@example.com"],
+        &["exec", "hubspot", "create_contct", "--no-schema", "email=ada@example.com"],
+        &["codegen", "hubspot", "create_contct", "--fetch"],
+    ] {
+        let output = refold(&dir.0, Some(&emulator), args);
+        assert_exit(&output, 5);
+        let err = stderr(&output);
+        assert_contains(&err, hint);
+        assert!(!err.contains("Client::list_actions"), "{args:?}: {err}");
+    }
+    assert_eq!(emulator.executed_count("hubspot", "create_contct"), 0);
+
+    // From snapshots, without the network.
+    let output = refold(&dir.0, Some(&emulator), &["prepare", "--app", "hubspot"]);
+    assert_exit(&output, 0);
+    let output = refold(&dir.0, None, &["codegen", "hubspot", "create_contct"]);
+    assert_exit(&output, 6);
+    assert_contains(&stderr(&output), "did you mean `create_contact` for `create_contct`?");
+
+    // A mistyped app: the closest one with snapshots in .refold/.
+    for args in [&["params", "hubspt", "create_contact"][..], &["actions", "hubspt"]] {
+        let output = refold(&dir.0, Some(&emulator), args);
+        assert_exit(&output, 5);
+        assert_contains(
+            &stderr(&output),
+            "Refold has no app `hubspt`: did you mean `hubspot`? (it has snapshots in .refold/)",
+        );
+    }
+    let output = refold(&dir.0, None, &["codegen", "hubspt"]);
+    assert_exit(&output, 6);
+    assert_contains(&stderr(&output), "has no snapshots of `hubspt` (did you mean `hubspot`? it has snapshots)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepare_finds_the_attribute_under_an_alias_and_as_a_path() {
+    let emulator = Emulator::start().await.unwrap();
+    let package = TempDir::package(
+        "messages-alias",
+        r#"
+use refold::refold_action as act;
+
+#[act(slug = "hubspot", id = "create_contact")]
+pub struct CreateContact {}
+
+#[refold::refold_action(slug = "hubspot", id = "get_contact")]
+pub struct GetContact {}
+"#,
+    );
+    let output = refold(&package.0, Some(&emulator), &["prepare"]);
+    assert_exit(&output, 0);
+    assert!(package.0.join(".refold/hubspot/create_contact.json").exists(), "{}", stdout(&output));
+    assert!(package.0.join(".refold/hubspot/get_contact.json").exists(), "{}", stdout(&output));
+    // The first time, how to make cargo check a crate built before against the new directory.
+    assert_contains(&stderr(&output), "note: created .refold");
+    assert_contains(&stderr(&output), "run `cargo clean -p <your crate>` once");
+
+    let output = refold(&package.0, Some(&emulator), &["prepare"]);
+    assert_exit(&output, 0);
+    assert!(!stderr(&output).contains("cargo clean"), "only the first time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepare_handles_a_wrong_slug_like_a_wrong_action_id() {
+    let emulator = Emulator::start().await.unwrap();
+    let package = TempDir::package(
+        "messages-wrong-slug",
+        r#"
+#[refold::refold_action(slug = "hubspot", id = "create_contact")]
+pub struct CreateContact {}
+
+#[refold::refold_action(slug = "hubspt", id = "get_contact")]
+pub struct WrongSlug {}
+
+#[refold::refold_action(slug = "hubspot", id = "get_contct")]
+pub struct WrongId {}
+"#,
+    );
+    let output = refold(&package.0, Some(&emulator), &["prepare"]);
+    assert_exit(&output, 5);
+    let err = stderr(&output);
+    // Every problem is reported…
+    assert_contains(&err, "listing the actions of `hubspt`");
+    assert_contains(&err, "used by `WrongSlug`");
+    assert_contains(&err, "fetching the parameters of `hubspot/get_contct`");
+    assert_contains(&err, "did you mean `get_contact`?");
+    assert_contains(&err, "used by `WrongId`");
+    // …and every valid snapshot written.
+    assert!(package.0.join(".refold/hubspot/create_contact.json").exists(), "{err}");
 }
