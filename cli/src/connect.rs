@@ -18,11 +18,25 @@ use crate::exit::Exit;
 /// [`Exit::Config`] naming the variables to set when the credentials are missing or
 /// contradictory, or the base URL is invalid.
 pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<Client, CliError> {
-    builder(args, &lookup)?.build().map_err(|err| {
+    client_with(args, lookup, |builder| builder)
+}
+
+/// As [`client`], for a command that adds settings of its own (`bulk`'s rate limit).
+///
+/// # Errors
+///
+/// As [`client`].
+pub fn client_with(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+    configure: impl Fn(ClientBuilder) -> ClientBuilder,
+) -> Result<Client, CliError> {
+    configure(builder(args, &lookup)?).build().map_err(|err| {
         // The client's message names its builder call; say the flag. It is that check which
         // failed when the same configuration with plain http allowed builds.
         let insecure_http = !args.allow_insecure_http
-            && builder(args, &lookup).is_ok_and(|builder| builder.allow_insecure_http(true).build().is_ok());
+            && builder(args, &lookup)
+                .is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
         if insecure_http {
             // Passed every other check of the URL, a user name or password among them.
             let url = args.base_url.clone().or_else(|| lookup(env::BASE_URL)).unwrap_or_default();
@@ -39,13 +53,12 @@ pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) ->
     })
 }
 
-/// The configuration of [`client`], for a command that adds settings of its own (`bulk`'s rate
-/// limit).
+/// The configuration of [`client`].
 ///
 /// # Errors
 ///
 /// As [`client`], except for the checks `build` makes.
-pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
+fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
     let flag_for = |name: &str| match name {
         env::BASE_URL => args.base_url.clone(),
         env::LINKED_ACCOUNT_ID => args.linked_account_id.clone(),

@@ -184,11 +184,10 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     } else {
         Some(JournalFile::open_locked(&journal_path(args)?)?)
     };
-    let client = crate::connect::builder(&args.connection, env)?
+    let client = crate::connect::client_with(&args.connection, env, |builder| {
         // The burst stays at Refold's 5: a bigger one would be refused by Refold's own limit.
-        .rate_limit(RateLimit::new(args.rate_limit, 5))
-        .build()
-        .map_err(|err| CliError::new(Exit::Config, err.to_string()))?;
+        builder.rate_limit(RateLimit::new(args.rate_limit, 5))
+    })?;
     let schema = crate::fetch::schema(&client, slug, action_id, &args.schema).await?;
     let typing = Typing {
         schema,

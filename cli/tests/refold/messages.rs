@@ -149,6 +149,15 @@ fn plain_http_to_another_host_names_the_flag_that_allows_it() {
     assert_contains(&err, "--allow-insecure-http");
     assert!(!err.contains("allow_insecure_http("), "{err}");
 
+    // `bulk` builds its client with a rate limit of its own, and says the same.
+    dir.write("contacts.csv", "email\nada@example.com\n");
+    let output = command(&dir.0, Some(("http://refold.invalid", SECRET, "ada@example.com")))
+        .args(["bulk", "hubspot", "create_contact", "--input", "contacts.csv", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 3);
+    assert_contains(&stderr(&output), "--allow-insecure-http");
+
     // With the flag, the client is built and tries to connect.
     let output = actions_against(&dir, "http://refold.invalid", &["--allow-insecure-http"]);
     assert_exit(&output, 8);
