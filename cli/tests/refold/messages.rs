@@ -138,6 +138,18 @@ fn a_read_that_times_out_names_the_flag_and_gives_no_write_warning() {
     assert_contains(&err, "raise --timeout");
     assert!(!err.contains("may have run"), "{err}");
     assert!(!err.contains("ClientBuilder"), "{err}");
+
+    // A write that times out after sending may have run, and says so once.
+    let output = command(&dir.0, Some((&base_url, SECRET, "ada@example.com")))
+        .args(["exec", "hubspot", "create_contact", "--no-schema", "email=ada@example.com", "--timeout", "1"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 12);
+    let err = stderr(&output);
+    assert_contains(&err, "the call timed out after");
+    assert_contains(&err, "raise --timeout");
+    assert_eq!(err.matches("may have run").count(), 1, "{err}");
+    assert!(!err.contains("ClientBuilder"), "{err}");
 }
 
 #[test]
