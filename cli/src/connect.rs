@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use refold::{Client, ClientBuilder, env};
 
-use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::shared_args::ConnectionArgs;
 
 /// The client every network call of the command goes through.
 ///
@@ -35,11 +35,14 @@ pub fn client_with(
         // The client's message names its builder call; say the flag. It is that check which
         // failed when the same configuration with plain http allowed builds.
         let insecure_http = !args.allow_insecure_http
-            && builder(args, &lookup)
-                .is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
+            && builder(args, &lookup).is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
         if insecure_http {
             // Passed every other check of the URL, a user name or password among them.
-            let url = args.base_url.clone().or_else(|| lookup(env::BASE_URL)).unwrap_or_default();
+            let url = args
+                .base_url
+                .clone()
+                .or_else(|| lookup(env::BASE_URL))
+                .unwrap_or_default();
             CliError::new(
                 Exit::Config,
                 format!(

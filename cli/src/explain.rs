@@ -19,7 +19,10 @@ pub enum Call {
 pub fn describe(err: &Error, call: Call) -> String {
     match err {
         Error::Api(api) if api.status() == 404 && !api.is_rate_limited() => {
-            let said = api.message().map(|message| format!(": {}", one_line(message))).unwrap_or_default();
+            let said = api
+                .message()
+                .map(|message| format!(": {}", one_line(message)))
+                .unwrap_or_default();
             format!(
                 "Refold answered 404{said}; Refold has no such app or action, or the base URL is not Refold's API \
                  (check --base-url or REFOLD_BASE_URL){}",
@@ -38,7 +41,9 @@ pub fn describe(err: &Error, call: Call) -> String {
         Error::Transport { .. } if call == Call::Read => {
             let (cause, url) = transport_cause(err);
             let at = url.map(|url| format!(" at {url}")).unwrap_or_default();
-            format!("the connection to Refold{at} failed during the call: {cause}; it only reads, so it is safe to run again")
+            format!(
+                "the connection to Refold{at} failed during the call: {cause}; it only reads, so it is safe to run again"
+            )
         }
         Error::Timeout(timeout) => {
             let outcome = match call {
@@ -93,7 +98,9 @@ fn transport_cause(err: &Error) -> (String, Option<String>) {
 }
 
 fn request_id_suffix(err: &Error) -> String {
-    err.request_id().map(|id| format!(" (request id {id})")).unwrap_or_default()
+    err.request_id()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 /// Text from a reply on one line, so a reply cannot forge lines of its own.

@@ -19,7 +19,10 @@ pub type Summaries = BTreeMap<String, ActionSummary>;
 ///
 /// The client's error, with what was being fetched.
 pub async fn summaries(client: &Client, slug: &str) -> Result<Summaries, CliError> {
-    let list = client.list_actions(slug).await.map_err(|err| listing_failed(slug, &err))?;
+    let list = client
+        .list_actions(slug)
+        .await
+        .map_err(|err| listing_failed(slug, &err))?;
     Ok(list
         .into_iter()
         .map(|summary| (summary.action_id.clone(), summary))

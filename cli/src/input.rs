@@ -123,9 +123,15 @@ pub fn parameters(
             let name = &parameter.name;
             let example = example(&parameter.param_type);
             problems.push(match origin {
-                Origin::CommandLine => format!("the required parameter `{name}`{label} is missing: add {name}={example}"),
-                Origin::CsvRow => format!("the required parameter `{name}`{label} is empty: fill its cell in the column `{name}`"),
-                Origin::JsonRow => format!("the required parameter `{name}`{label} is missing: add the key \"{name}\" to the object"),
+                Origin::CommandLine => {
+                    format!("the required parameter `{name}`{label} is missing: add {name}={example}")
+                }
+                Origin::CsvRow => {
+                    format!("the required parameter `{name}`{label} is empty: fill its cell in the column `{name}`")
+                }
+                Origin::JsonRow => {
+                    format!("the required parameter `{name}`{label} is missing: add the key \"{name}\" to the object")
+                }
             });
         }
     }
@@ -311,12 +317,7 @@ mod tests {
     #[test]
     fn every_problem_is_listed_with_the_valid_parameters() {
         let base = object(r#"{ "closed": "yes" }"#);
-        let err = from_command_line(
-            Some(&schema()),
-            base,
-            &["dealnme=x", "amount=ten", "associations={"],
-        )
-        .unwrap_err();
+        let err = from_command_line(Some(&schema()), base, &["dealnme=x", "amount=ten", "associations={"]).unwrap_err();
         assert_eq!(err.exit(), Exit::Refused);
         let text = err.to_string();
         for expected in [

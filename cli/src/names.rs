@@ -49,7 +49,9 @@ pub async fn with_unknown_action_hint(
 /// What to say about `action_id`, which the app `slug` (whose action ids are `known`) lacks.
 pub fn action_hint<'a>(slug: &str, action_id: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
     match closest(action_id, known) {
-        Some(id) => format!("`{slug}` has no action `{action_id}`: did you mean `{id}`? (`refold actions {slug}` lists them)"),
+        Some(id) => {
+            format!("`{slug}` has no action `{action_id}`: did you mean `{id}`? (`refold actions {slug}` lists them)")
+        }
         None => format!("`{slug}` has no action `{action_id}`: `refold actions {slug}` lists its actions"),
     }
 }

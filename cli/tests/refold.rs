@@ -10,10 +10,10 @@ use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 
 #[path = "refold/bulk.rs"]
 mod bulk;
-#[path = "refold/messages.rs"]
-mod messages;
 #[path = "refold/journal.rs"]
 mod journal;
+#[path = "refold/messages.rs"]
+mod messages;
 #[cfg(unix)]
 #[path = "refold/snapshot_files.rs"]
 mod snapshot_files;

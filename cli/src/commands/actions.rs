@@ -2,14 +2,16 @@
 
 use clap::Args;
 
-use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
+use crate::shared_args::ConnectionArgs;
 use crate::table::Table;
 
 /// `refold actions`.
 #[derive(Debug, Args)]
-#[command(about = "List an app's actions",
-    after_help = "Examples:\n  refold actions hubspot\n  refold actions hubspot --json | jq -r '.[].action_id'")]
+#[command(
+    about = "List an app's actions",
+    after_help = "Examples:\n  refold actions hubspot\n  refold actions hubspot --json | jq -r '.[].action_id'"
+)]
 pub struct ActionsArgs {
     /// The app, e.g. hubspot.
     pub slug: String,

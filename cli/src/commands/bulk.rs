@@ -17,7 +17,6 @@ use serde_json::value::RawValue;
 
 use clap::Args;
 
-use crate::shared_args::{ConnectionArgs, SchemaArgs};
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::failure::Reached;
@@ -25,6 +24,7 @@ use crate::journal::{self, Entry, Header, LinkedAccountOf, Outcome, Priors};
 use crate::journal_file::JournalFile;
 use crate::prepass;
 use crate::rows::{self, Input, InputFormat, RowContent, Rows, Typing};
+use crate::shared_args::{ConnectionArgs, SchemaArgs};
 
 const BULK_ABOUT: &str = "\
 Run an action once per row of a CSV file (with a header row) or a JSON Lines file (one object
@@ -160,7 +160,6 @@ pub struct BulkArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
-
 
 /// How often a non-terminal gets a progress line.
 const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(2);

@@ -7,12 +7,12 @@ use refold_snapshot::{Snapshot, SnapshotDir};
 
 use clap::Args;
 
-use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::fetch;
 use crate::generate::{self, Options, Source};
 use crate::project::shown;
+use crate::shared_args::ConnectionArgs;
 
 const CODEGEN_ABOUT: &str = "\
 Write #[refold_action] structs for an app's actions, from their .refold/ snapshots.

@@ -3,14 +3,13 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-
 use clap::Args;
 
-use crate::shared_args::{ConnectionArgs, SchemaArgs};
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::input;
 use crate::json_text::{self, Params};
+use crate::shared_args::{ConnectionArgs, SchemaArgs};
 
 const EXEC_ABOUT: &str = "\
 Run an action and print its `data` as pretty JSON on stdout; diagnostics, with Refold's request

@@ -2,14 +2,16 @@
 
 use clap::Args;
 
-use crate::shared_args::ConnectionArgs;
 use crate::error::CliError;
+use crate::shared_args::ConnectionArgs;
 use crate::table::Table;
 
 /// `refold params`.
 #[derive(Debug, Args)]
-#[command(about = "Show an action's parameters",
-    after_help = "Examples:\n  refold params hubspot create_contact\n  refold params hubspot create_contact --json")]
+#[command(
+    about = "Show an action's parameters",
+    after_help = "Examples:\n  refold params hubspot create_contact\n  refold params hubspot create_contact --json"
+)]
 pub struct ParamsArgs {
     /// The app, e.g. hubspot.
     pub slug: String,

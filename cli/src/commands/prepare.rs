@@ -8,13 +8,13 @@ use refold_snapshot::{Snapshot, SnapshotDir, SnapshotError, WriteOutcome};
 
 use clap::Args;
 
-use crate::shared_args::ConnectionArgs;
 use crate::diff::{Change, diff};
 use crate::error::CliError;
 use crate::exit::{self, Exit};
 use crate::fetch::{self, Summaries};
 use crate::project::{Package, Project, shown};
 use crate::scan::{ActionUse, Scan};
+use crate::shared_args::ConnectionArgs;
 
 const PREPARE_ABOUT: &str = "\
 Snapshot the schemas of the actions your code uses into .refold/.

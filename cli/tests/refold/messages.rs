@@ -94,7 +94,11 @@ const SECRET: &str = "tk_messages_secret_0123456789";
 fn a_refused_connection_names_its_cause_and_the_url_and_no_secret() {
     let dir = TempDir::new("messages-refused");
     // A port nothing listens on: bound, then closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base_url = format!("http://127.0.0.1:{port}");
     let output = actions_against(&dir, &base_url, &[]);
     assert_exit(&output, 8);
@@ -141,7 +145,15 @@ fn a_read_that_times_out_names_the_flag_and_gives_no_write_warning() {
 
     // A write that times out after sending may have run, and says so once.
     let output = command(&dir.0, Some((&base_url, SECRET, "ada@example.com")))
-        .args(["exec", "hubspot", "create_contact", "--no-schema", "email=ada@example.com", "--timeout", "1"])
+        .args([
+            "exec",
+            "hubspot",
+            "create_contact",
+            "--no-schema",
+            "email=ada@example.com",
+            "--timeout",
+            "1",
+        ])
         .output()
         .unwrap();
     assert_exit(&output, 12);
@@ -164,7 +176,14 @@ fn plain_http_to_another_host_names_the_flag_that_allows_it() {
     // `bulk` builds its client with a rate limit of its own, and says the same.
     dir.write("contacts.csv", "email\nada@example.com\n");
     let output = command(&dir.0, Some(("http://refold.invalid", SECRET, "ada@example.com")))
-        .args(["bulk", "hubspot", "create_contact", "--input", "contacts.csv", "--dry-run"])
+        .args([
+            "bulk",
+            "hubspot",
+            "create_contact",
+            "--input",
+            "contacts.csv",
+            "--dry-run",
+        ])
         .output()
         .unwrap();
     assert_exit(&output, 3);
@@ -173,18 +192,28 @@ fn plain_http_to_another_host_names_the_flag_that_allows_it() {
     // With the flag, the client is built and tries to connect.
     let output = actions_against(&dir, "http://refold.invalid", &["--allow-insecure-http"]);
     assert_exit(&output, 8);
-    assert_contains(&stderr(&output), "could not connect to Refold at http://refold.invalid/");
+    assert_contains(
+        &stderr(&output),
+        "could not connect to Refold at http://refold.invalid/",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_action_ids_get_a_did_you_mean_in_exec_params_codegen_and_prepare() {
     let emulator = Emulator::start().await.unwrap();
     let dir = TempDir::package("messages-did-you-mean", "");
-    let hint = "`hubspot` has no action `create_contct`: did you mean `create_contact`? (`refold actions hubspot` lists them)";
+    let hint =
+        "`hubspot` has no action `create_contct`: did you mean `create_contact`? (`refold actions hubspot` lists them)";
     for args in [
         &["params", "hubspot", "create_contct"][..],
         &["exec", "hubspot", "create_contct", "email=ada@example.com"],
-        &["exec", "hubspot", "create_contct", "--no-schema", "email=ada@example.com"],
+        &[
+            "exec",
+            "hubspot",
+            "create_contct",
+            "--no-schema",
+            "email=ada@example.com",
+        ],
         &["codegen", "hubspot", "create_contct", "--fetch"],
     ] {
         let output = refold(&dir.0, Some(&emulator), args);
@@ -213,7 +242,10 @@ async fn unknown_action_ids_get_a_did_you_mean_in_exec_params_codegen_and_prepar
     }
     let output = refold(&dir.0, None, &["codegen", "hubspt"]);
     assert_exit(&output, 6);
-    assert_contains(&stderr(&output), "has no snapshots of `hubspt` (did you mean `hubspot`? it has snapshots)");
+    assert_contains(
+        &stderr(&output),
+        "has no snapshots of `hubspt` (did you mean `hubspot`? it has snapshots)",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,8 +265,16 @@ pub struct GetContact {}
     );
     let output = refold(&package.0, Some(&emulator), &["prepare"]);
     assert_exit(&output, 0);
-    assert!(package.0.join(".refold/hubspot/create_contact.json").exists(), "{}", stdout(&output));
-    assert!(package.0.join(".refold/hubspot/get_contact.json").exists(), "{}", stdout(&output));
+    assert!(
+        package.0.join(".refold/hubspot/create_contact.json").exists(),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        package.0.join(".refold/hubspot/get_contact.json").exists(),
+        "{}",
+        stdout(&output)
+    );
     // The first time, how to make cargo check a crate built before against the new directory.
     assert_contains(&stderr(&output), "note: created .refold");
     assert_contains(&stderr(&output), "run `cargo clean -p <your crate>` once");
