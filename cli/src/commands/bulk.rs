@@ -97,7 +97,11 @@ impl From<FormatArg> for InputFormat {
 
 /// `refold bulk`.
 #[derive(Debug, Args)]
-#[command(about = "Run an action once per row of a CSV or JSON Lines file, with a journal to resume from", long_about = BULK_ABOUT, after_help = BULK_AFTER_HELP.as_str())]
+#[command(
+    about = "Run an action once per row of a CSV or JSON Lines file, with a journal to resume from",
+    long_about = BULK_ABOUT,
+    after_help = BULK_AFTER_HELP.as_str(),
+)]
 pub struct BulkArgs {
     /// The app, e.g. hubspot.
     pub slug: String,

@@ -41,7 +41,11 @@ Examples:
 
 /// `refold codegen`.
 #[derive(Debug, Args)]
-#[command(about = "Write `#[refold_action]` structs for an app's actions, from their .refold/ snapshots", long_about = CODEGEN_ABOUT, after_help = CODEGEN_EXAMPLES)]
+#[command(
+    about = "Write `#[refold_action]` structs for an app's actions, from their .refold/ snapshots",
+    long_about = CODEGEN_ABOUT,
+    after_help = CODEGEN_EXAMPLES,
+)]
 pub struct CodegenArgs {
     /// The app, e.g. hubspot.
     pub slug: String,

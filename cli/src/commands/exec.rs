@@ -43,7 +43,11 @@ static EXEC_AFTER_HELP: std::sync::LazyLock<String> =
 
 /// `refold exec`.
 #[derive(Debug, Args)]
-#[command(about = "Run an action and print its `data` as JSON", long_about = EXEC_ABOUT, after_help = EXEC_AFTER_HELP.as_str())]
+#[command(
+    about = "Run an action and print its `data` as JSON",
+    long_about = EXEC_ABOUT,
+    after_help = EXEC_AFTER_HELP.as_str(),
+)]
 pub struct ExecArgs {
     /// The app, e.g. hubspot.
     pub slug: String,

@@ -39,7 +39,11 @@ Examples:
 
 /// `refold prepare`.
 #[derive(Debug, Args)]
-#[command(about = "Snapshot the schemas of the actions your code uses into .refold/", long_about = PREPARE_ABOUT, after_help = PREPARE_EXAMPLES)]
+#[command(
+    about = "Snapshot the schemas of the actions your code uses into .refold/",
+    long_about = PREPARE_ABOUT,
+    after_help = PREPARE_EXAMPLES,
+)]
 pub struct PrepareArgs {
     /// Scan every package of the workspace, not only the current one.
     #[arg(long)]
