@@ -290,7 +290,16 @@ async fn apply(
             Ok(live) => live,
             Err(err) if args.check && exit::is_unknown_route(&err) => {
                 report.drifted += 1;
-                println!("drift      {slug}/{action_id}: Refold no longer has this action ({err})");
+                let listed = summaries
+                    .get(slug)
+                    .into_iter()
+                    .flat_map(|list| list.keys().map(String::as_str));
+                let hint = crate::names::action_hint(slug, action_id, listed);
+                let request_id = err
+                    .request_id()
+                    .map(|id| format!(", request id {id}"))
+                    .unwrap_or_default();
+                println!("drift      {slug}/{action_id}: Refold no longer has this action ({hint}{request_id})");
                 print_uses(plan, slug, action_id, cwd);
                 continue;
             }

@@ -311,4 +311,12 @@ pub struct WrongId {}
     assert_contains(&err, "used by `WrongId`");
     // …and every valid snapshot written.
     assert!(package.0.join(".refold/hubspot/create_contact.json").exists(), "{err}");
+
+    // `--check` reports the unknown action as drift, with the same hint and no library call.
+    let output = refold(&package.0, Some(&emulator), &["prepare", "--check"]);
+    assert_exit(&output, 5);
+    let out = stdout(&output);
+    assert_contains(&out, "drift      hubspot/get_contct: Refold no longer has this action");
+    assert_contains(&out, "did you mean `get_contact`?");
+    assert!(!out.contains("Client::list_actions"), "{out}");
 }
