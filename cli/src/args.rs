@@ -65,4 +65,25 @@ mod tests {
             assert!(help.contains(exit.meaning()), "{help}");
         }
     }
+
+    /// Each command's help lives in its own file, next to its `run`; none is lost on the way.
+    #[test]
+    fn every_command_has_its_summary_and_examples() {
+        let cli = Cli::command();
+        let names: Vec<&str> = cli.get_subcommands().map(|command| command.get_name()).collect();
+        assert_eq!(
+            names,
+            ["actions", "params", "prepare", "codegen", "exec", "bulk", "emulator"]
+        );
+        for command in cli.get_subcommands() {
+            let about = command.get_about().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                !about.is_empty() && !about.ends_with('.'),
+                "{}: {about:?}",
+                command.get_name()
+            );
+            let after = command.get_after_help().map(ToString::to_string).unwrap_or_default();
+            assert!(after.starts_with("Examples:"), "{}: {after:?}", command.get_name());
+        }
+    }
 }
