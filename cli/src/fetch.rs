@@ -18,11 +18,11 @@ pub type Summaries = BTreeMap<String, ActionSummary>;
 /// # Errors
 ///
 /// The client's error, with what was being fetched.
-pub async fn summaries(client: &Client, slug: &str) -> Result<Summaries, CliError> {
+pub async fn summaries(client: &Client, slug: &str, also_named: &[&str]) -> Result<Summaries, CliError> {
     let list = client
         .list_actions(slug)
         .await
-        .map_err(|err| listing_failed(slug, &err))?;
+        .map_err(|err| listing_failed(slug, &err, also_named))?;
     Ok(list
         .into_iter()
         .map(|summary| (summary.action_id.clone(), summary))
@@ -72,10 +72,10 @@ pub async fn parameters(client: &Client, slug: &str, action_id: &str) -> Result<
 
 /// A failure to list the actions of `slug`; for an app Refold does not know, with the closest
 /// one that has snapshots.
-pub fn listing_failed(slug: &str, err: &refold::Error) -> CliError {
+pub fn listing_failed(slug: &str, err: &refold::Error, also_named: &[&str]) -> CliError {
     let failure = CliError::client(format_args!("listing the actions of `{slug}`"), err);
     if crate::exit::is_unknown_route(err) {
-        failure.note(crate::names::slug_hint(slug))
+        failure.note(crate::names::slug_hint(slug, also_named))
     } else {
         failure
     }

@@ -41,7 +41,7 @@ pub async fn with_unknown_action_hint(
             }
             failure.note(action_hint(slug, action_id, ids))
         }
-        Err(list_err) if exit::is_unknown_route(&list_err) => failure.note(slug_hint(slug)),
+        Err(list_err) if exit::is_unknown_route(&list_err) => failure.note(slug_hint(slug, &[])),
         Err(_) => failure,
     }
 }
@@ -57,9 +57,10 @@ pub fn action_hint<'a>(slug: &str, action_id: &str, known: impl IntoIterator<Ite
 }
 
 /// What to say about `slug`, which Refold does not know. Until Refold lists its apps, the
-/// candidates are the apps with snapshots in `.refold/` (seen from the current directory).
-pub fn slug_hint(slug: &str) -> String {
-    let known: Vec<String> = std::env::current_dir()
+/// candidates are the apps with snapshots in `.refold/` (seen from the current directory), then
+/// the other apps the user's code names (`also_named`, from `prepare`'s scan).
+pub fn slug_hint(slug: &str, also_named: &[&str]) -> String {
+    let snapshotted: Vec<String> = std::env::current_dir()
         .ok()
         .and_then(|cwd| refold_snapshot::find_schema_dir(&cwd))
         .and_then(|dir| SnapshotDir::new(dir).list().ok())
@@ -69,8 +70,12 @@ pub fn slug_hint(slug: &str) -> String {
             slugs
         })
         .unwrap_or_default();
-    match closest(slug, known.iter().map(String::as_str)) {
-        Some(app) => format!("Refold has no app `{slug}`: did you mean `{app}`? (it has snapshots in .refold/)"),
-        None => format!("Refold has no app `{slug}`: check the slug"),
+    let others = also_named.iter().copied().filter(|other| *other != slug);
+    if let Some(app) = closest(slug, snapshotted.iter().map(String::as_str)) {
+        format!("Refold has no app `{slug}`: did you mean `{app}`? (it has snapshots in .refold/)")
+    } else if let Some(app) = closest(slug, others) {
+        format!("Refold has no app `{slug}`: did you mean `{app}`? (your code uses it too)")
+    } else {
+        format!("Refold has no app `{slug}`: check the slug")
     }
 }

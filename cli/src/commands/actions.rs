@@ -30,7 +30,7 @@ pub async fn run(args: &ActionsArgs, env: impl Fn(&str) -> Option<String>) -> Re
     let actions = client
         .list_actions(&args.slug)
         .await
-        .map_err(|err| crate::fetch::listing_failed(&args.slug, &err))?;
+        .map_err(|err| crate::fetch::listing_failed(&args.slug, &err, &[]))?;
     if args.json {
         return super::print_json(&actions);
     }

@@ -179,7 +179,7 @@ fn stored(args: &CodegenArgs, dir: &SnapshotDir, shown_dir: &str) -> Result<Vec<
 /// The live schemas of the app's actions (all, or the ones named).
 async fn fetched(args: &CodegenArgs, env: impl Fn(&str) -> Option<String>) -> Result<Vec<Snapshot>, CliError> {
     let client = crate::connect::client(&args.connection, env)?;
-    let list = fetch::summaries(&client, &args.slug).await?;
+    let list = fetch::summaries(&client, &args.slug, &[]).await?;
     let ids: Vec<String> = if args.action_ids.is_empty() {
         list.keys().cloned().collect()
     } else {

@@ -172,7 +172,7 @@ async fn plan_apps(
     };
     let mut plan = Plan::default();
     for slug in &args.app {
-        for action_id in fetch::summaries(client, slug).await?.into_keys() {
+        for action_id in fetch::summaries(client, slug, &[]).await?.into_keys() {
             plan.targets.insert((slug.clone(), action_id), Vec::new());
         }
     }
@@ -263,10 +263,12 @@ async fn apply(
     let snapshots = SnapshotDir::new(dir);
     let errors_before = report.errors.len();
     let mut summaries: BTreeMap<String, Summaries> = BTreeMap::new();
-    for slug in plan.targets.keys().map(|(slug, _)| slug).collect::<BTreeSet<_>>() {
-        match fetch::summaries(client, slug).await {
+    let slugs: BTreeSet<&str> = plan.targets.keys().map(|(slug, _)| slug.as_str()).collect();
+    let named: Vec<&str> = slugs.iter().copied().collect();
+    for slug in slugs {
+        match fetch::summaries(client, slug, &named).await {
             Ok(list) => {
-                summaries.insert(slug.clone(), list);
+                summaries.insert(slug.to_owned(), list);
             }
             Err(err) => {
                 report.errors.push(with_uses(err, plan, slug, None, cwd));

@@ -305,6 +305,10 @@ pub struct WrongId {}
     let err = stderr(&output);
     // Every problem is reported…
     assert_contains(&err, "listing the actions of `hubspt`");
+    assert_contains(
+        &err,
+        "Refold has no app `hubspt`: did you mean `hubspot`? (your code uses it too)",
+    );
     assert_contains(&err, "used by `WrongSlug`");
     assert_contains(&err, "fetching the parameters of `hubspot/get_contct`");
     assert_contains(&err, "did you mean `get_contact`?");
