@@ -32,17 +32,32 @@ pub fn client_with(
     configure: impl Fn(ClientBuilder) -> ClientBuilder,
 ) -> Result<Client, CliError> {
     configure(builder(args, &lookup)?).build().map_err(|err| {
-        // The client's message names its builder call; say the flag. It is that check which
-        // failed when the same configuration with plain http allowed builds.
+        let url = args
+            .base_url
+            .clone()
+            .or_else(|| lookup(env::BASE_URL))
+            .unwrap_or_default();
+        // The client's messages name its builder calls (`.allow_insecure_http(true)`,
+        // `.api_key(..)`); say the flag or the variable instead.
+        let carries_userinfo = refold::reqwest::Url::parse(&url)
+            .is_ok_and(|parsed| !parsed.username().is_empty() || parsed.password().is_some());
+        if carries_userinfo {
+            // The URL is not echoed: the part before `@` may be a password.
+            return CliError::new(
+                Exit::Config,
+                format!(
+                    "the base URL must not carry a user name or password; give the key in {} (or a session token in \
+                     {})",
+                    env::API_KEY,
+                    env::SESSION_TOKEN
+                ),
+            );
+        }
+        // It is the plain-http check that failed when the same configuration with plain http
+        // allowed builds.
         let insecure_http = !args.allow_insecure_http
             && builder(args, &lookup).is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
         if insecure_http {
-            // Passed every other check of the URL, a user name or password among them.
-            let url = args
-                .base_url
-                .clone()
-                .or_else(|| lookup(env::BASE_URL))
-                .unwrap_or_default();
             CliError::new(
                 Exit::Config,
                 format!(

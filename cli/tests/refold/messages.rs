@@ -324,3 +324,15 @@ pub struct WrongId {}
     assert_contains(&out, "did you mean `get_contact`?");
     assert!(!out.contains("Client::list_actions"), "{out}");
 }
+
+#[test]
+fn a_base_url_with_a_password_names_the_variable_for_the_key_and_never_echoes_it() {
+    let dir = TempDir::new("messages-userinfo");
+    let output = actions_against(&dir, "https://ada:hunter2-secret@refold.invalid", &[]);
+    assert_exit(&output, 3);
+    let err = stderr(&output);
+    assert_contains(&err, "the base URL must not carry a user name or password");
+    assert_contains(&err, "REFOLD_API_KEY");
+    assert!(!err.contains(".api_key("), "{err}");
+    assert!(!err.contains("hunter2-secret"), "{err}");
+}
