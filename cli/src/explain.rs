@@ -56,6 +56,13 @@ pub fn describe(err: &Error, call: Call) -> String {
                 timeout.elapsed().as_secs_f64()
             )
         }
+        // The client's advice is a builder setting the command does not expose; a reply this
+        // large is not one Refold's endpoints send.
+        Error::BodyTooLarge { status, limit, .. } => format!(
+            "the reply (status {status}) is larger than the {} MiB the command accepts, and was abandoned; no \
+             Refold endpoint sends one that large: check --base-url (or REFOLD_BASE_URL)",
+            limit.div_ceil(1024 * 1024)
+        ),
         _ => err.to_string(),
     }
 }

@@ -336,3 +336,29 @@ fn a_base_url_with_a_password_names_the_variable_for_the_key_and_never_echoes_it
     assert!(!err.contains(".api_key("), "{err}");
     assert!(!err.contains("hunter2-secret"), "{err}");
 }
+
+#[test]
+fn a_reply_too_large_names_the_base_url_flag_not_a_builder_setting() {
+    use std::io::{Read, Write};
+
+    let dir = TempDir::new("messages-too-large");
+    // Announces a 64 MiB body, twice what the client accepts, and sends none of it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 67108864\r\n\r\n[");
+            held.push(stream);
+        }
+    });
+    let output = actions_against(&dir, &base_url, &["--timeout", "5"]);
+    assert_exit(&output, 7);
+    let err = stderr(&output);
+    assert_contains(&err, "is larger than the 32 MiB the command accepts");
+    assert_contains(&err, "check --base-url");
+    assert!(!err.contains("ClientBuilder"), "{err}");
+}
