@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use refold::{Client, ClientBuilder, env};
 
-use crate::args::ConnectionArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::shared_args::ConnectionArgs;
 
 /// The client every network call of the command goes through.
 ///
@@ -18,18 +18,65 @@ use crate::exit::Exit;
 /// [`Exit::Config`] naming the variables to set when the credentials are missing or
 /// contradictory, or the base URL is invalid.
 pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<Client, CliError> {
-    builder(args, lookup)?
-        .build()
-        .map_err(|err| CliError::new(Exit::Config, err.to_string()))
+    client_with(args, lookup, |builder| builder)
 }
 
-/// The configuration of [`client`], for a command that adds settings of its own (`bulk`'s rate
-/// limit).
+/// As [`client`], for a command that adds settings of its own (`bulk`'s rate limit).
+///
+/// # Errors
+///
+/// As [`client`].
+pub fn client_with(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+    configure: impl Fn(ClientBuilder) -> ClientBuilder,
+) -> Result<Client, CliError> {
+    configure(builder(args, &lookup)?).build().map_err(|err| {
+        let url = args
+            .base_url
+            .clone()
+            .or_else(|| lookup(env::BASE_URL))
+            .unwrap_or_default();
+        // The client's messages name its builder calls (`.allow_insecure_http(true)`,
+        // `.api_key(..)`); say the flag or the variable instead.
+        let carries_userinfo = refold::reqwest::Url::parse(&url)
+            .is_ok_and(|parsed| !parsed.username().is_empty() || parsed.password().is_some());
+        if carries_userinfo {
+            // The URL is not echoed: the part before `@` may be a password.
+            return CliError::new(
+                Exit::Config,
+                format!(
+                    "the base URL must not carry a user name or password; give the key in {} (or a session token in \
+                     {})",
+                    env::API_KEY,
+                    env::SESSION_TOKEN
+                ),
+            );
+        }
+        // It is the plain-http check that failed when the same configuration with plain http
+        // allowed builds.
+        let insecure_http = !args.allow_insecure_http
+            && builder(args, &lookup).is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
+        if insecure_http {
+            CliError::new(
+                Exit::Config,
+                format!(
+                    "the base URL {url} uses plain http on a host other than this machine, which would send the \
+                     credentials unencrypted; use https, or pass --allow-insecure-http on a trusted network"
+                ),
+            )
+        } else {
+            CliError::new(Exit::Config, err.to_string())
+        }
+    })
+}
+
+/// The configuration of [`client`].
 ///
 /// # Errors
 ///
 /// As [`client`], except for the checks `build` makes.
-pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
+fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
     let flag_for = |name: &str| match name {
         env::BASE_URL => args.base_url.clone(),
         env::LINKED_ACCOUNT_ID => args.linked_account_id.clone(),
@@ -60,6 +107,7 @@ pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -
         ));
     }
     Ok(builder
+        .allow_insecure_http(args.allow_insecure_http)
         .timeout(Duration::from_secs(args.timeout))
         .user_agent(concat!("refold-cli/", env!("CARGO_PKG_VERSION"))))
 }
@@ -74,6 +122,7 @@ mod tests {
         ConnectionArgs {
             base_url: None,
             linked_account_id: None,
+            allow_insecure_http: false,
             timeout: 60,
         }
     }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::exit::Exit;
+use crate::explain::{self, Call};
 
 /// A failure to report on stderr.
 #[derive(Debug)]
@@ -22,11 +23,16 @@ impl CliError {
         }
     }
 
-    /// A failure of the client, with `context` (what was being done) in front of its message.
+    /// A failure of the client on a read (listing actions, reading parameters), with `context`
+    /// (what was being done) in front of its message.
     pub fn client(context: impl fmt::Display, err: &refold::Error) -> Self {
+        CliError::described(context, err, Call::Read)
+    }
+
+    fn described(context: impl fmt::Display, err: &refold::Error, call: Call) -> Self {
         CliError {
             exit: Exit::of(err),
-            message: format!("{context}: {err}"),
+            message: format!("{context}: {}", explain::describe(err, call)),
             request_id: err.request_id().map(str::to_owned),
         }
     }
@@ -36,7 +42,7 @@ impl CliError {
     pub fn execute(context: impl fmt::Display, err: &refold::Error) -> Self {
         CliError {
             exit: Exit::of_execute(err),
-            ..CliError::client(context, err)
+            ..CliError::described(context, err, Call::Run)
         }
     }
 
@@ -44,6 +50,12 @@ impl CliError {
     pub fn note(mut self, line: impl fmt::Display) -> Self {
         self.message.push_str(&format!("\n  {line}"));
         self
+    }
+
+    /// The message alone, without the `error: ` prefix and the request id: for a failure that
+    /// becomes one line of a longer report (a bad row of `bulk`'s input).
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// The exit status this failure ends the process with.

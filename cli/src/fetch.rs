@@ -1,12 +1,14 @@
-//! Fetching live schemas through `refold::Client` and shaping them as snapshots.
+//! The schemas commands work with: live ones fetched through `refold::Client` and shaped as
+//! snapshots, or the `.refold/` snapshot when there is one.
 
 use std::collections::BTreeMap;
 
 use refold::{ActionParameter, ActionSummary, Client};
-use refold_snapshot::{Parameter, Snapshot};
+use refold_snapshot::{Parameter, Snapshot, SnapshotDir};
 use tokio::task::JoinSet;
 
 use crate::error::CliError;
+use crate::shared_args::SchemaArgs;
 
 /// An app's action list, by action id.
 pub type Summaries = BTreeMap<String, ActionSummary>;
@@ -16,15 +18,67 @@ pub type Summaries = BTreeMap<String, ActionSummary>;
 /// # Errors
 ///
 /// The client's error, with what was being fetched.
-pub async fn summaries(client: &Client, slug: &str) -> Result<Summaries, CliError> {
+pub async fn summaries(client: &Client, slug: &str, also_named: &[&str]) -> Result<Summaries, CliError> {
     let list = client
         .list_actions(slug)
         .await
-        .map_err(|err| CliError::client(format_args!("listing the actions of `{slug}`"), &err))?;
+        .map_err(|err| listing_failed(slug, &err, also_named))?;
     Ok(list
         .into_iter()
         .map(|summary| (summary.action_id.clone(), summary))
         .collect())
+}
+
+/// The schema the parameters are checked against: none with `--no-schema`; else the snapshot,
+/// when there is one and `--fetch` is not given; else the live one.
+///
+/// # Errors
+///
+/// An unreadable snapshot, or the client's error fetching the live schema.
+pub async fn schema(
+    client: &Client,
+    slug: &str,
+    action_id: &str,
+    source: &SchemaArgs,
+) -> Result<Option<Snapshot>, CliError> {
+    if source.no_schema {
+        return Ok(None);
+    }
+    if !source.fetch
+        && let Some(dir) = crate::commands::schema_dir(&crate::commands::current_dir()?)
+        && let Some(snapshot) = SnapshotDir::new(dir).read(slug, action_id)?
+    {
+        return Ok(Some(snapshot));
+    }
+    let parameters = parameters(client, slug, action_id).await?;
+    Ok(Some(snapshot(slug, action_id, None, parameters)))
+}
+
+/// The parameters endpoint's answer for `slug/action_id`.
+///
+/// # Errors
+///
+/// The client's error, with what was being fetched and, for an action or app Refold does not
+/// know, the closest one it does.
+pub async fn parameters(client: &Client, slug: &str, action_id: &str) -> Result<Vec<ActionParameter>, CliError> {
+    match client.action_parameters(slug, action_id).await {
+        Ok(parameters) => Ok(parameters),
+        Err(err) => {
+            let failure = CliError::client(format_args!("fetching the parameters of `{slug}/{action_id}`"), &err);
+            Err(crate::names::with_unknown_action_hint(failure, &err, client, slug, action_id).await)
+        }
+    }
+}
+
+/// A failure to list the actions of `slug`; for an app Refold does not know, with the closest
+/// one that has snapshots.
+pub fn listing_failed(slug: &str, err: &refold::Error, also_named: &[&str]) -> CliError {
+    let failure = CliError::client(format_args!("listing the actions of `{slug}`"), err);
+    if crate::exit::is_unknown_route(err) {
+        failure.note(crate::names::slug_hint(slug, also_named))
+    } else {
+        failure
+    }
 }
 
 /// The live snapshot of each `(slug, action_id)`: parameters from the parameters endpoint,

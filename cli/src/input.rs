@@ -11,47 +11,69 @@ use crate::json_text::{self, JsonKind, Params};
 use crate::error::CliError;
 use crate::exit::Exit;
 
-/// Splits `name=value` at the first `=`.
-///
-/// # Errors
-///
-/// [`Exit::Usage`] when there is no `=` or the name is empty.
-pub fn split_pair(arg: &str) -> Result<(&str, &str), CliError> {
-    match arg.split_once('=') {
-        Some((name, value)) if !name.is_empty() => Ok((name, value)),
-        _ => Err(CliError::new(
-            Exit::Usage,
-            format!("`{arg}` is not a parameter: write name=value, e.g. email=ada@example.com"),
-        )),
-    }
+/// Where the values come from, so that advice is given in the user's terms: `name=value` on
+/// the command line, a cell of a CSV column, a key of a JSON object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `exec`'s `name=value` pairs (and its `--json` object, which the pairs override).
+    CommandLine,
+    /// A row of a CSV file: one cell per column.
+    CsvRow,
+    /// A line of a JSON Lines file: one object.
+    JsonRow,
 }
 
-/// The body's parameters: the `--json` object's, then the pairs over them, typed by `schema`.
-/// Without a schema, pair values are strings and nothing is checked. Values are exact JSON text
-/// ([`crate::json_text`]): a number keeps its digits.
+/// Splits `exec`'s `name=value` arguments at their first `=`.
 ///
 /// # Errors
 ///
-/// [`Exit::Usage`] for a malformed or repeated pair. [`Exit::Refused`] listing every parameter
-/// the schema does not have, every required one that is missing and every value of the wrong
-/// type, with the schema's parameters.
-pub fn parameters(schema: Option<&Snapshot>, base: Params, pairs: &[String]) -> Result<Params, CliError> {
+/// [`Exit::Usage`] when an argument has no `=` or an empty name, or a name is given twice.
+pub fn split_pairs(args: &[String]) -> Result<Vec<(&str, &str)>, CliError> {
     let mut seen = BTreeSet::new();
-    let mut split = Vec::new();
-    for arg in pairs {
-        let (name, value) = split_pair(arg)?;
+    let mut pairs = Vec::new();
+    for arg in args {
+        let (name, value) = match arg.split_once('=') {
+            Some((name, value)) if !name.is_empty() => (name, value),
+            _ => {
+                return Err(CliError::new(
+                    Exit::Usage,
+                    format!("`{arg}` is not a parameter: write name=value, e.g. email=ada@example.com"),
+                ));
+            }
+        };
         if !seen.insert(name) {
             return Err(CliError::new(
                 Exit::Usage,
                 format!("the parameter `{name}` is given twice; give each parameter once"),
             ));
         }
-        split.push((name, value));
+        pairs.push((name, value));
     }
+    Ok(pairs)
+}
+
+/// The body's parameters: `base`'s (the `--json` object, a JSON row), then the (name, value)
+/// pairs over them (command-line pairs, CSV cells), typed by `schema`. Without a schema, pair
+/// values are strings and nothing is checked. Values are exact JSON text
+/// ([`crate::json_text`]): a number keeps its digits. Pair names are distinct (the caller
+/// checked).
+///
+/// # Errors
+///
+/// [`Exit::Refused`] listing every parameter the schema does not have, every required one that
+/// is missing and every value of the wrong type, with the schema's parameters; the advice says
+/// what to write where the values came from (`origin`).
+pub fn parameters(
+    schema: Option<&Snapshot>,
+    base: Params,
+    split: &[(&str, &str)],
+    origin: Origin,
+) -> Result<Params, CliError> {
+    let seen: BTreeSet<&str> = split.iter().map(|(name, _)| *name).collect();
     let Some(schema) = schema else {
         let mut params = base;
         for (name, value) in split {
-            params.insert(name.to_owned(), json_text::string(value));
+            params.insert((*name).to_owned(), json_text::string(value));
         }
         return Ok(params);
     };
@@ -75,10 +97,10 @@ pub fn parameters(schema: Option<&Snapshot>, base: Params, pairs: &[String]) -> 
             },
         }
     }
-    for (name, value) in split {
+    for &(name, value) in split {
         match schema.parameter(name) {
             None => problems.push(unknown(schema, name)),
-            Some(parameter) => match typed(parameter, value) {
+            Some(parameter) => match typed(parameter, value, origin) {
                 Ok(value) => {
                     params.insert(name.to_owned(), value);
                 }
@@ -98,12 +120,19 @@ pub fn parameters(schema: Option<&Snapshot>, base: Params, pairs: &[String]) -> 
                 Some(label) => format!(" ({label:?})"),
                 None => String::new(),
             };
-            problems.push(format!(
-                "the required parameter `{}`{label} is missing: add {}={}",
-                parameter.name,
-                parameter.name,
-                example(&parameter.param_type)
-            ));
+            let name = &parameter.name;
+            let example = example(&parameter.param_type);
+            problems.push(match origin {
+                Origin::CommandLine => {
+                    format!("the required parameter `{name}`{label} is missing: add {name}={example}")
+                }
+                Origin::CsvRow => {
+                    format!("the required parameter `{name}`{label} is empty: fill its cell in the column `{name}`")
+                }
+                Origin::JsonRow => {
+                    format!("the required parameter `{name}`{label} is missing: add the key \"{name}\" to the object")
+                }
+            });
         }
     }
     if problems.is_empty() {
@@ -122,26 +151,44 @@ pub fn parameters(schema: Option<&Snapshot>, base: Params, pairs: &[String]) -> 
 }
 
 /// A pair's value as the JSON its parameter's type takes.
-fn typed(parameter: &Parameter, value: &str) -> Result<Box<RawValue>, String> {
+fn typed(parameter: &Parameter, value: &str, origin: Origin) -> Result<Box<RawValue>, String> {
     let name = &parameter.name;
+    // What to write instead: as a `name=value` argument, or as the content of a cell.
+    let write = |example: &str| match origin {
+        Origin::CommandLine => format!("{name}={example}"),
+        Origin::CsvRow | Origin::JsonRow => example.to_owned(),
+    };
+    let place = match origin {
+        Origin::CommandLine => String::new(),
+        Origin::CsvRow => format!(" in the column `{name}`"),
+        Origin::JsonRow => format!(" for the key \"{name}\""),
+    };
     match &parameter.param_type {
         // Kept as the text given, so no digit is lost to a float.
         ParamType::Number => json_text::number(value).ok_or_else(|| {
             format!(
-                "`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {name}=10 or {name}=2.5"
+                "`{name}` is a number parameter, and {value:?} is not a JSON number: write e.g. {} or {}{place}",
+                write("10"),
+                write("2.5")
             )
         }),
         ParamType::Boolean => match value {
             "true" => Ok(json_text::boolean(true)),
             "false" => Ok(json_text::boolean(false)),
             _ => Err(format!(
-                "`{name}` is a boolean parameter, and {value:?} is neither: write {name}=true or {name}=false"
+                "`{name}` is a boolean parameter, and {value:?} is neither: write {} or {}{place}",
+                write("true"),
+                write("false")
             )),
         },
-        ParamType::Json => json_text::parse(value).map_err(|err| {
-            format!(
+        ParamType::Json => json_text::parse(value).map_err(|err| match origin {
+            Origin::CommandLine => format!(
                 "`{name}` is a json parameter, and {value:?} is not JSON ({err}): quote a string as {name}='\"text\"'"
-            )
+            ),
+            Origin::CsvRow | Origin::JsonRow => format!(
+                "`{name}` is a json parameter, and {value:?} is not JSON ({err}): write JSON text{place}, a string in \
+                 double quotes"
+            ),
         }),
         _ => Ok(json_text::string(value)),
     }
@@ -175,13 +222,8 @@ fn check_json(parameter: &Parameter, value: &RawValue) -> Result<(), String> {
 }
 
 fn unknown(schema: &Snapshot, name: &str) -> String {
-    let guess = schema
-        .parameters
-        .iter()
-        .map(|p| (strsim::osa_distance(name, &p.name), &p.name))
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+    let guess = refold_snapshot::closest(name, schema.parameters.iter().map(|p| p.name.as_str()))
+        .map(|candidate| format!(" (did you mean `{candidate}`?)"))
         .unwrap_or_default();
     format!(
         "`{name}` is not a parameter of `{}/{}`{guess}",
@@ -238,18 +280,24 @@ mod tests {
         args.iter().map(|arg| arg.to_string()).collect()
     }
 
+    /// `exec`'s path: the arguments split, then typed.
+    fn from_command_line(schema: Option<&Snapshot>, base: Params, args: &[&str]) -> Result<Params, CliError> {
+        let args = pairs(args);
+        parameters(schema, base, &split_pairs(&args)?, Origin::CommandLine)
+    }
+
     #[test]
     fn values_take_their_parameter_type() {
-        let params = parameters(
+        let params = from_command_line(
             Some(&schema()),
             Params::new(),
-            &pairs(&[
+            &[
                 "dealname=Renewal=2",
                 "amount=12345678901234567890",
                 "closed=false",
                 "associations=[{\"id\": 1}]",
                 "closedate=2026-01-01",
-            ]),
+            ],
         )
         .unwrap();
         assert_eq!(
@@ -261,7 +309,7 @@ mod tests {
     #[test]
     fn pairs_override_the_json_object() {
         let base = object(r#"{ "dealname": "From file", "amount": 5 }"#);
-        let params = parameters(Some(&schema()), base, &pairs(&["dealname=From pair"])).unwrap();
+        let params = from_command_line(Some(&schema()), base, &["dealname=From pair"]).unwrap();
         assert_eq!(params["dealname"].get(), r#""From pair""#);
         assert_eq!(params["amount"].get(), "5");
     }
@@ -269,12 +317,7 @@ mod tests {
     #[test]
     fn every_problem_is_listed_with_the_valid_parameters() {
         let base = object(r#"{ "closed": "yes" }"#);
-        let err = parameters(
-            Some(&schema()),
-            base,
-            &pairs(&["dealnme=x", "amount=ten", "associations={"]),
-        )
-        .unwrap_err();
+        let err = from_command_line(Some(&schema()), base, &["dealnme=x", "amount=ten", "associations={"]).unwrap_err();
         assert_eq!(err.exit(), Exit::Refused);
         let text = err.to_string();
         for expected in [
@@ -293,21 +336,47 @@ mod tests {
     #[test]
     fn malformed_and_repeated_pairs_are_usage_errors() {
         assert_eq!(
-            parameters(None, Params::new(), &pairs(&["email"])).unwrap_err().exit(),
+            from_command_line(None, Params::new(), &["email"]).unwrap_err().exit(),
             Exit::Usage
         );
         assert_eq!(
-            parameters(None, Params::new(), &pairs(&["=x"])).unwrap_err().exit(),
+            from_command_line(None, Params::new(), &["=x"]).unwrap_err().exit(),
             Exit::Usage
         );
-        let twice = parameters(None, Params::new(), &pairs(&["a=1", "a=2"])).unwrap_err();
+        let twice = from_command_line(None, Params::new(), &["a=1", "a=2"]).unwrap_err();
         assert_eq!(twice.exit(), Exit::Usage);
         assert!(twice.to_string().contains("`a` is given twice"), "{twice}");
     }
 
     #[test]
     fn without_a_schema_values_are_strings() {
-        let params = parameters(None, Params::new(), &pairs(&["limit=5", "anything=true"])).unwrap();
+        let params = from_command_line(None, Params::new(), &["limit=5", "anything=true"]).unwrap();
         assert_eq!(json_text::to_text(&params), r#"{"anything":"true","limit":"5"}"#);
+    }
+
+    #[test]
+    fn csv_cells_get_column_advice_not_command_line_advice() {
+        let err = parameters(
+            Some(&schema()),
+            Params::new(),
+            &[("amount", "ten"), ("closed", "yes")],
+            Origin::CsvRow,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        for expected in [
+            "\"ten\" is not a JSON number: write e.g. 10 or 2.5 in the column `amount`",
+            "\"yes\" is neither: write true or false in the column `closed`",
+            "the required parameter `dealname` (\"Deal Name\") is empty: fill its cell in the column `dealname`",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+        assert!(!text.contains("amount=") && !text.contains("add dealname="), "{text}");
+    }
+
+    #[test]
+    fn a_name_with_an_equals_sign_stays_whole() {
+        let params = parameters(None, Params::new(), &[("a=b", "c=d")], Origin::CsvRow).unwrap();
+        assert_eq!(json_text::to_text(&params), r#"{"a=b":"c=d"}"#);
     }
 }

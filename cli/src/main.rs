@@ -1,8 +1,10 @@
 //! `refold`: the command line of the Refold SDK.
 //!
 //! It browses an app's actions and their parameters, snapshots the schemas the code uses into
-//! `.refold/` (and checks them in CI), and runs the local emulator. Every network call goes
-//! through `refold::Client`. `refold --help` lists the commands and the exit codes.
+//! `.refold/` (and checks them in CI), generates `#[refold_action]` structs from the snapshots,
+//! runs an action (`exec`) or one per row of a CSV or JSON Lines file (`bulk`), and runs the
+//! local emulator. Every network call goes through `refold::Client`. `refold --help` lists the
+//! commands and the exit codes.
 
 mod args;
 mod commands;
@@ -11,6 +13,7 @@ mod csv_quotes;
 mod diff;
 mod error;
 mod exit;
+mod explain;
 mod failure;
 mod fetch;
 mod generate;
@@ -18,10 +21,12 @@ mod input;
 mod journal;
 mod journal_file;
 mod json_text;
+mod names;
 mod prepass;
 mod project;
 mod rows;
 mod scan;
+mod shared_args;
 mod table;
 
 use std::process::ExitCode;

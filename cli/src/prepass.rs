@@ -4,9 +4,9 @@
 //! It keeps only counts, the first row and the first [`MAX_LISTED`] problems, so its memory does
 //! not grow with the input.
 
-use crate::args::InputFormat;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::rows::InputFormat;
 use crate::rows::{Input, RowContent, Rows, Typing};
 
 /// How many bad rows the refusal lists; the rest are counted.

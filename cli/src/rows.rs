@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use refold_snapshot::Snapshot;
 use sha2::{Digest, Sha256};
 
-use crate::args::InputFormat;
 use crate::csv_quotes::QuoteTracker;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::input::Origin;
 use crate::json_text::{self, Params};
 
 /// The longest row read, in bytes (16 MiB): far above any real row (a 1 MB field is fine), and
@@ -150,6 +150,15 @@ pub fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat
     }
 }
 
+/// The format of `bulk`'s input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
 /// How a row's values become parameters.
 #[derive(Clone)]
 pub struct Typing {
@@ -213,6 +222,17 @@ impl Rows {
                         })
                     })
                     .collect::<Result<_, _>>()?;
+                // The csv reader reads no header from an empty file; without this, every
+                // required parameter would be reported as a missing column.
+                if headers.is_empty() {
+                    return Err(CliError::new(
+                        Exit::Input,
+                        format!(
+                            "{shown}: the file is empty; write a header row naming the parameters, then one row \
+                             per call; nothing was sent"
+                        ),
+                    ));
+                }
                 check_header(
                     shown,
                     &headers,
@@ -369,11 +389,11 @@ impl Typing {
                 linked_account_id = Some(value.trim().to_owned());
             } else if !value.is_empty() {
                 // An empty cell leaves the parameter out, as an absent value.
-                pairs.push(format!("{column}={value}"));
+                pairs.push((column.as_str(), value));
             }
         }
-        let params =
-            crate::input::parameters(self.schema.as_ref(), Params::new(), &pairs).map_err(|err| err.to_string())?;
+        let params = crate::input::parameters(self.schema.as_ref(), Params::new(), &pairs, Origin::CsvRow)
+            .map_err(|err| err.message().to_owned())?;
         Ok(RowContent {
             params,
             linked_account_id,
@@ -398,7 +418,8 @@ impl Typing {
                 }
             }
         };
-        let params = crate::input::parameters(self.schema.as_ref(), object, &[]).map_err(|err| err.to_string())?;
+        let params = crate::input::parameters(self.schema.as_ref(), object, &[], Origin::JsonRow)
+            .map_err(|err| err.message().to_owned())?;
         Ok(RowContent {
             params,
             linked_account_id,

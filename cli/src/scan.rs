@@ -67,10 +67,13 @@ impl Scan {
                 return;
             }
         };
+        let mut aliases = Aliases::default();
+        aliases.visit_file(&file);
         let mut visitor = Visitor {
             scan: self,
             path,
             shown_as,
+            aliases: &aliases.names,
         };
         visitor.visit_file(&file);
     }
@@ -80,11 +83,29 @@ struct Visitor<'a> {
     scan: &'a mut Scan,
     path: &'a Path,
     shown_as: &'a str,
+    /// The names the file imports the attribute under (`use refold::refold_action as act;`).
+    aliases: &'a [Ident],
+}
+
+/// The names a file gives `refold_action` with `use … as …`, anywhere in the file. The file is
+/// taken as one scope: a name the file uses for two different attributes in two modules is
+/// rare, and an attribute without `slug` and `id` is reported, not snapshotted.
+#[derive(Default)]
+struct Aliases {
+    names: Vec<Ident>,
+}
+
+impl<'ast> Visit<'ast> for Aliases {
+    fn visit_use_rename(&mut self, rename: &'ast syn::UseRename) {
+        if rename.ident == "refold_action" {
+            self.names.push(rename.rename.clone());
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for Visitor<'_> {
     fn visit_item_struct(&mut self, item: &'ast ItemStruct) {
-        for attr in item.attrs.iter().filter(|attr| is_refold_action(attr)) {
+        for attr in item.attrs.iter().filter(|attr| is_refold_action(attr, self.aliases)) {
             // The `#` of the attribute: where a person looks for it.
             let start = attr.pound_token.spans[0].start();
             let at = format!("{}:{}:{}", self.shown_as, start.line, start.column + 1);
@@ -126,12 +147,13 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 }
 
-/// `#[refold_action(…)]`, `#[refold::refold_action(…)]` or any path ending in `refold_action`.
-fn is_refold_action(attr: &Attribute) -> bool {
+/// `#[refold_action(…)]`, `#[refold::refold_action(…)]` or any path ending in `refold_action`,
+/// or in a name the file imported it under.
+fn is_refold_action(attr: &Attribute, aliases: &[Ident]) -> bool {
     attr.path()
         .segments
         .last()
-        .is_some_and(|segment| segment.ident == "refold_action")
+        .is_some_and(|segment| segment.ident == "refold_action" || aliases.contains(&segment.ident))
 }
 
 #[derive(Default)]
@@ -242,5 +264,30 @@ mod tests {
             "{:?}",
             odd.warnings
         );
+    }
+
+    #[test]
+    fn finds_the_attribute_imported_under_another_name_or_written_as_a_path() {
+        let found = scan(
+            r#"
+            use refold::refold_action as act;
+            use refold::{Client, refold_action as refold_op};
+
+            #[act(slug = "hubspot", id = "create_contact")]
+            pub struct CreateContact { pub email: String }
+
+            #[refold_op(slug = "hubspot", id = "get_contact", idempotent)]
+            pub struct GetContact { pub email: String }
+
+            #[refold::refold_action(slug = "hubspot", id = "create_deal")]
+            pub struct CreateDeal { pub dealname: String }
+
+            #[derive(Debug)]
+            pub struct NotAnAction;
+            "#,
+        );
+        assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+        let ids: Vec<&str> = found.uses.iter().map(|u| u.action_id.as_str()).collect();
+        assert_eq!(ids, ["create_contact", "get_contact", "create_deal"]);
     }
 }

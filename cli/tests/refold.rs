@@ -12,6 +12,8 @@ use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 mod bulk;
 #[path = "refold/journal.rs"]
 mod journal;
+#[path = "refold/messages.rs"]
+mod messages;
 #[cfg(unix)]
 #[path = "refold/snapshot_files.rs"]
 mod snapshot_files;

@@ -28,9 +28,11 @@ mod error;
 mod file;
 mod ident;
 mod snapshot;
+mod suggest;
 
 pub use dir::{SCHEMA_DIR_ENV, SCHEMA_DIR_NAME, SnapshotDir, WriteOutcome, find_schema_dir, find_schema_dir_from};
 pub use error::SnapshotError;
 pub use file::MAX_SNAPSHOT_BYTES;
 pub use ident::{IDENTIFIER_MAX_LEN, is_identifier_byte, is_valid_identifier};
 pub use snapshot::{FORMAT_VERSION, ParamType, Parameter, Snapshot};
+pub use suggest::{closest, edit_distance};

@@ -15,14 +15,155 @@ use indicatif::{ProgressBar, ProgressStyle};
 use refold::{ActionResponse, BulkCall, BulkItem, BulkOptions, Client, Error, RateLimit};
 use serde_json::value::RawValue;
 
-use crate::args::{BulkArgs, InputFormat};
+use clap::Args;
+
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::failure::Reached;
 use crate::journal::{self, Entry, Header, LinkedAccountOf, Outcome, Priors};
 use crate::journal_file::JournalFile;
 use crate::prepass;
-use crate::rows::{self, Input, RowContent, Rows, Typing};
+use crate::rows::{self, Input, InputFormat, RowContent, Rows, Typing};
+use crate::shared_args::{ConnectionArgs, SchemaArgs};
+
+const BULK_ABOUT: &str = "\
+Run an action once per row of a CSV file (with a header row) or a JSON Lines file (one object
+per line), several at a time, paced by the rate limit of each linked account.
+
+Each column (or key) is a parameter, typed by the action's schema as `exec` types name=value;
+an empty CSV cell leaves the parameter out. Values are sent exactly as written: a number keeps
+all its digits, in a number parameter and inside JSON alike.
+
+Before the first request the whole input is read and typed (stdin is first spooled to an
+unlinked temporary file). A bad input sends nothing: every malformed line (a wrong field count,
+a quote never closed, invalid JSON or UTF-8), missing required value or value of the wrong type
+is listed with its row, line and column, up to 20, and the command exits 6. --dry-run does only
+this check and prints the row count and the first request, credentials redacted.
+
+The journal (JSON Lines, flushed line by line) starts with a header naming the app, the action,
+the linked account (or its column) and the input; it gets a line when a row's request goes on
+the wire (after the rate limiter and any token mint) and one when the row finishes, with its
+outcome, request id, created record id and, for a failure, the app's status, Refold's error
+code and message and the app's reply (up to 4 KiB). The journal is locked for the whole run
+(through <journal>.lock, which names the holder's pid): a second run on it is refused at once
+(exit 16). The default journal is the input's path with
+.journal.jsonl added; for stdin, --journal is required. A write error (a full disk) stops the
+run with no half line left; a line cut by a crash is dropped, with a warning, on resume.
+
+With --resume (same app, action, linked account and input, or it is refused, exit 17):
+  - rows that succeeded are skipped;
+  - rows that certainly did not execute and failed for a reason that may pass (never sent,
+    throttled, no connection, an app 429) are sent again;
+  - rows the app or Refold refused for good (an app 4xx such as 409 or 400, a validation
+    error, an auth failure) are not sent again unless --retry-failed is given;
+  - rows whose outcome is unknown (in flight when the command was killed, or the reply was
+    lost) are listed for you to check, and sent again only with --resend-unknown;
+  - a row that changed since the journal was written is refused.
+The summary groups failures by reason, with counts and the first row numbers.
+
+Ctrl-C stops sending, waits for the requests in flight, completes the journal and prints the
+summary; a second Ctrl-C exits at once.";
+
+const BULK_EXAMPLES: &str = "\
+Examples:
+  refold bulk hubspot create_contact --input contacts.csv
+  refold bulk hubspot create_contact --input contacts.csv --linked-account-column customer --concurrency 32
+  refold bulk hubspot create_contact --input contacts.csv --dry-run
+  refold bulk hubspot create_contact --input contacts.csv --resume
+  refold bulk hubspot create_contact --input contacts.csv --resume --retry-failed
+  cat rows.jsonl | refold bulk hubspot create_contact --input - --format jsonl --journal run.journal";
+
+/// The footer of `refold bulk --help`: examples, then the exit codes (14 to 17 are bulk's own).
+static BULK_AFTER_HELP: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{BULK_EXAMPLES}\n\n{}", crate::exit::help_table()));
+
+/// The values of `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl From<FormatArg> for InputFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Csv => InputFormat::Csv,
+            FormatArg::Jsonl => InputFormat::Jsonl,
+        }
+    }
+}
+
+/// `refold bulk`.
+#[derive(Debug, Args)]
+#[command(
+    about = "Run an action once per row of a CSV or JSON Lines file, with a journal to resume from",
+    long_about = BULK_ABOUT,
+    after_help = BULK_AFTER_HELP.as_str(),
+)]
+pub struct BulkArgs {
+    /// The app, e.g. hubspot.
+    pub slug: String,
+
+    /// The action, e.g. create_contact.
+    pub action_id: String,
+
+    /// The rows: a .csv or .jsonl file, or - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+
+    /// The input's format; by default from the file's extension (.csv, .jsonl or .ndjson).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+
+    /// The column (or key) naming each row's linked account; it is not sent as a parameter.
+    #[arg(long, value_name = "COL")]
+    pub linked_account_column: Option<String>,
+
+    /// Requests per second per linked account (the client waits for a slot instead of being
+    /// throttled); Refold's published limit by default.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+
+    /// The journal file; by default the input's path with .journal.jsonl added. Required for
+    /// stdin, so two piped runs never share one.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Continue a run from its journal: skip rows that succeeded or were refused for good,
+    /// resend rows that certainly did not run, list rows of unknown outcome.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// With --resume, send rows whose outcome is unknown again (they may run twice).
+    #[arg(long, requires = "resume")]
+    pub resend_unknown: bool,
+
+    /// With --resume, also send again rows the app or Refold refused for good (e.g. a 409 or a
+    /// 400), after you fixed the cause.
+    #[arg(long, requires = "resume")]
+    pub retry_failed: bool,
+
+    /// Read and type the whole input, print the row count and the first request (credentials
+    /// redacted); send nothing and write no journal.
+    #[arg(long, conflicts_with_all = ["resume", "journal"])]
+    pub dry_run: bool,
+
+    /// The action is safe to repeat (a read): also retry it when its outcome is unknown.
+    #[arg(long)]
+    pub idempotent: bool,
+
+    #[command(flatten)]
+    pub schema: SchemaArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
 
 /// How often a non-terminal gets a progress line.
 const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(2);
@@ -32,10 +173,8 @@ const ROWS_SHOWN: usize = 5;
 
 pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
     let (slug, action_id) = (args.slug.as_str(), args.action_id.as_str());
-    for (what, value) in [("slug", slug), ("action id", action_id)] {
-        refold::validate_identifier(what, value).map_err(|err| CliError::new(Exit::Usage, err.to_string()))?;
-    }
-    let format = rows::format_of(&args.input, args.format)?;
+    crate::names::check(slug, [action_id])?;
+    let format = rows::format_of(&args.input, args.format.map(InputFormat::from))?;
     let stdin = args.input == Path::new("-");
     let shown = if stdin {
         "stdin".to_owned()
@@ -48,12 +187,11 @@ pub async fn run(args: &BulkArgs, env: impl Fn(&str) -> Option<String>) -> Resul
     } else {
         Some(JournalFile::open_locked(&journal_path(args)?)?)
     };
-    let client = crate::connect::builder(&args.connection, env)?
+    let client = crate::connect::client_with(&args.connection, env, |builder| {
         // The burst stays at Refold's 5: a bigger one would be refused by Refold's own limit.
-        .rate_limit(RateLimit::new(args.rate_limit, 5))
-        .build()
-        .map_err(|err| CliError::new(Exit::Config, err.to_string()))?;
-    let schema = super::exec::schema(&client, slug, action_id, &args.schema).await?;
+        builder.rate_limit(RateLimit::new(args.rate_limit, 5))
+    })?;
+    let schema = crate::fetch::schema(&client, slug, action_id, &args.schema).await?;
     let typing = Typing {
         schema,
         account_column: args.linked_account_column.clone(),

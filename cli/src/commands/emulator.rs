@@ -2,14 +2,29 @@
 //! serving are the emulator crate's (`refold_emulator::cli`), shared with `refold-emulator`;
 //! this maps its failures onto `refold`'s exit codes.
 
-use refold_emulator::cli::{ServeError, serve};
+use clap::Args;
+use refold_emulator::cli::{ServeArgs, ServeError, serve};
 
-use crate::args::EmulatorArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
 
+/// `refold emulator`: the emulator's own flags, the ones `refold-emulator` parses too.
+#[derive(Debug, Args)]
+#[command(
+    about = "Serve a local Refold emulator until Ctrl-C",
+    long_about = "Serve a local, in-memory Refold API on 127.0.0.1 until Ctrl-C, logging each request on one \
+                  line to stderr (method, path, status, request id). It prints the REFOLD_* variables to give \
+                  your program or tests.",
+    after_help = "Examples:\n  refold emulator\n  refold emulator --port 4010 --schema-dir .refold --strict\n  \
+                  refold emulator --rate-limit 20/5"
+)]
+pub struct EmulatorArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
 pub async fn run(args: &EmulatorArgs) -> Result<(), CliError> {
-    serve(args)
+    serve(&args.serve)
         .await
         .map_err(|error| CliError::new(exit_of(&error), error.to_string()))
 }

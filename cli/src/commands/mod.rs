@@ -1,12 +1,12 @@
 //! One module per subcommand.
 
-mod actions;
-mod bulk;
-mod codegen;
-mod emulator;
-mod exec;
-mod params;
-mod prepare;
+pub mod actions;
+pub mod bulk;
+pub mod codegen;
+pub mod emulator;
+pub mod exec;
+pub mod params;
+pub mod prepare;
 
 use std::path::{Path, PathBuf};
 
@@ -32,19 +32,27 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// Writes JSON for scripts: pretty, with a trailing newline.
+///
+/// # Errors
+///
+/// [`Exit::Io`](crate::exit::Exit::Io) when stdout cannot be written (a closed pipe, a full
+/// disk): the command's own output failed, not Refold.
 fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|err| {
+    use std::io::Write;
+
+    let failed = |err: &dyn std::fmt::Display| {
         CliError::new(
-            crate::exit::Exit::Api,
-            format!("could not write the reply as JSON: {err}"),
+            crate::exit::Exit::Io,
+            format!("could not write the output as JSON to stdout: {err}"),
         )
-    })?;
-    println!("{text}");
-    Ok(())
+    };
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|err| failed(&err))?;
+    writeln!(out).and_then(|()| out.flush()).map_err(|err| failed(&err))
 }
 
 /// The directory the command runs in.
-fn current_dir() -> Result<PathBuf, CliError> {
+pub(crate) fn current_dir() -> Result<PathBuf, CliError> {
     std::env::current_dir().map_err(|err| {
         CliError::new(
             crate::exit::Exit::Io,
@@ -55,6 +63,6 @@ fn current_dir() -> Result<PathBuf, CliError> {
 
 /// The snapshot directory seen from `cwd`, as the attribute finds it from a crate's directory:
 /// `REFOLD_SCHEMA_DIR` (relative to `cwd`), else the nearest `.refold/` at or above `cwd`.
-fn schema_dir(cwd: &Path) -> Option<PathBuf> {
+pub(crate) fn schema_dir(cwd: &Path) -> Option<PathBuf> {
     refold_snapshot::find_schema_dir(cwd)
 }

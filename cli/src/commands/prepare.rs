@@ -6,13 +6,72 @@ use std::path::{Path, PathBuf};
 use refold::Client;
 use refold_snapshot::{Snapshot, SnapshotDir, SnapshotError, WriteOutcome};
 
-use crate::args::PrepareArgs;
+use clap::Args;
+
 use crate::diff::{Change, diff};
 use crate::error::CliError;
 use crate::exit::{self, Exit};
 use crate::fetch::{self, Summaries};
 use crate::project::{Package, Project, shown};
 use crate::scan::{ActionUse, Scan};
+use crate::shared_args::ConnectionArgs;
+
+const PREPARE_ABOUT: &str = "\
+Snapshot the schemas of the actions your code uses into .refold/.
+
+Finds every #[refold_action(slug = \"…\", id = \"…\")] in the current package's sources (every
+.rs file under the package directory, other packages' directories and target/ excepted), or in
+the whole workspace's with --workspace, fetches each action's parameters and name, and writes
+.refold/<slug>/<action_id>.json. Structs marked `unchecked` are skipped. Commit .refold/: the
+#[refold_action] attribute checks structs against it at compile time, without the network.
+
+The directory is REFOLD_SCHEMA_DIR when set (relative to the package), else the nearest .refold/
+at or above the package directory, else a new .refold/ in the package directory (the workspace
+root with --workspace), the same place the attribute looks.";
+
+const PREPARE_EXAMPLES: &str = "\
+Examples:
+  refold prepare                  # snapshot what this package uses
+  refold prepare --workspace      # ... what any package of the workspace uses
+  refold prepare --app hubspot    # every action of an app
+  refold prepare --check          # in CI: fail (exit 1) with a diff when a schema drifted
+  refold prepare --prune          # also remove snapshots no struct uses";
+
+/// `refold prepare`.
+#[derive(Debug, Args)]
+#[command(
+    about = "Snapshot the schemas of the actions your code uses into .refold/",
+    long_about = PREPARE_ABOUT,
+    after_help = PREPARE_EXAMPLES,
+)]
+pub struct PrepareArgs {
+    /// Scan every package of the workspace, not only the current one.
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Snapshot every action of this app instead of scanning the sources (repeatable).
+    #[arg(long, value_name = "SLUG", conflicts_with = "prune")]
+    pub app: Vec<String>,
+
+    /// Fetch and compare without writing; exit 1 with a diff when a snapshot is missing or differs.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Also remove snapshots that no struct uses (with --check: report them as drift).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// The package directory to start from, instead of the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub manifest_dir: Option<PathBuf>,
+
+    /// How many parameter requests may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
 
 /// One action to snapshot, and where.
 type Key = (String, String);
@@ -113,7 +172,7 @@ async fn plan_apps(
     };
     let mut plan = Plan::default();
     for slug in &args.app {
-        for action_id in fetch::summaries(client, slug).await?.into_keys() {
+        for action_id in fetch::summaries(client, slug, &[]).await?.into_keys() {
             plan.targets.insert((slug.clone(), action_id), Vec::new());
         }
     }
@@ -202,21 +261,29 @@ async fn apply(
     report: &mut Report,
 ) -> Result<(), CliError> {
     let snapshots = SnapshotDir::new(dir);
-    let targets: Vec<Key> = plan.targets.keys().cloned().collect();
+    let errors_before = report.errors.len();
     let mut summaries: BTreeMap<String, Summaries> = BTreeMap::new();
-    for slug in targets.iter().map(|(slug, _)| slug).collect::<BTreeSet<_>>() {
-        match fetch::summaries(client, slug).await {
+    let slugs: BTreeSet<&str> = plan.targets.keys().map(|(slug, _)| slug.as_str()).collect();
+    let named: Vec<&str> = slugs.iter().copied().collect();
+    for slug in slugs {
+        match fetch::summaries(client, slug, &named).await {
             Ok(list) => {
-                summaries.insert(slug.clone(), list);
+                summaries.insert(slug.to_owned(), list);
             }
             Err(err) => {
                 report.errors.push(with_uses(err, plan, slug, None, cwd));
             }
         }
     }
-    if !report.errors.is_empty() {
-        return Ok(());
-    }
+    // An app that could not be listed is reported above; every other app's snapshots are
+    // still written, as for an unknown action id.
+    let targets: Vec<Key> = plan
+        .targets
+        .keys()
+        .filter(|(slug, _)| summaries.contains_key(slug))
+        .cloned()
+        .collect();
+    let created_dir = !args.check && !targets.is_empty() && !dir.exists();
     let live = fetch::snapshots(client, &targets, &summaries, usize::from(args.concurrency)).await;
     for ((slug, action_id), live) in targets.iter().zip(live) {
         let path = snapshots.path_of(slug, action_id)?;
@@ -225,14 +292,32 @@ async fn apply(
             Ok(live) => live,
             Err(err) if args.check && exit::is_unknown_route(&err) => {
                 report.drifted += 1;
-                println!("drift      {slug}/{action_id}: Refold no longer has this action ({err})");
+                let listed = summaries
+                    .get(slug)
+                    .into_iter()
+                    .flat_map(|list| list.keys().map(String::as_str));
+                let hint = crate::names::action_hint(slug, action_id, listed);
+                let request_id = err
+                    .request_id()
+                    .map(|id| format!(", request id {id}"))
+                    .unwrap_or_default();
+                println!("drift      {slug}/{action_id}: Refold no longer has this action ({hint}{request_id})");
                 print_uses(plan, slug, action_id, cwd);
                 continue;
             }
             Err(err) => {
                 let context = format!("fetching the parameters of `{slug}/{action_id}`");
-                let err = CliError::client(context, &err);
-                report.errors.push(with_uses(err, plan, slug, Some(action_id), cwd));
+                let mut failure = CliError::client(context, &err);
+                if exit::is_unknown_route(&err)
+                    && let Some(listed) = summaries.get(slug)
+                {
+                    failure = failure.note(crate::names::action_hint(
+                        slug,
+                        action_id,
+                        listed.keys().map(String::as_str),
+                    ));
+                }
+                report.errors.push(with_uses(failure, plan, slug, Some(action_id), cwd));
                 continue;
             }
         };
@@ -257,7 +342,16 @@ async fn apply(
             println!("{word:<10} {shown_path}");
         }
     }
-    if !report.errors.is_empty() {
+    if created_dir && dir.exists() {
+        // Cargo tracks the snapshot files the attribute read, not a directory that did not
+        // exist: a crate built before keeps its old result until it is rebuilt.
+        eprintln!(
+            "note: created {}; run `cargo clean -p <your crate>` once so cargo checks a crate built before against it",
+            shown(dir, cwd)
+        );
+    }
+    // Nothing is pruned when something could not be fetched: it may be in use.
+    if report.errors.len() > errors_before {
         return Ok(());
     }
     if args.prune {
