@@ -82,12 +82,15 @@
 //! line to stderr, and serves until Ctrl-C. Both programs are the same command line, defined
 //! once in [`cli`] (feature `cli`, on by default).
 
+mod accounts;
 mod api;
 mod apps;
 mod auth;
 mod catalogue;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod connect_page;
+mod customers;
 mod emulator;
 mod envelope;
 mod faults;
