@@ -172,8 +172,14 @@ fn action_failed_line(status: &NodeStatus, http_status: &Option<u16>, request_id
         Some(code) => format!(" with app status {code}"),
         None => String::new(),
     };
+    let advice = if *http_status == Some(401) {
+        "the app refused the linked account's credentials: its connection is missing or expired, \
+         so check `client.apps().get(slug)` and send the customer a Connect URL"
+    } else {
+        "inspect the error's `data` for the app's reason (a 409 means the record exists, a 404 that it does not)"
+    };
     format!(
-        "the app reported {status}{app}; inspect the error's `data` for the app's reason (a 409 means the record exists, a 404 that it does not){}",
+        "the app reported {status}{app}; {advice}{}",
         request_id_suffix(request_id.as_deref())
     )
 }
