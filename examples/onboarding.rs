@@ -93,7 +93,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// answers with a redirect (to `redirect_url`, or back to itself).
 async fn customer_clicks_connect(url: &ConnectUrl, slug: &str) -> Result<(), Box<dyn std::error::Error>> {
     let browser = reqwest::Client::builder().redirect(redirect::Policy::none()).build()?;
-    let page = browser.get(url.as_str()).send().await?.error_for_status()?.text().await?;
+    let page = browser
+        .get(url.as_str())
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
     assert!(page.contains("<form"), "the Connect page has a form per app");
     let action = url.as_str().split('?').next().unwrap_or(url.as_str());
     let reply = browser

@@ -2,7 +2,7 @@
 //! [`Connection`] models, with each app's connection status.
 
 use reqwest::Method;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::auth::Needs;
 use crate::ident::validate_identifier;
@@ -24,7 +24,7 @@ use crate::{Client, Error};
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct App {
     /// The app's slug, as action calls name it.
@@ -53,7 +53,7 @@ pub struct App {
 }
 
 /// One connection of a linked account to an app.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Connection {
     /// Who connected, as the app identifies them (an email, an account id, …).

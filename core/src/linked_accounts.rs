@@ -32,7 +32,7 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// println!("{} ({:?}), {} apps", acme.account_id, acme.name, acme.integrations.len());
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct LinkedAccount {
     /// The org's own id for the customer.
@@ -61,7 +61,7 @@ pub struct LinkedAccount {
 }
 
 /// One custom key/value field of a linked account.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Udf {
     /// The field's name.
@@ -74,7 +74,7 @@ pub struct Udf {
 
 /// An app connected on a linked account, as the account's record lists it (credentials and
 /// tokens are never part of it). [`Apps`](crate::Apps) gives each app's connection status.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Integration {
     /// The app's slug (Refold's `type`).
