@@ -362,11 +362,7 @@ async fn save_key_credentials(
         )));
     }
     let body = object(&body)?;
-    if !body
-        .get("api_key")
-        .and_then(Value::as_str)
-        .is_some_and(|k| !k.is_empty())
-    {
+    if body.get("api_key").and_then(Value::as_str).is_none_or(str::is_empty) {
         return Err(ApiError::validation("Required parameter 'api_key' is missing"));
     }
     s.connection_changed(
