@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "refold",
     version,
-    about = "Browse Refold's actions, snapshot their schemas into .refold/, check them in CI, run the emulator.",
+    about = "Browse Refold's actions, snapshot their schemas into .refold/, check them in CI, manage customers and their connections, run the emulator.",
     long_about = None,
     after_help = AFTER_HELP.as_str(),
     propagate_version = true,
