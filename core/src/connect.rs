@@ -363,17 +363,46 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn active_linked_account(&self) -> Result<crate::LinkedAccount, Error> {
-        let handle = match &*self.auth {
-            Auth::ApiKey {
-                linked_account: Some(account),
-                ..
-            } => self.with_session_token_for(&account.id)?,
-            _ => self.clone(),
-        };
+        let handle = self.session_handle()?;
         let path = ["/api/v2/public/session/active-linked-account"];
         handle
             .call_json(Method::GET, &path, None, Needs::LinkedAccount, "active_linked_account")
             .await
+    }
+
+    /// The properties the last [`Client::connect_url`] stored for this session's Connect page
+    /// (`GET /hosted-properties`): what a hosted page you serve yourself reads. Asked for with
+    /// the session token, as [`Client::active_linked_account`] is.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::active_linked_account`].
+    ///
+    /// ```no_run
+    /// # extern crate refold_core as refold;
+    /// # async fn run(client: refold::Client) -> Result<(), refold::Error> {
+    /// let properties = client.for_linked_account("acme-42").hosted_properties().await?;
+    /// println!("redirect to {:?}", properties.get("redirect_url"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn hosted_properties(&self) -> Result<Map<String, Value>, Error> {
+        let handle = self.session_handle()?;
+        let path = ["/api/v2/public/hosted-properties"];
+        handle
+            .call_json(Method::GET, &path, None, Needs::LinkedAccount, "hosted_properties")
+            .await
+    }
+
+    /// This handle, or for an API-key client acting for a linked account, a handle carrying
+    /// that account's managed session token.
+    fn session_handle(&self) -> Result<Client, Error> {
+        match &*self.auth {
+            Auth::ApiKey {
+                linked_account: Some(account),
+                ..
+            } => self.with_session_token_for(&account.id),
+            _ => Ok(self.clone()),
+        }
     }
 
     /// A handle whose account-scoped calls carry a session token of `linked_account_id`: for an

@@ -471,6 +471,19 @@ async fn a_connect_url_for_an_unknown_account_fails_to_mint_and_a_token_client_u
     assert_eq!(me.account_id, emulator.linked_account_id());
     let api_key_view = client.active_linked_account().await.unwrap();
     assert_eq!(api_key_view.account_id, emulator.linked_account_id());
+
+    // The page's properties, read back with the session token the URL was created with.
+    let properties = session.hosted_properties().await.unwrap();
+    assert_eq!(properties["theme"], "dark");
+    client
+        .connect_url(
+            emulator.linked_account_id(),
+            ConnectOptions::default().redirect_url("https://x.example/"),
+        )
+        .await
+        .unwrap();
+    let properties = client.hosted_properties().await.unwrap();
+    assert_eq!(properties["redirect_url"], "https://x.example/");
 }
 
 #[tokio::test]
