@@ -12,7 +12,8 @@ use crate::commands;
     name = "refold",
     version,
     about = "Browse Refold's actions, snapshot their schemas into .refold/ (and check them in CI), generate typed \
-             structs from them, run an action or one per row of a file, run the emulator.",
+             structs from them, run an action or one per row of a file, manage customers and their connections, run \
+             the emulator.",
     long_about = None,
     after_help = AFTER_HELP.as_str(),
     propagate_version = true,
@@ -46,6 +47,9 @@ pub enum Command {
     Exec(commands::exec::ExecArgs),
     Bulk(commands::bulk::BulkArgs),
     Emulator(commands::emulator::EmulatorArgs),
+    Accounts(commands::accounts::AccountsArgs),
+    Apps(commands::apps::AppsArgs),
+    Connect(commands::connect::ConnectArgs),
 }
 
 #[cfg(test)]

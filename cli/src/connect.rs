@@ -31,6 +31,29 @@ pub fn client_with(
     lookup: impl Fn(&str) -> Option<String>,
     configure: impl Fn(ClientBuilder) -> ClientBuilder,
 ) -> Result<Client, CliError> {
+    build(args, lookup, true, configure)
+}
+
+/// A client for the org's own calls (`accounts`, `connect`), which need the API key but no
+/// linked account to act for.
+///
+/// # Errors
+///
+/// As [`client`], without requiring a linked account.
+pub fn org_client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<Client, CliError> {
+    build(args, lookup, false, |builder| builder)
+}
+
+/// Builds the client, turning the builder's refusals into messages that name flags and
+/// variables.
+fn build(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+    needs_account: bool,
+    configure: impl Fn(ClientBuilder) -> ClientBuilder,
+) -> Result<Client, CliError> {
+    let builder =
+        |args: &ConnectionArgs, lookup: &dyn Fn(&str) -> Option<String>| builder_for(args, lookup, needs_account);
     configure(builder(args, &lookup)?).build().map_err(|err| {
         let url = args
             .base_url
@@ -71,12 +94,16 @@ pub fn client_with(
     })
 }
 
-/// The configuration of [`client`].
+/// The configuration of [`client`] (and, without `needs_account`, of [`org_client`]).
 ///
 /// # Errors
 ///
 /// As [`client`], except for the checks `build` makes.
-fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
+fn builder_for(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+    needs_account: bool,
+) -> Result<ClientBuilder, CliError> {
     let flag_for = |name: &str| match name {
         env::BASE_URL => args.base_url.clone(),
         env::LINKED_ACCOUNT_ID => args.linked_account_id.clone(),
@@ -96,7 +123,11 @@ fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Re
     }
     let builder = ClientBuilder::from_lookup(|name| flag_for(name).or_else(|| lookup(name)))
         .map_err(|err| CliError::new(Exit::Config, err.to_string()))?;
-    if set(env::API_KEY).is_some() && args.linked_account_id.is_none() && set(env::LINKED_ACCOUNT_ID).is_none() {
+    if needs_account
+        && set(env::API_KEY).is_some()
+        && args.linked_account_id.is_none()
+        && set(env::LINKED_ACCOUNT_ID).is_none()
+    {
         return Err(CliError::new(
             Exit::Config,
             format!(

@@ -110,7 +110,7 @@ impl Exit {
             Exit::Usage => "bad command line: unknown flag, missing or malformed argument",
             Exit::Config => "missing or invalid configuration: credentials (REFOLD_*), base URL",
             Exit::Auth => "Refold refused the credentials (401/403)",
-            Exit::NotFound => "unknown app or action (404)",
+            Exit::NotFound => "unknown app, action or linked account (404)",
             Exit::Input => {
                 "local input unusable: not in a Cargo package, corrupt or missing snapshot, bad --json, bad bulk rows or journal"
             }

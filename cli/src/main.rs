@@ -2,8 +2,9 @@
 //!
 //! It browses an app's actions and their parameters, snapshots the schemas the code uses into
 //! `.refold/` (and checks them in CI), generates `#[refold_action]` structs from the snapshots,
-//! runs an action (`exec`) or one per row of a CSV or JSON Lines file (`bulk`), and runs the
-//! local emulator. Every network call goes through `refold::Client`. `refold --help` lists the
+//! runs an action (`exec`) or one per row of a CSV or JSON Lines file (`bulk`), manages
+//! customers and their connections (`accounts`, `apps`, `connect`), and runs the local
+//! emulator. Every network call goes through `refold::Client`. `refold --help` lists the
 //! commands and the exit codes.
 
 mod args;

@@ -138,7 +138,11 @@ impl Limiter {
         match self {
             Limiter::Local(local) => local.acquire(key, deadline, started, idempotent).await,
             #[cfg(feature = "redis")]
-            Limiter::Redis(shared) => shared.acquire(key, deadline, started, idempotent).await,
+            // Boxed: the Redis exchange's future nests the redis crate's connection futures, and
+            // inline it made every call's future (and so the future of any user's async fn that
+            // awaits a call and a paged listing) too deep for the compiler's default recursion
+            // limit of 128. One allocation beside a network round trip costs nothing measurable.
+            Limiter::Redis(shared) => Box::pin(shared.acquire(key, deadline, started, idempotent)).await,
         }
     }
 }

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+pub mod accounts;
 pub mod actions;
+pub mod apps;
 pub mod bulk;
 pub mod codegen;
+pub mod connect;
 pub mod emulator;
 pub mod exec;
 pub mod params;
@@ -28,6 +31,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Exec(args) => exec::run(&args, env).await,
         Command::Bulk(args) => bulk::run(&args, env).await,
         Command::Emulator(args) => emulator::run(&args).await,
+        Command::Accounts(args) => accounts::run(&args, env).await,
+        Command::Apps(args) => apps::run(&args, env).await,
+        Command::Connect(args) => connect::run(&args, env).await,
     }
 }
 
