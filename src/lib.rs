@@ -56,6 +56,7 @@ pub use refold_core::{
     RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
     is_valid_identifier, reqwest, validate_identifier,
 };
+pub use refold_core::webhooks;
 pub use refold_macros::refold_action;
 
 mod action_macro;
