@@ -5,12 +5,14 @@ use std::time::Instant;
 
 use crate::auth::Sessions;
 use crate::catalogue::Catalogue;
+use crate::delivery::Deliveries;
 use crate::envelope::ApiError;
 use crate::faults::FaultPlan;
 use crate::rate_limit::RateLimiter;
 use crate::recording::Recorder;
 use crate::store::Store;
 use crate::validation::Strictness;
+use crate::webhooks::WebhookStore;
 
 /// The emulator's state; each part has its own short-held lock.
 pub(crate) struct Shared {
@@ -26,6 +28,10 @@ pub(crate) struct Shared {
     pub(crate) faults: FaultPlan,
     pub(crate) recorder: Recorder,
     pub(crate) rate_limiter: RateLimiter,
+    /// Registered webhooks.
+    pub(crate) webhooks: WebhookStore,
+    /// Webhook deliveries in flight, and the record of every attempt.
+    pub(crate) deliveries: Deliveries,
 }
 
 impl Shared {
