@@ -18,8 +18,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
+use crate::accounts::Reach;
 use crate::auth::{Credentials, authenticate};
-use crate::envelope::{ApiError, ErrorStyle, json_response};
+use crate::envelope::{ActionOutcome, ApiError, ErrorStyle, json_response};
 use crate::recording::Execution;
 use crate::state::Shared;
 
@@ -43,6 +44,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .merge(session_tokens)
         .merge(crate::webhooks::router())
+        .merge(crate::customers::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -115,7 +117,10 @@ async fn execute(
     let params = parse_params(&body)?;
     crate::validation::validate(&params, &action.parameters, s.strictness).map_err(ApiError::validation)?;
 
-    s.sessions.add_known_account(&account);
+    s.accounts.seed(&account, &s.catalogue);
+    if let Some(refusal) = unreachable_app(&s, &account, &slug) {
+        return Ok(refusal.into_response());
+    }
     s.recorder.execution(Execution {
         linked_account_id: account.clone(),
         slug: slug.clone(),
@@ -126,6 +131,31 @@ async fn execute(
         crate::apps::run(&slug, action, &params, data, SystemTime::now())
     });
     Ok(outcome.into_response())
+}
+
+/// The reply to an action of an app the account has not connected, or whose connection
+/// expired, or `None` when the app is reachable.
+///
+/// Refold's docs say such an action fails as "a credential or auth failure from the provider"
+/// without showing the envelope. The emulator's choice: Refold reached its side of the call but
+/// not the app, so the reply is a 200 with `node_status: "Failed"` and the provider's
+/// `http_status: 401`, whose `data` says what is wrong and that the customer must (re)connect;
+/// the action is not recorded as executed.
+fn unreachable_app(s: &Shared, account: &str, slug: &str) -> Option<ActionOutcome> {
+    let message = match s.accounts.reach(account, slug) {
+        Reach::Connected => return None,
+        Reach::NotConnected => {
+            format!("Linked account '{account}' has not connected {slug}; send the customer a Connect URL")
+        }
+        Reach::Expired => format!(
+            "The {slug} connection of linked account '{account}' has expired (reauth_required); \
+             send the customer a Connect URL"
+        ),
+    };
+    Some(ActionOutcome::failed(
+        401,
+        json!({ "status": 401, "error": "UNAUTHORIZED", "message": message, "reauth_required": true }),
+    ))
 }
 
 /// The execute body: a JSON object. An empty body counts as `{}`.
@@ -175,10 +205,12 @@ async fn mint_session_token(
             return Err(ApiError::validation("Parameter 'linked_account_id' must be a string"));
         }
     };
-    let minted = s
-        .sessions
-        .mint(&linked_account_id, force_refresh, Instant::now())
-        .ok_or_else(|| ApiError::internal(format!("Linked account '{linked_account_id}' not found")))?;
+    if !s.accounts.contains(&linked_account_id) {
+        return Err(ApiError::internal(format!(
+            "Linked account '{linked_account_id}' not found"
+        )));
+    }
+    let minted = s.sessions.mint(&linked_account_id, force_refresh, Instant::now());
     Ok(json_response(StatusCode::OK, &minted))
 }
 

@@ -1,6 +1,6 @@
 //! The two authentication modes, and the session tokens this emulator mints itself.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -112,11 +112,9 @@ struct SessionState {
     tokens: HashMap<String, Session>,
     /// The token a non-forced mint hands out again, per linked account.
     current: HashMap<String, String>,
-    /// Linked accounts a token may be minted for.
-    known_accounts: HashSet<String>,
 }
 
-/// Session tokens and the linked accounts they can be minted for.
+/// Session tokens (which accounts exist is `accounts.rs`'s to say).
 #[derive(Debug)]
 pub(crate) struct Sessions {
     ttl: Duration,
@@ -135,19 +133,10 @@ impl Sessions {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn add_known_account(&self, linked_account_id: &str) {
+    /// A token for a linked account the caller has checked exists: the still-valid one unless
+    /// `force_refresh`.
+    pub(crate) fn mint(&self, linked_account_id: &str, force_refresh: bool, now: Instant) -> MintedToken {
         let mut state = self.lock();
-        if !state.known_accounts.contains(linked_account_id) {
-            state.known_accounts.insert(linked_account_id.to_owned());
-        }
-    }
-
-    /// A token for a known linked account: the still-valid one unless `force_refresh`.
-    pub(crate) fn mint(&self, linked_account_id: &str, force_refresh: bool, now: Instant) -> Option<MintedToken> {
-        let mut state = self.lock();
-        if !state.known_accounts.contains(linked_account_id) {
-            return None;
-        }
         if !force_refresh {
             let reusable = state
                 .current
@@ -155,12 +144,12 @@ impl Sessions {
                 .and_then(|t| state.tokens.get(t).map(|s| (t, s)))
                 .filter(|(_, s)| s.expires_at > now);
             if let Some((token, session)) = reusable {
-                return Some(MintedToken {
+                return MintedToken {
                     token: token.clone(),
                     refresh_token: session.refresh_token.clone(),
                     expires_in: session.expires_at.saturating_duration_since(now).as_secs(),
                     refresh_expires_in: REFRESH_TTL.as_secs(),
-                });
+                };
             }
         }
         let token = format!("st_{}", uuid::Uuid::new_v4().simple());
@@ -174,12 +163,12 @@ impl Sessions {
             },
         );
         state.current.insert(linked_account_id.to_owned(), token.clone());
-        Some(MintedToken {
+        MintedToken {
             token,
             refresh_token,
             expires_in: self.ttl.as_secs(),
             refresh_expires_in: REFRESH_TTL.as_secs(),
-        })
+        }
     }
 
     /// The linked account of a valid token.
@@ -211,6 +200,15 @@ impl Sessions {
     }
 
     /// Invalidates every token issued so far.
+    /// Revokes every token of a deleted account.
+    pub(crate) fn revoke_account(&self, linked_account_id: &str) {
+        let mut state = self.lock();
+        state
+            .tokens
+            .retain(|_, session| session.linked_account_id != linked_account_id);
+        state.current.remove(linked_account_id);
+    }
+
     pub(crate) fn expire_all(&self) {
         let mut state = self.lock();
         state.tokens.clear();
@@ -226,12 +224,10 @@ mod tests {
     fn mint_reuses_until_forced_and_expires_after_ttl() {
         let sessions = Sessions::new(Duration::from_secs(10));
         let t0 = Instant::now();
-        assert!(sessions.mint("ada", false, t0).is_none(), "unknown account");
-        sessions.add_known_account("ada");
-        let first = sessions.mint("ada", false, t0).unwrap();
+        let first = sessions.mint("ada", false, t0);
         assert_eq!(first.expires_in, 10);
-        assert_eq!(sessions.mint("ada", false, t0).unwrap().token, first.token);
-        let forced = sessions.mint("ada", true, t0).unwrap();
+        assert_eq!(sessions.mint("ada", false, t0).token, first.token);
+        let forced = sessions.mint("ada", true, t0);
         assert_ne!(forced.token, first.token);
         assert_eq!(sessions.resolve(&forced.token, t0).as_deref(), Some("ada"));
         assert_eq!(sessions.resolve(&forced.token, t0 + Duration::from_secs(10)), None);

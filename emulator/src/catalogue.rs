@@ -24,6 +24,9 @@ const SOURCES: &[(&str, &str)] = &[
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct App {
     pub(crate) slug: String,
+    /// The app's display name ("HubSpot"); the slug when a file or snapshot gives none.
+    #[serde(default)]
+    pub(crate) name: Option<String>,
     pub(crate) actions: Vec<ActionSchema>,
 }
 
@@ -99,6 +102,13 @@ impl Catalogue {
         self.apps.get(slug)
     }
 
+    /// Every app, by slug.
+    pub(crate) fn apps(&self) -> Vec<&App> {
+        let mut apps: Vec<&App> = self.apps.values().collect();
+        apps.sort_by(|a, b| a.slug.cmp(&b.slug));
+        apps
+    }
+
     /// This catalogue with `snapshots` added: a snapshot of an action the catalogue already has
     /// replaces its parameters (and its name and description, when the snapshot has them); any
     /// other snapshot adds the action, and its app when the slug is new.
@@ -107,6 +117,7 @@ impl Catalogue {
         for snapshot in snapshots {
             let app = catalogue.apps.entry(snapshot.slug.clone()).or_insert_with(|| App {
                 slug: snapshot.slug.clone(),
+                name: None,
                 actions: Vec::new(),
             });
             let parameters = snapshot

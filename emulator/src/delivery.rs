@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
+use crate::accounts::ConnectionChange;
 use crate::webhooks::{ENVIRONMENT, ORG_ID, Registration, WebhookStore};
 
 /// Attempts per delivery, the first included, as Refold's docs preview describes.
@@ -127,7 +128,7 @@ impl Deliveries {
 
     /// Queues `event` (an object whose `event` field names it) for every enabled webhook
     /// subscribed to it. Returns at once; the deliveries run on the emulator's runtime.
-    pub(crate) fn dispatch(&self, store: &WebhookStore, event: &Value) {
+    fn dispatch(&self, store: &WebhookStore, event: &Value) {
         let name = event.get("event").and_then(Value::as_str).unwrap_or_default();
         let body = Bytes::from(serde_json::to_vec(event).unwrap_or_default());
         let signature = signature(self.signing_key.as_bytes(), &body);
@@ -142,6 +143,23 @@ impl Deliveries {
             // The task ends only when its queue is dropped, with the emulator.
             let _ = queue.send(job);
         }
+    }
+
+    /// Delivers the event of a connection's change (the one caller is
+    /// `Shared::connection_changed`, through which every change goes).
+    pub(crate) fn connection_changed(
+        &self,
+        store: &WebhookStore,
+        linked_account_id: &str,
+        slug: &str,
+        change: &ConnectionChange,
+    ) {
+        let name = match change {
+            ConnectionChange::Created { .. } => "Connection Created",
+            ConnectionChange::Deleted => "Connection Deleted",
+            ConnectionChange::Expired => "Connection Expired",
+        };
+        self.dispatch(store, &connection_event(name, linked_account_id, slug));
     }
 
     /// Every attempt so far, in the order they were made.
@@ -211,7 +229,7 @@ async fn deliver(sender: &Sender, job: &Job) {
 }
 
 /// Lowercase hex of HMAC-SHA256 over `body` keyed with `key`.
-pub(crate) fn signature(key: &[u8], body: &[u8]) -> String {
+fn signature(key: &[u8], body: &[u8]) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
         // HMAC takes keys of any length; this cannot happen.
         return String::new();
@@ -225,7 +243,7 @@ pub(crate) fn signature(key: &[u8], body: &[u8]) -> String {
 }
 
 /// The payload of a connection event, with the fields Refold's docs list.
-pub(crate) fn connection_event(event: &str, linked_account_id: &str, slug: &str) -> Value {
+fn connection_event(event: &str, linked_account_id: &str, slug: &str) -> Value {
     json!({
         "event": event,
         "type": "connection",

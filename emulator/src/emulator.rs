@@ -12,9 +12,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::accounts::{Accounts, ConnectionChange, OAUTH2};
 use crate::auth::Sessions;
 use crate::catalogue::Catalogue;
 use crate::delivery::{Deliveries, WebhookDelivery};
+use crate::connect_page::ConnectSessions;
 use crate::faults::{Fault, FaultPlan};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::recording::{Execution, RecordedRequest, Recorder};
@@ -238,7 +240,6 @@ impl EmulatorBuilder {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
         let addr = listener.local_addr()?;
         let sessions = Sessions::new(self.session_token_ttl);
-        sessions.add_known_account(&self.linked_account_id);
         let rate_limiter = RateLimiter::default();
         rate_limiter.set(self.rate_limit);
         let deliveries = Deliveries::new(
@@ -263,7 +264,10 @@ impl EmulatorBuilder {
             faults: FaultPlan::default(),
             recorder: Recorder::new(self.record_requests),
             rate_limiter,
+            accounts: Accounts::default(),
+            connect: ConnectSessions::default(),
         });
+        shared.accounts.seed(&shared.linked_account_id, &shared.catalogue);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(listener, shared.clone(), shutdown_rx));
         Ok(Emulator {
@@ -350,11 +354,56 @@ impl Emulator {
         ]
     }
 
-    /// Makes `linked_account_id` known to the session-token endpoint (minting a token for an
-    /// unknown account fails with a 500, as on Refold). Accounts that have executed an action
-    /// are known too. Action endpoints accept any linked account in API-key mode.
+    /// Adds a linked account with every catalogue app connected, as the default account has
+    /// (nothing changes if it exists). Minting a session token for an unknown account fails
+    /// with a 500, as on Refold.
+    ///
+    /// As a convenience of the emulator, an account first seen on an action call is added the
+    /// same way; accounts created through `POST /api/v2/public/linked-account` start with
+    /// nothing connected.
     pub fn add_linked_account(&self, linked_account_id: &str) {
-        self.shared.sessions.add_known_account(linked_account_id);
+        self.shared.accounts.seed(linked_account_id, &self.shared.catalogue);
+    }
+
+    /// Connects `slug` for the account as a successful OAuth flow would (reconnecting an
+    /// expired connection). Returns false, changing nothing, when the account does not exist or
+    /// the catalogue has no such app.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::start().await?;
+    /// emulator.add_linked_account("acme-42");
+    /// assert!(emulator.expire_connection("acme-42", "hubspot"));
+    /// assert!(emulator.connect_app("acme-42", "hubspot"));
+    /// assert!(emulator.disconnect_app("acme-42", "hubspot"));
+    /// assert!(!emulator.disconnect_app("acme-42", "hubspot"));
+    /// # Ok(()) }
+    /// ```
+    pub fn connect_app(&self, linked_account_id: &str, slug: &str) -> bool {
+        if self.shared.catalogue.app(slug).is_none() {
+            return false;
+        }
+        let change = ConnectionChange::Created {
+            auth_type: OAUTH2.to_owned(),
+        };
+        self.shared.connection_changed(linked_account_id, slug, change)
+    }
+
+    /// Marks the account's connection to `slug` expired: the app reports `reauth_required`, and
+    /// its actions fail as with an expired provider token (a 200 with `node_status: "Failed"`
+    /// and `http_status: 401`) until it is connected again. Returns false when the account has
+    /// no such connection.
+    pub fn expire_connection(&self, linked_account_id: &str, slug: &str) -> bool {
+        self.shared
+            .connection_changed(linked_account_id, slug, ConnectionChange::Expired)
+    }
+
+    /// Removes the account's connection to `slug`, as `DELETE /linked-account/integration/{slug}`
+    /// does. Returns false when the account has no such connection.
+    pub fn disconnect_app(&self, linked_account_id: &str, slug: &str) -> bool {
+        self.shared
+            .connection_changed(linked_account_id, slug, ConnectionChange::Deleted)
     }
 
     /// Every request received so far, in arrival order, faulted ones included.

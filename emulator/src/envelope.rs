@@ -112,6 +112,11 @@ impl ApiError {
     }
 
     /// 405 `SERVER_ERROR`.
+    /// 409: what was to be created exists already.
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "CONFLICT", message)
+    }
+
     pub(crate) fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "SERVER_ERROR", message)
     }

@@ -82,6 +82,7 @@
 //! line to stderr, and serves until Ctrl-C. Both programs are the same command line, defined
 //! once in [`cli`] (feature `cli`, on by default).
 
+mod accounts;
 mod api;
 mod apps;
 mod auth;
@@ -89,6 +90,8 @@ mod catalogue;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod delivery;
+mod connect_page;
+mod customers;
 mod emulator;
 mod envelope;
 mod faults;

@@ -3,9 +3,11 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
+use crate::accounts::{Accounts, ConnectionChange};
 use crate::auth::Sessions;
 use crate::catalogue::Catalogue;
 use crate::delivery::Deliveries;
+use crate::connect_page::ConnectSessions;
 use crate::envelope::ApiError;
 use crate::faults::FaultPlan;
 use crate::rate_limit::RateLimiter;
@@ -32,6 +34,10 @@ pub(crate) struct Shared {
     pub(crate) webhooks: WebhookStore,
     /// Webhook deliveries in flight, and the record of every attempt.
     pub(crate) deliveries: Deliveries,
+    /// Linked accounts and their connections to apps.
+    pub(crate) accounts: Accounts,
+    /// The sessions of hosted Connect pages and OAuth URLs.
+    pub(crate) connect: ConnectSessions,
 }
 
 impl Shared {
@@ -49,5 +55,21 @@ impl Shared {
                     wait.as_secs_f64().ceil().max(1.0) as u64,
                 )
             })
+    }
+
+    /// The one place a connection changes: connecting through the Connect page or the OAuth
+    /// URL, saving key-based credentials, `Emulator::connect_app`, `disconnect_app` and
+    /// `expire_connection`, removing an integration (`DELETE /linked-account/integration/{slug}`)
+    /// and deleting the account all come here, so whatever must follow a change (a webhook's
+    /// delivery) is added here once.
+    ///
+    /// Returns whether anything changed: false for an unknown account, and for removing or
+    /// expiring a connection the account does not have.
+    pub(crate) fn connection_changed(&self, linked_account_id: &str, slug: &str, change: ConnectionChange) -> bool {
+        let changed = self.accounts.apply(linked_account_id, slug, &change);
+        if changed {
+            self.deliveries.connection_changed(&self.webhooks, linked_account_id, slug, &change);
+        }
+        changed
     }
 }
