@@ -72,6 +72,9 @@ pub enum Command {
                       refold emulator --rate-limit 20/5"
     )]
     Emulator(EmulatorArgs),
+
+    /// List, register and delete webhooks; receive and verify deliveries locally.
+    Webhooks(crate::commands::webhooks::WebhooksArgs),
 }
 
 const PREPARE_ABOUT: &str = "\

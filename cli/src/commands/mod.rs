@@ -7,6 +7,7 @@ mod emulator;
 mod exec;
 mod params;
 mod prepare;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Exec(args) => exec::run(&args, env).await,
         Command::Bulk(args) => bulk::run(&args, env).await,
         Command::Emulator(args) => emulator::run(&args).await,
+        Command::Webhooks(args) => webhooks::run(&args, env).await,
     }
 }
 
