@@ -11,6 +11,8 @@ use std::str::FromStr;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::error::Error;
+
 /// The name of an event a webhook can subscribe to, as Refold spells it on the wire
 /// (`"Connection Created"`, …).
 ///
@@ -149,9 +151,9 @@ impl Event {
     ///
     /// # Errors
     ///
-    /// [`Error::NotJson`](super::Error::NotJson) when the body is not JSON.
-    pub fn from_json(body: &[u8]) -> Result<Event, super::Error> {
-        let value: Value = serde_json::from_slice(body).map_err(|source| super::Error::NotJson { source })?;
+    /// [`Error::NotJson`] when the body is not JSON.
+    pub fn from_json(body: &[u8]) -> Result<Event, Error> {
+        let value: Value = serde_json::from_slice(body).map_err(|source| Error::NotJson { source })?;
         Ok(Event::from_value(value))
     }
 

@@ -50,15 +50,26 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod error;
 mod event;
 mod subscriptions;
 mod verify;
 
+pub use error::Error;
 pub use event::{ConnectionEvent, Event, EventKind, UnknownEventKind, WorkflowEvent};
 /// The header map [`Verifier::verify`] takes: `http::HeaderMap`, the type axum, hyper, warp and
 /// reqwest use.
 pub use http::HeaderMap;
 pub use subscriptions::{Registered, Registration, Webhook, WebhookHeaders, WebhookUpdate, Webhooks};
-pub use verify::{
-    DEFAULT_MAX_BODY_BYTES, Error, SECRET_HEADER, SIGNATURE_HEADER, Verifier, WebhookSecret,
-};
+pub use verify::{DEFAULT_MAX_BODY_BYTES, Verifier, WebhookSecret};
+
+/// The header that carries the webhook's secret on every delivery. Registering through
+/// [`Webhooks::register`] adds it to the webhook's headers, which
+/// Refold sends back with each delivery.
+pub const SECRET_HEADER: &str = "x-refold-webhook-secret";
+
+/// The header a preview of Refold's docs names for a delivery's signature: the lowercase hex
+/// of HMAC-SHA256 over the raw body, keyed with the org's API key. Unconfirmed by Refold's
+/// published docs, hence opt-in ([`Verifier::with_signature_key`]).
+pub const SIGNATURE_HEADER: &str = "x-cobalt-signature";
+

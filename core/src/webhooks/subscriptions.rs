@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::event::EventKind;
-use super::verify::{SECRET_HEADER, WebhookSecret};
+use super::SECRET_HEADER;
+use super::verify::WebhookSecret;
 use crate::auth::Needs;
 use crate::call::CallOptions;
 use crate::envelope::decode_json;
