@@ -74,7 +74,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let url = format!("http://{}/refold", listener.local_addr()?);
     let registered = client
         .webhooks()
-        .register(Registration::new(&url, [EventKind::ConnectionCreated, EventKind::ConnectionExpired]))
+        .register(Registration::new(
+            &url,
+            [EventKind::ConnectionCreated, EventKind::ConnectionExpired],
+        ))
         .await?;
     println!("Registered webhook {} for {url}", registered.webhook.id);
 

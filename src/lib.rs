@@ -48,6 +48,7 @@
 // The public surface, listed item by item so that nothing reaches it by accident: an item
 // added to refold-core is public here only once it is named below (and in
 // tests/public-api.txt, which `tests/integration/public_api.rs` compares with what this list exports).
+pub use refold_core::webhooks;
 pub use refold_core::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, BulkCall, BulkItem, BulkOptions, BulkResult,
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_BULK_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
@@ -56,7 +57,6 @@ pub use refold_core::{
     RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
     is_valid_identifier, reqwest, validate_identifier,
 };
-pub use refold_core::webhooks;
 pub use refold_macros::refold_action;
 
 mod action_macro;

@@ -89,9 +89,9 @@ mod auth;
 mod catalogue;
 #[cfg(feature = "cli")]
 pub mod cli;
-mod delivery;
 mod connect_page;
 mod customers;
+mod delivery;
 mod emulator;
 mod envelope;
 mod faults;
@@ -103,11 +103,11 @@ mod store;
 mod validation;
 mod webhooks;
 
+pub use delivery::{MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS, WebhookDelivery};
 pub use emulator::{
     DEFAULT_API_KEY, DEFAULT_LINKED_ACCOUNT_ID, DEFAULT_SESSION_TOKEN_TTL, DEFAULT_WEBHOOK_RETRY_DELAY, Emulator,
     EmulatorBuilder,
 };
 pub use faults::{Fault, FaultBody, RetryAfter};
 pub use rate_limit::RateLimit;
-pub use delivery::{MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS, WebhookDelivery};
 pub use recording::{Execution, RecordedRequest};

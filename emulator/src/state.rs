@@ -6,8 +6,8 @@ use std::time::Instant;
 use crate::accounts::{Accounts, ConnectionChange};
 use crate::auth::Sessions;
 use crate::catalogue::Catalogue;
-use crate::delivery::Deliveries;
 use crate::connect_page::ConnectSessions;
+use crate::delivery::Deliveries;
 use crate::envelope::ApiError;
 use crate::faults::FaultPlan;
 use crate::rate_limit::RateLimiter;
@@ -68,7 +68,8 @@ impl Shared {
     pub(crate) fn connection_changed(&self, linked_account_id: &str, slug: &str, change: ConnectionChange) -> bool {
         let changed = self.accounts.apply(linked_account_id, slug, &change);
         if changed {
-            self.deliveries.connection_changed(&self.webhooks, linked_account_id, slug, &change);
+            self.deliveries
+                .connection_changed(&self.webhooks, linked_account_id, slug, &change);
         }
         changed
     }

@@ -174,8 +174,16 @@ async fn register(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
         id: object_id(),
         url: valid_url(url)?,
         events: valid_events(events)?,
-        headers: fields.get("webhook_headers").map(valid_headers).transpose()?.unwrap_or_default(),
-        method: fields.get("method").map(valid_method).transpose()?.unwrap_or_else(|| "POST".to_owned()),
+        headers: fields
+            .get("webhook_headers")
+            .map(valid_headers)
+            .transpose()?
+            .unwrap_or_default(),
+        method: fields
+            .get("method")
+            .map(valid_method)
+            .transpose()?
+            .unwrap_or_else(|| "POST".to_owned()),
         is_enabled: fields.get("is_enabled").map(valid_bool).transpose()?.unwrap_or(true),
         description: description(&fields)?,
         body: fields.get("webhook_body").filter(|b| !b.is_null()).cloned(),
@@ -270,7 +278,9 @@ fn object_id() -> String {
 fn valid_url(value: &Value) -> Result<String, ApiError> {
     match value.as_str() {
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => Ok(url.to_owned()),
-        _ => Err(ApiError::validation("'webhook_url' must be a URL starting with http:// or https://")),
+        _ => Err(ApiError::validation(
+            "'webhook_url' must be a URL starting with http:// or https://",
+        )),
     }
 }
 

@@ -191,7 +191,11 @@ fn module_files(dir: &Path, name: &str) -> Vec<(PathBuf, usize)> {
     fn walk(dir: &Path, name: &str, depth: usize, out: &mut Vec<(PathBuf, usize)>) {
         // `name.rs`, or `name/mod.rs`; either way its submodules are in `name/`.
         let flat = dir.join(format!("{name}.rs"));
-        let file = if flat.exists() { flat } else { dir.join(name).join("mod.rs") };
+        let file = if flat.exists() {
+            flat
+        } else {
+            dir.join(name).join("mod.rs")
+        };
         let parsed = parse(&file);
         out.push((file, depth));
         for item in &parsed.items {

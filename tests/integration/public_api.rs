@@ -346,7 +346,11 @@ struct Runtime {
 /// The file of module `name` declared in `dir`: `name.rs`, or `name/mod.rs`.
 fn module_file(dir: &Path, name: &str) -> PathBuf {
     let flat = dir.join(format!("{name}.rs"));
-    if flat.exists() { flat } else { dir.join(name).join("mod.rs") }
+    if flat.exists() {
+        flat
+    } else {
+        dir.join(name).join("mod.rs")
+    }
 }
 
 /// The crate whose items refold-core re-exports as its own (the identifier rule and the parameter
@@ -381,7 +385,10 @@ impl Runtime {
             if let Item::Mod(module) = item {
                 let name = module.ident.to_string();
                 if is_public(&module.vis) {
-                    modules.insert(name.clone(), (module.attrs.clone(), Runtime::read_module(&dir.join(&name))));
+                    modules.insert(
+                        name.clone(),
+                        (module.attrs.clone(), Runtime::read_module(&dir.join(&name))),
+                    );
                 } else {
                     files.push((name.clone(), module_file(dir, &name)));
                 }
@@ -497,7 +504,11 @@ impl Runtime {
 #[allow(clippy::type_complexity)]
 fn read_files(
     files: Vec<(String, PathBuf)>,
-) -> (BTreeMap<String, Vec<Item>>, Vec<ItemImpl>, BTreeMap<String, TokenStream>) {
+) -> (
+    BTreeMap<String, Vec<Item>>,
+    Vec<ItemImpl>,
+    BTreeMap<String, TokenStream>,
+) {
     let mut items: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     let mut impls = Vec::new();
     let mut macros = BTreeMap::new();

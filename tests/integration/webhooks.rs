@@ -67,13 +67,15 @@ fn receiver(bound: Bound, verifier: Verifier, failures: usize) -> Receiver {
                 }
             }),
         )
-        .layer(axum::middleware::map_response(move |response: axum::response::Response| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().push(response.status().as_u16());
-                response
-            }
-        }))
+        .layer(axum::middleware::map_response(
+            move |response: axum::response::Response| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().push(response.status().as_u16());
+                    response
+                }
+            },
+        ))
         .with_state(verifier);
     let Bound { listener, url } = bound;
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -97,7 +99,10 @@ async fn deliveries(emulator: &Emulator, count: usize) -> Vec<WebhookDelivery> {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("expected {count} delivery attempts, saw {:?}", emulator.webhook_deliveries());
+    panic!(
+        "expected {count} delivery attempts, saw {:?}",
+        emulator.webhook_deliveries()
+    );
 }
 
 async fn next_event(receiver: &mut Receiver) -> Event {
@@ -185,7 +190,10 @@ async fn a_receiver_answering_500_500_200_accepts_the_event_once_on_the_third_at
     assert!(emulator.expire_connection(emulator.linked_account_id(), "salesforce"));
 
     let event = next_event(&mut receiver).await;
-    assert!(matches!(&event, Event::ConnectionExpired(e) if e.slug == "salesforce"), "{event:?}");
+    assert!(
+        matches!(&event, Event::ConnectionExpired(e) if e.slug == "salesforce"),
+        "{event:?}"
+    );
     let attempts = deliveries(&emulator, 3).await;
     let seen: Vec<_> = attempts.iter().map(|d| (d.attempt, d.status)).collect();
     assert_eq!(seen, [(1, Some(500)), (2, Some(500)), (3, Some(200))]);
@@ -251,7 +259,10 @@ async fn deliveries_with_a_tampered_body_a_wrong_secret_or_no_secret_are_refused
         let reply = request.send().await.unwrap();
         assert_eq!(reply.status(), 401, "{what}");
     }
-    assert!(receiver.events.try_recv().is_err(), "no altered delivery reached the handler");
+    assert!(
+        receiver.events.try_recv().is_err(),
+        "no altered delivery reached the handler"
+    );
 
     // The same refusals, as the verifier names them.
     let headers = |drop: &str| {
@@ -268,14 +279,23 @@ async fn deliveries_with_a_tampered_body_a_wrong_secret_or_no_secret_are_refused
     };
     let mut altered = genuine.body.clone();
     altered[0] = b' ';
-    assert!(matches!(verifier.verify(&headers(""), &altered), Err(WebhookError::BadSignature)));
-    assert!(matches!(verifier.verify(&headers(SECRET_HEADER), &genuine.body), Err(WebhookError::MissingSecret)));
+    assert!(matches!(
+        verifier.verify(&headers(""), &altered),
+        Err(WebhookError::BadSignature)
+    ));
+    assert!(matches!(
+        verifier.verify(&headers(SECRET_HEADER), &genuine.body),
+        Err(WebhookError::MissingSecret)
+    ));
     assert!(matches!(
         verifier.verify(&headers(SIGNATURE_HEADER), &genuine.body),
         Err(WebhookError::MissingSignature)
     ));
     let other = Verifier::from_secret(&"1".repeat(64));
-    assert!(matches!(other.verify(&headers(""), &genuine.body), Err(WebhookError::WrongSecret)));
+    assert!(matches!(
+        other.verify(&headers(""), &genuine.body),
+        Err(WebhookError::WrongSecret)
+    ));
     assert!(verifier.verify(&headers(""), &genuine.body).is_ok());
 }
 
@@ -286,9 +306,12 @@ async fn subscriptions_register_list_get_update_and_delete_without_showing_heade
     let webhooks = client.webhooks();
     let registered = webhooks
         .register(
-            Registration::new("https://example.com/refold", [EventKind::ConnectionCreated, EventKind::ConnectionExpired])
-                .header("x-tenant", "eu-1")
-                .description("production connections"),
+            Registration::new(
+                "https://example.com/refold",
+                [EventKind::ConnectionCreated, EventKind::ConnectionExpired],
+            )
+            .header("x-tenant", "eu-1")
+            .description("production connections"),
         )
         .await
         .unwrap();
@@ -304,7 +327,10 @@ async fn subscriptions_register_list_get_update_and_delete_without_showing_heade
         .unwrap();
     let body = sent.body_json().unwrap();
     assert_eq!(body["webhook_headers"][SECRET_HEADER], secret.as_str());
-    assert_eq!(body["webhook_events"], serde_json::json!(["Connection Created", "Connection Expired"]));
+    assert_eq!(
+        body["webhook_events"],
+        serde_json::json!(["Connection Created", "Connection Expired"])
+    );
 
     let listed = webhooks.list().await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -318,7 +344,12 @@ async fn subscriptions_register_list_get_update_and_delete_without_showing_heade
     assert!(shown.contains(SECRET_HEADER), "names stay visible: {shown}");
 
     let paused = webhooks
-        .update(&webhook.id, WebhookUpdate::new().enabled(false).events([EventKind::ConnectionDeleted]))
+        .update(
+            &webhook.id,
+            WebhookUpdate::new()
+                .enabled(false)
+                .events([EventKind::ConnectionDeleted]),
+        )
         .await
         .unwrap();
     assert_eq!(paused.is_enabled, Some(false));
@@ -389,12 +420,19 @@ fn hostile_body(rng: &mut fastrand::Rng) -> Vec<u8> {
             nested.push_str(&"]".repeat(rng.usize(..=depth)));
             nested.into_bytes()
         }
-        3 => format!(r#"{{"event":"{event}","linked_account_id":{},"slug":[{}],"createdAt":{{}}}}"#, rng.i64(..), rng.u8(..))
-            .into_bytes(),
+        3 => format!(
+            r#"{{"event":"{event}","linked_account_id":{},"slug":[{}],"createdAt":{{}}}}"#,
+            rng.i64(..),
+            rng.u8(..)
+        )
+        .into_bytes(),
         4 => format!(r#"{{"event":{},"x":"\ud800"}}"#, rng.f64()).into_bytes(),
         5 => vec![0xff; rng.usize(..64)],
-        6 => format!(r#"{{"event":"{event}","linked_account_id":"{}"}}"#, "\u{1F600}".repeat(rng.usize(..50)))
-            .into_bytes(),
+        6 => format!(
+            r#"{{"event":"{event}","linked_account_id":"{}"}}"#,
+            "\u{1F600}".repeat(rng.usize(..50))
+        )
+        .into_bytes(),
         _ => {
             let mut body = format!(r#"{{"event":"{event}","slug":"hubspot"}}"#).into_bytes();
             let at = rng.usize(..body.len());
@@ -416,7 +454,9 @@ fn ten_thousand_hostile_bodies_and_headers_never_panic_the_verifier() {
     const SECRET: &str = "a3f1c9e07b5d42e8a3f1c9e07b5d42e8a3f1c9e07b5d42e8a3f1c9e07b5d42e8";
     const KEY: &str = "tk_fuzz_key";
     let plain = Verifier::from_secret(SECRET).max_body_bytes(4096);
-    let signed = Verifier::from_secret(SECRET).with_signature_key(KEY).max_body_bytes(4096);
+    let signed = Verifier::from_secret(SECRET)
+        .with_signature_key(KEY)
+        .max_body_bytes(4096);
     let mut rng = fastrand::Rng::with_seed(0x5eed_2026);
     let (mut panics, mut outcomes) = (0, std::collections::BTreeMap::<&str, u32>::new());
     for _ in 0..10_000 {

@@ -40,10 +40,8 @@ pub enum WebhooksCommand {
     },
 
     /// Register a webhook with a new secret, and print the secret (shown only now).
-    #[command(
-        after_help = "Examples:\n  refold webhooks register https://example.com/refold\n  \
-                      refold webhooks register https://example.com/refold --event 'Connection Expired'"
-    )]
+    #[command(after_help = "Examples:\n  refold webhooks register https://example.com/refold\n  \
+                      refold webhooks register https://example.com/refold --event 'Connection Expired'")]
     Register {
         /// Where Refold delivers events (http:// or https://).
         url: String,
@@ -103,7 +101,8 @@ pub struct OrgArgs {
 }
 
 fn parse_event(text: &str) -> Result<EventKind, String> {
-    text.parse().map_err(|error: refold::webhooks::UnknownEventKind| error.to_string())
+    text.parse()
+        .map_err(|error: refold::webhooks::UnknownEventKind| error.to_string())
 }
 
 pub async fn run(args: &WebhooksArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
@@ -157,7 +156,10 @@ pub async fn run(args: &WebhooksArgs, lookup: impl Fn(&str) -> Option<String>) -
                 let key = lookup(env::API_KEY).filter(|key| !key.is_empty()).ok_or_else(|| {
                     CliError::new(
                         Exit::Config,
-                        format!("--check-signature needs the API key that signs deliveries in {}", env::API_KEY),
+                        format!(
+                            "--check-signature needs the API key that signs deliveries in {}",
+                            env::API_KEY
+                        ),
                     )
                 })?;
                 verifier = verifier.with_signature_key(key);
@@ -229,7 +231,10 @@ async fn register(client: &Client, registration: Registration, json: bool) -> Re
         value["secret"] = serde_json::Value::from(secret);
         return super::print_json(&value);
     }
-    println!("Registered webhook {} for {}", registered.webhook.id, registered.webhook.url);
+    println!(
+        "Registered webhook {} for {}",
+        registered.webhook.id, registered.webhook.url
+    );
     println!("Its secret, shown only now; give it to your receiver ({SECRET_VARIABLE}):");
     println!("{secret}");
     Ok(())
@@ -295,7 +300,11 @@ fn describe(event: &Event) -> String {
         ),
         other => format!(
             "-  {}  account={}  (an event this version does not know)",
-            if other.name().is_empty() { "(unnamed)" } else { other.name() },
+            if other.name().is_empty() {
+                "(unnamed)"
+            } else {
+                other.name()
+            },
             other.linked_account_id().unwrap_or("-"),
         ),
     }

@@ -38,7 +38,11 @@ async fn webhooks_register_list_and_delete_never_print_a_header_value_but_the_ne
         assert!(!text.contains(&secret), "a listing shows the secret:\n{text}");
     }
 
-    let unknown = refold(&here.0, Some(&emulator), &["webhooks", "register", "https://example.com", "--event", "Nope"]);
+    let unknown = refold(
+        &here.0,
+        Some(&emulator),
+        &["webhooks", "register", "https://example.com", "--event", "Nope"],
+    );
     assert_exit(&unknown, 2);
 
     let deleted = refold(&here.0, Some(&emulator), &["webhooks", "delete", &id]);
@@ -89,7 +93,10 @@ fn listen_prints_what_the_emulator_delivers_and_refuses_a_wrong_secret() {
     assert!(removed.starts_with("HTTP/1.1 200"), "{removed}");
     let line = printed.next().expect("a delivery is printed").unwrap();
     assert_contains(&line, "Connection Deleted");
-    assert_contains(&line, &format!("account={}", refold_emulator::DEFAULT_LINKED_ACCOUNT_ID));
+    assert_contains(
+        &line,
+        &format!("account={}", refold_emulator::DEFAULT_LINKED_ACCOUNT_ID),
+    );
     assert_contains(&line, "app=hubspot");
 
     let forged = request(

@@ -348,7 +348,9 @@ mod tests {
             "workflow_id": "w1", "config_id": "c1", "workflow_name": "Sync", "status": "Completed",
             "unknown_field": { "nested": true },
         }));
-        let Event::WorkflowCompleted(e) = event else { panic!("not typed") };
+        let Event::WorkflowCompleted(e) = event else {
+            panic!("not typed")
+        };
         assert_eq!(e.instance_id.as_deref(), Some("i1"));
         assert_eq!(e.status.as_deref(), Some("Completed"));
     }

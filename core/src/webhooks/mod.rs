@@ -72,4 +72,3 @@ pub const SECRET_HEADER: &str = "x-refold-webhook-secret";
 /// of HMAC-SHA256 over the raw body, keyed with the org's API key. Unconfirmed by Refold's
 /// published docs, hence opt-in ([`Verifier::with_signature_key`]).
 pub const SIGNATURE_HEADER: &str = "x-cobalt-signature";
-

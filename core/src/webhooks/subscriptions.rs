@@ -10,8 +10,8 @@ use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::event::EventKind;
 use super::SECRET_HEADER;
+use super::event::EventKind;
 use super::verify::WebhookSecret;
 use crate::auth::Needs;
 use crate::call::CallOptions;
@@ -99,7 +99,9 @@ impl Webhooks<'_> {
             webhook_description: registration.description.as_deref(),
         };
         let body = Some(json_body(&body)?);
-        let webhook = self.send(Method::POST, &[WEBHOOK_PATH], body, false, "register_webhook").await?;
+        let webhook = self
+            .send(Method::POST, &[WEBHOOK_PATH], body, false, "register_webhook")
+            .await?;
         Ok(Registered { webhook, secret })
     }
 
@@ -110,7 +112,8 @@ impl Webhooks<'_> {
     /// [`Error::Config`] without an API key, [`Error::Api`] when Refold refuses,
     /// [`Error::Decode`] and the transport errors.
     pub async fn list(&self) -> Result<Vec<Webhook>, Error> {
-        self.send(Method::GET, &[WEBHOOK_PATH], None, true, "list_webhooks").await
+        self.send(Method::GET, &[WEBHOOK_PATH], None, true, "list_webhooks")
+            .await
     }
 
     /// One webhook by id.
@@ -130,7 +133,8 @@ impl Webhooks<'_> {
     /// ```
     pub async fn get(&self, id: &str) -> Result<Webhook, Error> {
         validate_id(id)?;
-        self.send(Method::GET, &[WEBHOOK_PATH, "/", id], None, true, "get_webhook").await
+        self.send(Method::GET, &[WEBHOOK_PATH, "/", id], None, true, "get_webhook")
+            .await
     }
 
     /// Changes the fields `update` sets and returns the webhook as it now is.
@@ -166,7 +170,8 @@ impl Webhooks<'_> {
             description: update.description.as_deref(),
         };
         let body = Some(json_body(&body)?);
-        self.send(Method::PUT, &[WEBHOOK_PATH, "/", id], body, true, "update_webhook").await
+        self.send(Method::PUT, &[WEBHOOK_PATH, "/", id], body, true, "update_webhook")
+            .await
     }
 
     /// Deletes a webhook; returns the webhooks that remain, as Refold does.
@@ -183,7 +188,8 @@ impl Webhooks<'_> {
     /// ```
     pub async fn delete(&self, id: &str) -> Result<Vec<Webhook>, Error> {
         validate_id(id)?;
-        self.send(Method::DELETE, &[WEBHOOK_PATH, "/", id], None, true, "delete_webhook").await
+        self.send(Method::DELETE, &[WEBHOOK_PATH, "/", id], None, true, "delete_webhook")
+            .await
     }
 
     /// One org-level request through the client's pipeline, its reply decoded as `T`.
@@ -219,9 +225,8 @@ fn json_body(body: &impl Serialize) -> Result<Bytes, Error> {
 
 /// Webhook ids are database ids: never spliced into the URL unless they are plain.
 fn validate_id(id: &str) -> Result<(), Error> {
-    let plain = !id.is_empty()
-        && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plain =
+        !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if plain {
         Ok(())
     } else {

@@ -183,8 +183,8 @@ impl Verifier {
         if let Some(key) = &self.signature_key {
             let signature = headers.get(SIGNATURE_HEADER).ok_or(Error::MissingSignature)?;
             let signature = unhex(signature.as_bytes().trim_ascii()).ok_or(Error::BadSignature)?;
-            let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
-                .map_err(|_| Error::BadSignature)?;
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes()).map_err(|_| Error::BadSignature)?;
             mac.update(body);
             mac.verify_slice(&signature).map_err(|_| Error::BadSignature)?;
         }
@@ -250,7 +250,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.append(http::HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
+            map.append(
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
         }
         map
     }
@@ -276,23 +279,43 @@ mod tests {
     fn each_failure_is_its_own_error() {
         let verifier = Verifier::from_secret("s").with_signature_key("key");
         let good = signature(b"key", BODY).unwrap();
-        assert!(verifier.verify(&headers(&[(SECRET_HEADER, "s"), (SIGNATURE_HEADER, &good)]), BODY).is_ok());
+        assert!(
+            verifier
+                .verify(&headers(&[(SECRET_HEADER, "s"), (SIGNATURE_HEADER, &good)]), BODY)
+                .is_ok()
+        );
         let upper = good.to_ascii_uppercase();
-        assert!(verifier.check(&headers(&[(SECRET_HEADER, "s"), (SIGNATURE_HEADER, &upper)]), BODY).is_ok());
-        assert!(matches!(verifier.verify(&headers(&[]), BODY), Err(Error::MissingSecret)));
-        assert!(matches!(verifier.verify(&headers(&[(SECRET_HEADER, "x")]), BODY), Err(Error::WrongSecret)));
+        assert!(
+            verifier
+                .check(&headers(&[(SECRET_HEADER, "s"), (SIGNATURE_HEADER, &upper)]), BODY)
+                .is_ok()
+        );
+        assert!(matches!(
+            verifier.verify(&headers(&[]), BODY),
+            Err(Error::MissingSecret)
+        ));
+        assert!(matches!(
+            verifier.verify(&headers(&[(SECRET_HEADER, "x")]), BODY),
+            Err(Error::WrongSecret)
+        ));
         assert!(matches!(
             verifier.verify(&headers(&[(SECRET_HEADER, "s"), (SECRET_HEADER, "s")]), BODY),
             Err(Error::WrongSecret)
         ));
-        assert!(matches!(verifier.verify(&headers(&[(SECRET_HEADER, "s")]), BODY), Err(Error::MissingSignature)));
+        assert!(matches!(
+            verifier.verify(&headers(&[(SECRET_HEADER, "s")]), BODY),
+            Err(Error::MissingSignature)
+        ));
         let tampered = br#"{"event":"Connection Created","linked_account_id":"b","slug":"hubspot"}"#;
         assert!(matches!(
             verifier.verify(&headers(&[(SECRET_HEADER, "s"), (SIGNATURE_HEADER, &good)]), tampered),
             Err(Error::BadSignature)
         ));
         let small = Verifier::from_secret("s").max_body_bytes(4);
-        assert!(matches!(small.verify(&headers(&[(SECRET_HEADER, "s")]), BODY), Err(Error::TooLarge { limit: 4 })));
+        assert!(matches!(
+            small.verify(&headers(&[(SECRET_HEADER, "s")]), BODY),
+            Err(Error::TooLarge { limit: 4 })
+        ));
         assert!(matches!(
             Verifier::from_secret("s").verify(&headers(&[(SECRET_HEADER, "s")]), b"not json"),
             Err(Error::NotJson { .. })
@@ -303,6 +326,9 @@ mod tests {
     fn debug_never_shows_the_secret_or_the_key() {
         let verifier = Verifier::from_secret("hunter2-secret").with_signature_key("tk_signing_key");
         let shown = format!("{verifier:?}");
-        assert!(!shown.contains("hunter2-secret") && !shown.contains("tk_signing_key"), "{shown}");
+        assert!(
+            !shown.contains("hunter2-secret") && !shown.contains("tk_signing_key"),
+            "{shown}"
+        );
     }
 }
