@@ -50,12 +50,13 @@
 // tests/public-api.txt, which `tests/integration/public_api.rs` compares with what this list exports).
 pub use refold_core::webhooks;
 pub use refold_core::{
-    Action, ActionParameter, ActionResponse, ActionSummary, ApiError, BulkCall, BulkItem, BulkOptions, BulkResult,
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_BULK_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DecodeError, Error, ErrorKind, Execute, ExecuteRaw, ForLinkedAccount,
-    HttpClient, IDENTIFIER_MAX_LEN, NodeStatus, OnError, OnUnavailable, ParamType, RateLimit, RateLimiterError,
-    RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError, TransportError, env,
-    is_valid_identifier, reqwest, validate_identifier,
+    Action, ActionParameter, ActionResponse, ActionSummary, ApiError, App, Apps, AuthField, AuthStructure, BulkCall,
+    BulkItem, BulkOptions, BulkResult, Client, ClientBuilder, ConnectOptions, ConnectUrl, Connection, DEFAULT_BASE_URL,
+    DEFAULT_BULK_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+    DecodeError, Error, ErrorKind, Execute, ExecuteRaw, ForLinkedAccount, HttpClient, IDENTIFIER_MAX_LEN, Integration,
+    LinkedAccount, LinkedAccounts, NewLinkedAccount, NodeStatus, OnError, OnUnavailable, Page, ParamType, RateLimit,
+    RateLimiterError, RawAction, RequestPreview, RetryClass, RetryPolicy, RevokeOutcome, SessionToken, TimeoutError,
+    TransportError, Udf, env, is_valid_identifier, reqwest, validate_identifier,
 };
 pub use refold_macros::refold_action;
 

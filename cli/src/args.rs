@@ -73,6 +73,18 @@ pub enum Command {
     )]
     Emulator(EmulatorArgs),
 
+    /// Manage the org's linked accounts (its customers): list, create, get, delete.
+    #[command(after_help = crate::commands::accounts::EXAMPLES)]
+    Accounts(crate::commands::accounts::AccountsArgs),
+
+    /// Show the apps as one linked account sees them, with their connection status.
+    #[command(after_help = crate::commands::apps::EXAMPLES)]
+    Apps(crate::commands::apps::AppsArgs),
+
+    /// Print the URL a customer opens to connect their apps (an app's OAuth URL with a slug).
+    #[command(after_help = crate::commands::connect::EXAMPLES)]
+    Connect(crate::commands::connect::ConnectArgs),
+
     /// List, register and delete webhooks; receive and verify deliveries locally.
     Webhooks(crate::commands::webhooks::WebhooksArgs),
 }

@@ -30,6 +30,26 @@ pub fn client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) ->
 ///
 /// As [`client`], except for the checks `build` makes.
 pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, CliError> {
+    builder_for(args, lookup, true)
+}
+
+/// A client for the org's own calls (`accounts`, `connect`), which need the API key but no
+/// linked account to act for.
+///
+/// # Errors
+///
+/// As [`client`], without requiring a linked account.
+pub fn org_client(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -> Result<Client, CliError> {
+    builder_for(args, lookup, false)?
+        .build()
+        .map_err(|err| CliError::new(Exit::Config, err.to_string()))
+}
+
+fn builder_for(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+    needs_account: bool,
+) -> Result<ClientBuilder, CliError> {
     let flag_for = |name: &str| match name {
         env::BASE_URL => args.base_url.clone(),
         env::LINKED_ACCOUNT_ID => args.linked_account_id.clone(),
@@ -49,7 +69,11 @@ pub fn builder(args: &ConnectionArgs, lookup: impl Fn(&str) -> Option<String>) -
     }
     let builder = ClientBuilder::from_lookup(|name| flag_for(name).or_else(|| lookup(name)))
         .map_err(|err| CliError::new(Exit::Config, err.to_string()))?;
-    if set(env::API_KEY).is_some() && args.linked_account_id.is_none() && set(env::LINKED_ACCOUNT_ID).is_none() {
+    if needs_account
+        && set(env::API_KEY).is_some()
+        && args.linked_account_id.is_none()
+        && set(env::LINKED_ACCOUNT_ID).is_none()
+    {
         return Err(CliError::new(
             Exit::Config,
             format!(

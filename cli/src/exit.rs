@@ -101,7 +101,7 @@ impl Exit {
             Exit::Usage => "bad command line: unknown flag, missing or malformed argument",
             Exit::Config => "missing or invalid configuration: credentials (REFOLD_*), base URL",
             Exit::Auth => "Refold refused the credentials (401/403)",
-            Exit::NotFound => "unknown app or action (404)",
+            Exit::NotFound => "unknown app, action or linked account (404)",
             Exit::Input => "local input unusable: not in a Cargo package, corrupt or missing snapshot, bad --json",
             Exit::Api => "Refold refused or failed the request: 400, 429, 5xx, unreadable reply (for exec: 11-13)",
             Exit::Network => "Refold unreachable: connection refused or broken, timeout (for exec after sending: 12)",

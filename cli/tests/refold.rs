@@ -10,6 +10,8 @@ use refold_snapshot::{ParamType, Parameter, Snapshot, SnapshotDir};
 
 #[path = "refold/bulk.rs"]
 mod bulk;
+#[path = "refold/customers.rs"]
+mod customers;
 #[path = "refold/webhooks.rs"]
 mod webhooks;
 

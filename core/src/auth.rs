@@ -65,6 +65,11 @@ pub(crate) enum Needs {
     LinkedAccount,
     /// Org-level calls: the API key alone.
     Org,
+    /// The API key plus the `linked_account_id` header, never a session token (the endpoints
+    /// of an account's apps and credentials, which Refold secures with the org key only).
+    OrgForAccount,
+    /// No credentials at all (an app's auth structure, which Refold serves unauthenticated).
+    Nothing,
 }
 
 /// A linked account id and its header value, or the error that building it produced.
@@ -151,6 +156,7 @@ impl Auth {
     /// Adds this auth's headers for an endpoint that `needs` them, or explains why it can't.
     pub(crate) fn apply(&self, headers: &mut HeaderMap, needs: Needs) -> Result<(), Error> {
         match (self, needs) {
+            (_, Needs::Nothing) => Ok(()),
             (
                 Auth::ApiKey {
                     key_header,
@@ -160,7 +166,7 @@ impl Auth {
                 _,
             ) => {
                 headers.insert(API_KEY_HEADER, key_header.clone());
-                if needs == Needs::LinkedAccount {
+                if matches!(needs, Needs::LinkedAccount | Needs::OrgForAccount) {
                     let account = linked_account.as_ref().ok_or_else(|| {
                         Error::config(
                             "no linked account to act for: call .linked_account_id(..) on the builder, \
@@ -175,7 +181,7 @@ impl Auth {
                 headers.insert(AUTHORIZATION, bearer_header.clone());
                 Ok(())
             }
-            (Auth::SessionToken { .. }, Needs::Org) => Err(Error::config(
+            (Auth::SessionToken { .. }, Needs::Org | Needs::OrgForAccount) => Err(Error::config(
                 "this call needs the org API key, but the client uses a session token: build a client with .api_key(..)",
             )),
             (Auth::Misconfigured { message }, _) => Err(Error::config(message.clone())),

@@ -341,6 +341,42 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A call of the endpoints of customers and their connections (`linked_accounts.rs`,
+    /// `apps.rs`, `connect.rs`), decoded as `T`. GETs are idempotent, every other method is a
+    /// write that is never resent once it may have run. A 404 means the linked account or app
+    /// the call names does not exist ([`Error::is_not_found`]).
+    pub(crate) async fn call_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: Option<Bytes>,
+        needs: Needs,
+        endpoint: &'static str,
+    ) -> Result<T, Error> {
+        let spec = RequestSpec {
+            idempotent: method == Method::GET,
+            method,
+            path,
+            body,
+            credentials: Credentials::Handle(needs),
+            mints_session_token: false,
+        };
+        let reply = self
+            .call(spec, CallOptions::default(), SpanOf::new(endpoint, "", ""))
+            .await
+            .map_err(Error::naming_missing_resource)?;
+        decode_json(&reply)
+    }
+}
+
+/// A JSON request body; `what` names it in the error when it cannot be written.
+pub(crate) fn json_body<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<Bytes, Error> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| Error::invalid_request(format!("could not encode {what}: {e}")))
+}
+
 /// A read of the integration schema (an app's actions, an action's parameters).
 fn schema_request<'a>(path: &'a [&'a str]) -> RequestSpec<'a> {
     RequestSpec {

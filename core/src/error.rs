@@ -172,8 +172,14 @@ fn action_failed_line(status: &NodeStatus, http_status: &Option<u16>, request_id
         Some(code) => format!(" with app status {code}"),
         None => String::new(),
     };
+    let advice = if *http_status == Some(401) {
+        "the app refused the linked account's credentials: its connection is missing or expired, \
+         so check `client.apps().get(slug)` and send the customer a Connect URL"
+    } else {
+        "inspect the error's `data` for the app's reason (a 409 means the record exists, a 404 that it does not)"
+    };
     format!(
-        "the app reported {status}{app}; inspect the error's `data` for the app's reason (a 409 means the record exists, a 404 that it does not){}",
+        "the app reported {status}{app}; {advice}{}",
         request_id_suffix(request_id.as_deref())
     )
 }
@@ -347,6 +353,9 @@ pub(crate) enum Meaning {
     /// Refold's own 500 envelope from the session-token mint: the linked account does not exist
     /// (REFOLD_API.md). Retrying cannot help.
     UnknownLinkedAccount,
+    /// A 404 from an endpoint that names a linked account or an app: it does not exist.
+    /// [`Error::is_not_found`] is true for it.
+    MissingResource,
 }
 
 /// A 4xx or 5xx reply, with everything Refold said about it.
@@ -424,6 +433,9 @@ impl ApiError {
                 "Refold has no such endpoint: check the base URL and its path prefix (REFOLD_BASE_URL or ClientBuilder::base_url)"
             }
             (_, Meaning::UnknownAction) => "check the slug and action id (Client::list_actions shows what exists)",
+            (_, Meaning::MissingResource) => {
+                "Refold has no such linked account or app: check the id (client.linked_accounts().list() lists the accounts)"
+            }
             (_, Meaning::UnknownLinkedAccount) => {
                 "Refold does not know this linked account: create it or link the customer's app in Refold first, then mint again"
             }
@@ -771,11 +783,13 @@ impl Error {
         self.app_status() == Some(409)
     }
 
-    /// Whether the app answered that the record does not exist (its status 404).
+    /// Whether what the call named does not exist: the app answered that the record does not
+    /// exist (its status 404), or Refold answered 404 to a call naming a linked account or an
+    /// app (an unknown linked account in [`LinkedAccounts::get`](crate::LinkedAccounts::get),
+    /// [`Apps::get`](crate::Apps::get), …).
     ///
-    /// Only the app's answer counts: Refold's own 404 for an unknown slug or action is an
-    /// [`Error::Api`] and returns false here, so a typo in an action id is never mistaken for a
-    /// missing record.
+    /// Refold's own 404 for an unknown slug or action of an action call returns false here, so a
+    /// typo in an action id is never mistaken for a missing record.
     ///
     /// ```no_run
     /// # extern crate refold_core as refold;
@@ -789,7 +803,19 @@ impl Error {
     /// # Ok(()) }
     /// ```
     pub fn is_not_found(&self) -> bool {
-        self.app_status() == Some(404)
+        self.app_status() == Some(404) || matches!(self, Error::Api(api) if api.meaning == Meaning::MissingResource)
+    }
+
+    /// For an endpoint whose 404 means the linked account or app it names does not exist: marks
+    /// such a reply so that [`Error::is_not_found`] is true and `Display` says so.
+    pub(crate) fn naming_missing_resource(self) -> Self {
+        match self {
+            Error::Api(mut api) if api.status == 404 => {
+                api.meaning = Meaning::MissingResource;
+                Error::Api(api)
+            }
+            other => other,
+        }
     }
 
     /// Refold's request id, when the reply carried one.

@@ -1,7 +1,9 @@
 //! The identifier rule, applied before anything is sent: its run-time check, with an error that
 //! says what is wrong. The rule itself is refold-snapshot's [`is_valid_identifier`], the same
-//! function the attribute applies at compile time.
+//! function the attribute applies at compile time. Also how a free-form id (a linked account's)
+//! goes into a URL.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use refold_snapshot::{IDENTIFIER_MAX_LEN, is_valid_identifier};
 
 use crate::Error;
@@ -44,4 +46,16 @@ pub fn validate_identifier(what: &str, value: &str) -> Result<(), Error> {
 pub(crate) fn validate_action(slug: &str, action_id: &str) -> Result<(), Error> {
     validate_identifier("slug", slug)?;
     validate_identifier("action id", action_id)
+}
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A free-form value (a linked account id is often an email address) made safe for one URL
+/// path segment or query value; `what` names it when it is empty.
+pub(crate) fn url_component(what: &str, value: &str) -> Result<String, Error> {
+    if value.is_empty() {
+        return Err(Error::invalid_request(format!("the {what} is empty")));
+    }
+    Ok(utf8_percent_encode(value, COMPONENT).to_string())
 }

@@ -17,17 +17,21 @@
 //! ```
 
 mod action;
+mod apps;
 mod auth;
 mod body;
 mod builder;
 mod bulk;
 mod call;
 mod client;
+mod connect;
 mod endpoints;
 mod envelope;
 mod error;
 mod execute;
 mod ident;
+mod linked_accounts;
+mod paging;
 mod pipeline;
 mod preview;
 mod rate_limit;
@@ -43,6 +47,7 @@ mod transport;
 pub mod webhooks;
 
 pub use action::Action;
+pub use apps::{App, Apps, Connection};
 pub use builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient,
     env,
@@ -51,9 +56,12 @@ pub use bulk::{
     BulkCall, BulkItem, BulkOptions, BulkResult, DEFAULT_BULK_CONCURRENCY, ForLinkedAccount, OnError, RawAction,
 };
 pub use client::Client;
+pub use connect::{AuthField, AuthStructure, ConnectOptions, ConnectUrl};
 pub use error::{ApiError, DecodeError, Error, ErrorKind, RateLimiterError, RetryClass, TimeoutError, TransportError};
 pub use execute::{Execute, ExecuteRaw};
 pub use ident::validate_identifier;
+pub use linked_accounts::{DEFAULT_PAGE_SIZE, Integration, LinkedAccount, LinkedAccounts, NewLinkedAccount, Udf};
+pub use paging::Page;
 pub use preview::RequestPreview;
 pub use rate_limit::{OnUnavailable, RateLimit};
 pub use refold_snapshot::{IDENTIFIER_MAX_LEN, ParamType, is_valid_identifier};

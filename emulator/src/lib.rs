@@ -5,6 +5,10 @@
 //! - `POST /api/v2/integration-schema/{slug}/actions/{action_id}/execute`
 //! - `GET /api/v2/integration-schema/{slug}/actions` and `…/actions/{action_id}`
 //! - `POST /api/v2/public/session-token` and `…/session-token/revoke`
+//! - linked accounts (`/api/v2/public/linked-account`: list with pagination, create, upsert,
+//!   get, delete, remove an integration), the apps one account sees with their connection
+//!   status (`/api/v2/public/application`), Connect and OAuth URLs and the Connect page they
+//!   lead to, key-based credentials, auth structures and `/session/active-linked-account`
 //!
 //! with both authentication modes (`x-api-key` + `linked_account_id`, or a session token it
 //! mints itself), a catalogue of HubSpot and Salesforce actions with their parameter schemas,
@@ -15,7 +19,8 @@
 //! For tests it can inject [`Fault`]s — error statuses with `Retry-After`, delays, dropped
 //! connections, HTML and truncated bodies, redirects, huge bodies — and it reports every
 //! [`RecordedRequest`] it received and every [`Execution`] it ran, so a test can assert that a
-//! write happened exactly once.
+//! write happened exactly once. [`Emulator::connect_app`], [`Emulator::expire_connection`] and
+//! [`Emulator::disconnect_app`] change an account's connections from a test.
 //!
 //! It is written from the API contract alone and shares no code with the Refold client, so a
 //! misreading of the contract in one is caught by the other.

@@ -17,6 +17,7 @@ mod support;
 mod bulk;
 mod call_options;
 mod chaos;
+mod customers;
 mod endpoints;
 mod error_chain;
 mod errors;

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+pub mod accounts;
 mod actions;
+pub mod apps;
 mod bulk;
 mod codegen;
+pub mod connect;
 mod emulator;
 mod exec;
 mod params;
@@ -29,6 +32,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Exec(args) => exec::run(&args, env).await,
         Command::Bulk(args) => bulk::run(&args, env).await,
         Command::Emulator(args) => emulator::run(&args).await,
+        Command::Accounts(args) => accounts::run(&args, env).await,
+        Command::Apps(args) => apps::run(&args, env).await,
+        Command::Connect(args) => connect::run(&args, env).await,
         Command::Webhooks(args) => webhooks::run(&args, env).await,
     }
 }
