@@ -19,7 +19,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use refold::Client;
+use refold::{Client, NewLinkedAccount};
 use refold::webhooks::axum::Verified;
 use refold::webhooks::{Event, EventKind, Registration, Verifier};
 use refold_emulator::Emulator;
@@ -90,10 +90,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .with_state(AppState { verifier, events });
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    // A customer connects HubSpot (an emulator account starts with every app connected, so
-    // disconnect it first; only the Connection Created is subscribed to).
-    emulator.add_linked_account("acme-42");
-    emulator.disconnect_app("acme-42", "hubspot");
+    // A new customer, created with nothing connected, connects HubSpot: on Refold they would
+    // do it on the hosted Connect page (`client.connect_url`); the emulator's test handle stands
+    // in for them.
+    client.linked_accounts().create(NewLinkedAccount::new("acme-42")).await?;
     emulator.connect_app("acme-42", "hubspot");
 
     let event = tokio::time::timeout(Duration::from_secs(10), received.recv())

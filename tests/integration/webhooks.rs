@@ -15,6 +15,7 @@ use refold::webhooks::{
     Error as WebhookError, Event, EventKind, HeaderMap, Registration, SECRET_HEADER, SIGNATURE_HEADER, Verifier,
     WebhookUpdate,
 };
+use refold::{ConnectOptions, NewLinkedAccount};
 use refold_emulator::{Emulator, WebhookDelivery};
 use sha2::Sha256;
 use tokio::sync::mpsc;
@@ -131,32 +132,16 @@ async fn submitting_the_connect_page_delivers_a_verified_typed_connection_create
     let mut receiver = receiver(bound, verifier, 0);
     let client = client(&emulator);
 
-    // A new customer: created, a session token, a Connect URL, then the page's form submitted.
+    // A new customer (created with nothing connected), their Connect URL, then the page's form
+    // submitted as the customer's browser would.
+    client
+        .linked_accounts()
+        .create(NewLinkedAccount::new("acme-42").name("Acme Corp"))
+        .await
+        .unwrap();
+    let page = client.connect_url("acme-42", ConnectOptions::default()).await.unwrap();
     let http = reqwest::Client::new();
-    let base = emulator.base_url();
-    let created = http
-        .post(format!("{base}/api/v2/public/linked-account"))
-        .header("x-api-key", emulator.api_key())
-        .header("content-type", "application/json")
-        .body(r#"{"account_id":"acme-42","name":"Acme Corp"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 200);
-    let token = client.mint_session_token("acme-42").await.unwrap();
-    let hosted = http
-        .post(format!("{base}/api/v2/public/connect-url?linked_account_id=acme-42"))
-        .bearer_auth(token.expose_token())
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let hosted: serde_json::Value = serde_json::from_slice(&hosted).unwrap();
-    let page = hosted["hosted_url"].as_str().expect("a hosted_url");
+    let page = page.as_str();
     let submitted = http
         .post(page)
         .header("content-type", "application/x-www-form-urlencoded")
