@@ -19,9 +19,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use refold::{Client, NewLinkedAccount};
 use refold::webhooks::axum::Verified;
 use refold::webhooks::{Event, EventKind, Registration, Verifier};
+use refold::{Client, NewLinkedAccount};
 use refold_emulator::Emulator;
 use tokio::sync::mpsc;
 
@@ -93,7 +93,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // A new customer, created with nothing connected, connects HubSpot: on Refold they would
     // do it on the hosted Connect page (`client.connect_url`); the emulator's test handle stands
     // in for them.
-    client.linked_accounts().create(NewLinkedAccount::new("acme-42")).await?;
+    client
+        .linked_accounts()
+        .create(NewLinkedAccount::new("acme-42"))
+        .await?;
     emulator.connect_app("acme-42", "hubspot");
 
     let event = tokio::time::timeout(Duration::from_secs(10), received.recv())

@@ -86,6 +86,7 @@ pub enum Command {
     Connect(crate::commands::connect::ConnectArgs),
 
     /// List, register and delete webhooks; receive and verify deliveries locally.
+    #[command(after_help = crate::commands::webhooks::EXAMPLES)]
     Webhooks(crate::commands::webhooks::WebhooksArgs),
 }
 

@@ -233,7 +233,9 @@ fn help_version_and_usage_errors() {
     let text = stdout(&help);
     assert!(text.contains("Exit codes:"), "{text}");
     assert!(text.contains(" 1  `prepare --check`"), "{text}");
-    for command in ["actions", "params", "prepare", "codegen", "exec", "emulator"] {
+    for command in [
+        "actions", "params", "prepare", "codegen", "exec", "emulator", "webhooks",
+    ] {
         let help = refold(&here.0, None, &[command, "--help"]);
         assert_exit(&help, 0);
         assert!(stdout(&help).contains("Examples:"), "{command}: {}", stdout(&help));

@@ -218,6 +218,17 @@ impl EmulatorBuilder {
 
     /// How long a webhook delivery waits before its second attempt; the wait doubles before
     /// the third. Default [`DEFAULT_WEBHOOK_RETRY_DELAY`]; tests shorten it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::builder()
+    ///     .webhook_retry_delay(std::time::Duration::from_millis(20))
+    ///     .start()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn webhook_retry_delay(mut self, delay: Duration) -> Self {
         self.webhook_retry_delay = delay;
         self
@@ -497,7 +508,22 @@ impl Emulator {
 
     /// Every webhook delivery attempt so far, in the order they were made: each event is tried
     /// up to [`WEBHOOK_MAX_ATTEMPTS`](crate::WEBHOOK_MAX_ATTEMPTS) times in all while the
-    /// receiver's answer is not a 2xx.
+    /// receiver's answer is not a 2xx. Each webhook gets its events one at a time, in the order
+    /// they happened.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::start().await?;
+    /// // Nothing listens on port 9: each attempt fails to connect and is recorded.
+    /// emulator.register_webhook("http://127.0.0.1:9/refold", "s3cret");
+    /// emulator.disconnect_app(emulator.linked_account_id(), "hubspot");
+    /// # tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    /// let first = &emulator.webhook_deliveries()[0];
+    /// assert_eq!((first.attempt, first.status, first.event.as_str()), (1, None, "Connection Deleted"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.shared.deliveries.log()
     }

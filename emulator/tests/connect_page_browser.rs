@@ -168,7 +168,10 @@ async fn a_headless_browser_connects_an_app_through_the_connect_page() {
     let url = connect_url(&emulator, "acme-42", json!({ "redirect_url": done })).await;
     browser.goto(&url).await.unwrap();
     let source = browser.source().await.unwrap();
-    assert!(source.contains("lang=\"en\"") && !source.contains("<script"), "{source}");
+    assert!(
+        source.contains("lang=\"en\"") && !source.contains("<script"),
+        "{source}"
+    );
     assert!(!connected(&emulator, "acme-42", "hubspot").await);
     browser
         .find(Locator::XPath("//button[normalize-space()='Connect HubSpot']"))
@@ -201,7 +204,10 @@ async fn a_headless_browser_connects_an_app_through_the_connect_page() {
         .for_element(Locator::XPath("//button[normalize-space()='Reconnect Salesforce']"))
         .await
         .expect("the page shows Salesforce connected after the redirect");
-    assert_eq!(status.attr("aria-describedby").await.unwrap().as_deref(), Some("status-salesforce"));
+    assert_eq!(
+        status.attr("aria-describedby").await.unwrap().as_deref(),
+        Some("status-salesforce")
+    );
     let text = browser
         .find(Locator::Id("status-salesforce"))
         .await

@@ -16,6 +16,14 @@ use crate::error::CliError;
 use crate::exit::Exit;
 use crate::table::Table;
 
+/// The footer of `refold webhooks --help`.
+pub const EXAMPLES: &str = "Examples:
+  refold webhooks register https://example.com/refold     # prints the new secret, once
+  refold webhooks list --json
+  refold webhooks delete 6650f1c2a1b2c3d4e5f60718
+  REFOLD_WEBHOOK_SECRET=dev-secret refold webhooks listen --port 4011
+  REFOLD_WEBHOOK_SECRET=dev-secret refold emulator --webhook http://127.0.0.1:4011/refold";
+
 /// The variable `listen` reads the secret from when `--secret` is not given.
 const SECRET_VARIABLE: &str = "REFOLD_WEBHOOK_SECRET";
 
