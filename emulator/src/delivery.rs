@@ -65,10 +65,7 @@ impl WebhookDelivery {
 
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::recording::first_header(&self.headers, name)
     }
 
     /// The body parsed as JSON.
