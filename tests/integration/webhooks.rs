@@ -163,6 +163,8 @@ async fn submitting_the_connect_page_delivers_a_verified_typed_connection_create
     let attempts = deliveries(&emulator, 1).await;
     assert_eq!(attempts.len(), 1);
     assert_eq!((attempts[0].attempt, attempts[0].status), (1, Some(200)));
+    let signature = attempts[0].header(SIGNATURE_HEADER).expect("a signed delivery");
+    assert_eq!(signature, sign(emulator.api_key(), &attempts[0].body));
 }
 
 #[tokio::test]
