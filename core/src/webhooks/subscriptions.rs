@@ -121,8 +121,9 @@ impl Webhooks<'_> {
     /// # Errors
     ///
     /// [`Error::InvalidRequest`] for an id that is empty or has characters other than ASCII
-    /// letters, digits, `-` and `_`; [`Error::Api`] with [`Error::is_not_found`] for an id
-    /// Refold does not know; otherwise as [`Webhooks::list`].
+    /// letters, digits, `-` and `_` (nothing is sent); [`Error::Api`] with
+    /// [`Error::is_not_found`] true for an id Refold does not know; otherwise as
+    /// [`Webhooks::list`].
     ///
     /// ```no_run
     /// # extern crate refold_core as refold;
@@ -132,9 +133,7 @@ impl Webhooks<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, id: &str) -> Result<Webhook, Error> {
-        validate_id(id)?;
-        self.send(Method::GET, &[WEBHOOK_PATH, "/", id], None, true, "get_webhook")
-            .await
+        self.send_for_id(Method::GET, id, None, "get_webhook").await
     }
 
     /// Changes the fields `update` sets and returns the webhook as it now is.
@@ -170,8 +169,7 @@ impl Webhooks<'_> {
             description: update.description.as_deref(),
         };
         let body = Some(json_body(&body)?);
-        self.send(Method::PUT, &[WEBHOOK_PATH, "/", id], body, true, "update_webhook")
-            .await
+        self.send_for_id(Method::PUT, id, body, "update_webhook").await
     }
 
     /// Deletes a webhook; returns the webhooks that remain, as Refold does.
@@ -187,12 +185,25 @@ impl Webhooks<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self, id: &str) -> Result<Vec<Webhook>, Error> {
-        validate_id(id)?;
-        self.send(Method::DELETE, &[WEBHOOK_PATH, "/", id], None, true, "delete_webhook")
-            .await
+        self.send_for_id(Method::DELETE, id, None, "delete_webhook").await
     }
 
     /// One org-level request through the client's pipeline, its reply decoded as `T`.
+    /// [`Webhooks::send`] for an endpoint naming a webhook by id, whose 404 means it does not
+    /// exist.
+    async fn send_for_id<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        id: &str,
+        body: Option<Bytes>,
+        endpoint: &'static str,
+    ) -> Result<T, Error> {
+        validate_id(id)?;
+        self.send(method, &[WEBHOOK_PATH, "/", id], body, true, endpoint)
+            .await
+            .map_err(Error::naming_missing_webhook)
+    }
+
     async fn send<T: serde::de::DeserializeOwned>(
         &self,
         method: Method,

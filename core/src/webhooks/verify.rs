@@ -76,7 +76,9 @@ impl fmt::Debug for WebhookSecret {
 /// [`Verifier::verify`] checks, in this order:
 /// 1. the body's size (at most [`DEFAULT_MAX_BODY_BYTES`] unless [`Verifier::max_body_bytes`]
 ///    says otherwise);
-/// 2. the `x-refold-webhook-secret` header, compared in constant time with the secret;
+/// 2. the `x-refold-webhook-secret` header, compared in constant time with the secret (it
+///    must appear once; an empty secret matches nothing, so a verifier built from an unset
+///    variable refuses everything);
 /// 3. with [`Verifier::with_signature_key`], the `x-cobalt-signature` header: lowercase hex of
 ///    HMAC-SHA256 over the raw body keyed with the API key, compared in constant time
 ///    (upper-case hex is accepted too);
@@ -174,6 +176,11 @@ impl Verifier {
         let mut secrets = headers.get_all(SECRET_HEADER).iter();
         let given = secrets.next().ok_or(Error::MissingSecret)?;
         let expected = self.secret.expose().as_bytes();
+        // An empty secret (an unset variable read as "") would accept an empty header from
+        // anyone: it matches nothing.
+        if expected.is_empty() {
+            return Err(Error::WrongSecret);
+        }
         // Lengths differ only for a wrong secret; comparing them first tells an attacker no
         // more than the secret's length, which is fixed and public (64 for generated ones).
         let matches = given.as_bytes().len() == expected.len() && bool::from(given.as_bytes().ct_eq(expected));
@@ -319,6 +326,15 @@ mod tests {
         assert!(matches!(
             Verifier::from_secret("s").verify(&headers(&[(SECRET_HEADER, "s")]), b"not json"),
             Err(Error::NotJson { .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_secret_refuses_even_an_empty_header() {
+        let verifier = Verifier::from_secret("");
+        assert!(matches!(
+            verifier.verify(&headers(&[(SECRET_HEADER, "")]), BODY),
+            Err(Error::WrongSecret)
         ));
     }
 
