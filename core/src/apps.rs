@@ -101,7 +101,8 @@ impl Client {
     /// ```
     /// # extern crate refold_core as refold;
     /// # let client = refold::Client::builder().api_key("tk_example").build()?;
-    /// let apps = client.for_linked_account("acme-42").apps();
+    /// let acme = client.for_linked_account("acme-42");
+    /// let apps = acme.apps();
     /// # drop(apps);
     /// # Ok::<(), refold::Error>(())
     /// ```

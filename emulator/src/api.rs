@@ -158,8 +158,8 @@ fn unreachable_app(s: &Shared, account: &str, slug: &str) -> Option<ActionOutcom
     ))
 }
 
-/// The execute body: a JSON object. An empty body counts as `{}`.
-fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+/// A JSON object body (an action's parameters, a create's fields). An empty body counts as `{}`.
+pub(crate) fn parse_params(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }

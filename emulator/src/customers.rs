@@ -28,6 +28,7 @@ use axum::routing::{delete, get, post, put};
 use serde_json::{Map, Value, json};
 
 use crate::accounts::{AccountFields, ConnectionChange, KEYBASED, OAUTH2};
+use crate::api::parse_params;
 use crate::auth::{Credentials, LINKED_ACCOUNT_HEADER, authenticate};
 use crate::connect_page::ConnectSession;
 use crate::envelope::{ApiError, json_response};
@@ -106,6 +107,20 @@ fn org_account(s: &Shared, headers: &HeaderMap, query: &HashMap<String, String>)
     Ok(id)
 }
 
+/// Org API key plus an account that exists (see [`org_account`]).
+fn existing_account(s: &Shared, headers: &HeaderMap, query: &HashMap<String, String>) -> Result<String, ApiError> {
+    let id = org_account(s, headers, query)?;
+    if !s.accounts.contains(&id) {
+        return Err(account_not_found(&id));
+    }
+    Ok(id)
+}
+
+/// A catalogue app, or a 404 naming it.
+fn known_app(s: &Shared, slug: &str) -> Result<(), ApiError> {
+    s.catalogue.app(slug).map(|_| ()).ok_or_else(|| app_not_found(slug))
+}
+
 /// A session token only; the account it names and the token.
 fn session(s: &Shared, headers: &HeaderMap) -> Result<(String, String), ApiError> {
     match credentials(s, headers)? {
@@ -131,18 +146,6 @@ fn account_not_found(id: &str) -> ApiError {
 
 fn app_not_found(slug: &str) -> ApiError {
     ApiError::not_found(format!("Application '{slug}' not found"))
-}
-
-/// A JSON object body; an empty body counts as `{}`.
-fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::validation("Request body must be a JSON object")),
-        Err(e) => Err(ApiError::validation(format!("Request body is not valid JSON: {e}"))),
-    }
 }
 
 /// A query number of at least 1, or its default.
@@ -211,7 +214,7 @@ async fn list_accounts(State(s): AppState, headers: HeaderMap, query: QueryMap) 
 
 async fn create_account(State(s): AppState, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     org(&s, &headers)?;
-    let body = object(&body)?;
+    let body = parse_params(&body)?;
     let id =
         body_account_id(&body)?.ok_or_else(|| ApiError::validation("Required parameter 'account_id' is missing"))?;
     let created = s
@@ -226,7 +229,7 @@ async fn upsert_account(State(s): AppState, headers: HeaderMap, body: Bytes) -> 
         Credentials::Session { linked_account_id, .. } => Some(linked_account_id),
         Credentials::ApiKey { .. } => None,
     };
-    let body = object(&body)?;
+    let body = parse_params(&body)?;
     let id = match from_token {
         Some(id) => id,
         None => {
@@ -280,10 +283,7 @@ async fn remove_integration(
     query: QueryMap,
 ) -> Result<Response, ApiError> {
     let query = query_map(query)?;
-    let id = org_account(&s, &headers, &query)?;
-    if !s.accounts.contains(&id) {
-        return Err(account_not_found(&id));
-    }
+    let id = existing_account(&s, &headers, &query)?;
     let connected = s.accounts.auth_type(&id, &slug);
     let wanted = query.get("auth_type");
     match connected {
@@ -322,13 +322,8 @@ async fn oauth_url(
     query: QueryMap,
 ) -> Result<Response, ApiError> {
     let query = query_map(query)?;
-    let id = org_account(&s, &headers, &query)?;
-    if !s.accounts.contains(&id) {
-        return Err(account_not_found(&id));
-    }
-    if s.catalogue.app(&slug).is_none() {
-        return Err(app_not_found(&slug));
-    }
+    let id = existing_account(&s, &headers, &query)?;
+    known_app(&s, &slug)?;
     let token = s.connect.open(ConnectSession {
         linked_account_id: id,
         properties: Map::new(),
@@ -348,25 +343,16 @@ async fn save_key_credentials(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let query = query_map(query)?;
-    let id = org_account(&s, &headers, &query)?;
-    if !s.accounts.contains(&id) {
-        return Err(account_not_found(&id));
-    }
-    if s.catalogue.app(&slug).is_none() {
-        return Err(app_not_found(&slug));
-    }
+    let id = existing_account(&s, &headers, &query)?;
+    known_app(&s, &slug)?;
     let auth_type = query.get("auth_type").map_or(KEYBASED, String::as_str);
     if auth_type != KEYBASED {
         return Err(ApiError::validation(format!(
             "Application '{slug}' does not support key-based credentials with auth type '{auth_type}'"
         )));
     }
-    let body = object(&body)?;
-    if !body
-        .get("api_key")
-        .and_then(Value::as_str)
-        .is_some_and(|k| !k.is_empty())
-    {
+    let body = parse_params(&body)?;
+    if body.get("api_key").and_then(Value::as_str).is_none_or(str::is_empty) {
         return Err(ApiError::validation("Required parameter 'api_key' is missing"));
     }
     s.connection_changed(
@@ -384,9 +370,7 @@ async fn save_key_credentials(
 
 /// Every catalogue app connects through OAuth, or with an API key (and an optional domain).
 async fn auth_structure(State(s): AppState, Path(slug): Path<String>) -> Result<Response, ApiError> {
-    if s.catalogue.app(&slug).is_none() {
-        return Err(app_not_found(&slug));
-    }
+    known_app(&s, &slug)?;
     Ok(json_response(
         StatusCode::OK,
         &json!({
@@ -416,7 +400,7 @@ async fn connect_url(
     if !s.accounts.contains(&id) {
         return Err(account_not_found(&id));
     }
-    let properties = object(&body)?;
+    let properties = parse_params(&body)?;
     s.connect.set_hosted_properties(&token, properties.clone());
     let page = s.connect.open(ConnectSession {
         linked_account_id: id,

@@ -122,6 +122,18 @@ async fn connected(emulator: &Emulator, account: &str, slug: &str) -> bool {
     app["connected"] == true
 }
 
+/// Presses the button whose accessible text is `label`, as a person would.
+async fn press(browser: &fantoccini::Client, label: &str) {
+    let xpath = format!("//button[normalize-space()='{label}']");
+    browser
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|err| panic!("no button {label:?}: {err}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_headless_browser_connects_an_app_through_the_connect_page() {
     let (Some(driver_binary), Some(browser_binary)) = (program("chromedriver"), program("chromium")) else {
@@ -173,13 +185,7 @@ async fn a_headless_browser_connects_an_app_through_the_connect_page() {
         "{source}"
     );
     assert!(!connected(&emulator, "acme-42", "hubspot").await);
-    browser
-        .find(Locator::XPath("//button[normalize-space()='Connect HubSpot']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Connect HubSpot").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while browser.current_url().await.unwrap().as_str() != done {
         assert!(Instant::now() < deadline, "the browser never reached {done}");
@@ -191,13 +197,7 @@ async fn a_headless_browser_connects_an_app_through_the_connect_page() {
     // Without one: back on the page, which shows Salesforce connected.
     let url = connect_url(&emulator, "globex", json!({})).await;
     browser.goto(&url).await.unwrap();
-    browser
-        .find(Locator::XPath("//button[normalize-space()='Connect Salesforce']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Connect Salesforce").await;
     let status = browser
         .wait()
         .at_most(Duration::from_secs(20))

@@ -32,6 +32,15 @@ fn requests_to(emulator: &Emulator, method: &str, path: &str) -> usize {
         .count()
 }
 
+/// Creates a linked account through the API: it starts with nothing connected.
+async fn create_account(client: &Client, id: &str) {
+    client
+        .linked_accounts()
+        .create(NewLinkedAccount::new(id))
+        .await
+        .unwrap();
+}
+
 /// Submits the Connect page's form for `slug`, as a browser does.
 async fn submit_connect_form(page_url: &str, slug: &str) -> reqwest::Response {
     let action = page_url.split('?').next().unwrap();
@@ -209,11 +218,7 @@ async fn a_create_is_not_resent_after_the_connection_drops() {
 async fn a_delete_is_not_resent_but_a_read_is_after_the_connection_drops() {
     let emulator = Emulator::start().await.unwrap();
     let client = client_for(&emulator);
-    client
-        .linked_accounts()
-        .create(NewLinkedAccount::new("acme-42"))
-        .await
-        .unwrap();
+    create_account(&client, "acme-42").await;
     let path = "/api/v2/public/linked-account/acme-42";
 
     emulator.inject_for(path, Fault::DropAfterExecute);
@@ -235,11 +240,7 @@ async fn a_delete_is_not_resent_but_a_read_is_after_the_connection_drops() {
 async fn apps_show_connection_status_through_connect_expire_and_disconnect() {
     let emulator = Emulator::start().await.unwrap();
     let client = client_for(&emulator);
-    client
-        .linked_accounts()
-        .create(NewLinkedAccount::new("acme-42"))
-        .await
-        .unwrap();
+    create_account(&client, "acme-42").await;
     let acme = client.for_linked_account("acme-42");
 
     let apps = acme.apps().list().await.unwrap();
@@ -359,11 +360,7 @@ async fn removing_an_integration_disconnects_it_once() {
 async fn a_connect_url_mints_a_token_once_and_its_page_connects_the_app_and_redirects() {
     let emulator = Emulator::start().await.unwrap();
     let client = client_for(&emulator);
-    client
-        .linked_accounts()
-        .create(NewLinkedAccount::new("acme-42"))
-        .await
-        .unwrap();
+    create_account(&client, "acme-42").await;
     emulator.clear_requests();
 
     let options = ConnectOptions::default()
@@ -431,11 +428,7 @@ async fn a_connect_url_mints_a_token_once_and_its_page_connects_the_app_and_redi
 async fn a_page_without_redirect_url_returns_to_itself_and_unknown_pages_are_404() {
     let emulator = Emulator::start().await.unwrap();
     let client = client_for(&emulator);
-    client
-        .linked_accounts()
-        .create(NewLinkedAccount::new("acme-42"))
-        .await
-        .unwrap();
+    create_account(&client, "acme-42").await;
     let url = client.connect_url("acme-42", ConnectOptions::default()).await.unwrap();
     let submitted = submit_connect_form(url.as_str(), "salesforce").await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
@@ -484,11 +477,7 @@ async fn a_connect_url_for_an_unknown_account_fails_to_mint_and_a_token_client_u
 async fn an_oauth_url_offers_only_its_app() {
     let emulator = Emulator::start().await.unwrap();
     let client = client_for(&emulator);
-    client
-        .linked_accounts()
-        .create(NewLinkedAccount::new("acme-42"))
-        .await
-        .unwrap();
+    create_account(&client, "acme-42").await;
     let acme = client.for_linked_account("acme-42");
     let url = acme.oauth_url("salesforce").await.unwrap();
     let html = browser().get(url.as_str()).send().await.unwrap().text().await.unwrap();
@@ -511,11 +500,7 @@ async fn an_oauth_url_offers_only_its_app() {
 async fn key_credentials_connect_the_app_and_the_auth_structure_names_them() {
     let emulator = Emulator::start().await.unwrap();
     let client = client_for(&emulator);
-    client
-        .linked_accounts()
-        .create(NewLinkedAccount::new("acme-42"))
-        .await
-        .unwrap();
+    create_account(&client, "acme-42").await;
 
     let structure = client.auth_structure("hubspot").await.unwrap();
     let keybased = &structure.auth_types["keybased"];
