@@ -15,6 +15,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use crate::api::parse_params;
 use crate::auth::{Credentials, authenticate};
 use crate::envelope::{ApiError, json_response};
 use crate::state::Shared;
@@ -162,7 +163,7 @@ async fn list(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Result<Respon
 
 async fn register(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     authorize(&s, &headers, false)?;
-    let fields = object(&body)?;
+    let fields = parse_params(&body)?;
     let url = fields
         .get("webhook_url")
         .ok_or_else(|| ApiError::validation("Required field 'webhook_url' is missing"))?;
@@ -215,7 +216,7 @@ async fn update(
 ) -> Result<Response, ApiError> {
     authorize(&s, &headers, false)?;
     let id = webhook_id(path)?;
-    let fields = object(&body)?;
+    let fields = parse_params(&body)?;
     // Everything is checked before anything changes, so a refused update changes nothing.
     let url = fields.get("webhook_url").map(valid_url).transpose()?;
     let events = fields.get("webhook_events").map(valid_events).transpose()?;
@@ -259,15 +260,6 @@ async fn remove(
     store.remove(position);
     let remaining: Vec<Value> = store.iter().map(Registration::to_json).collect();
     Ok(json_response(StatusCode::OK, &remaining))
-}
-
-/// A request body: a JSON object.
-fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::validation("Request body must be a JSON object")),
-        Err(e) => Err(ApiError::validation(format!("Request body is not valid JSON: {e}"))),
-    }
 }
 
 /// A database-style id: 24 lowercase hex digits.
