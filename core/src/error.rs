@@ -816,9 +816,14 @@ impl Error {
     /// For a webhook endpoint naming a webhook by id: a 404 means it does not exist, so
     /// [`Error::is_not_found`] is true and `Display` says so.
     pub(crate) fn naming_missing_webhook(self) -> Self {
+        self.meaning_of_404(Meaning::MissingWebhook)
+    }
+
+    /// This error with `meaning` when it is Refold's 404.
+    fn meaning_of_404(self, meaning: Meaning) -> Self {
         match self {
             Error::Api(mut api) if api.status == 404 => {
-                api.meaning = Meaning::MissingWebhook;
+                api.meaning = meaning;
                 Error::Api(api)
             }
             other => other,
@@ -828,13 +833,7 @@ impl Error {
     /// For an endpoint whose 404 means the linked account or app it names does not exist: marks
     /// such a reply so that [`Error::is_not_found`] is true and `Display` says so.
     pub(crate) fn naming_missing_resource(self) -> Self {
-        match self {
-            Error::Api(mut api) if api.status == 404 => {
-                api.meaning = Meaning::MissingResource;
-                Error::Api(api)
-            }
-            other => other,
-        }
+        self.meaning_of_404(Meaning::MissingResource)
     }
 
     /// Refold's request id, when the reply carried one.

@@ -113,6 +113,14 @@ async fn next_event(receiver: &mut Receiver) -> Event {
         .expect("the receiver is running")
 }
 
+/// A receiver, and the verifier it uses, for a webhook registered through the client for
+/// `kind`; it answers 500 to the first `failures` verified deliveries.
+async fn subscribed(emulator: &Emulator, kind: EventKind, failures: usize) -> (Receiver, Verifier) {
+    let bound = bind().await;
+    let verifier = register(emulator, &bound.url, &[kind]).await;
+    (receiver(bound, verifier.clone(), failures), verifier)
+}
+
 /// Registers `url` for `events` through the client; returns a verifier checking its secret and
 /// the emulator's signature.
 async fn register(emulator: &Emulator, url: &str, events: &[EventKind]) -> Verifier {
@@ -127,9 +135,7 @@ async fn register(emulator: &Emulator, url: &str, events: &[EventKind]) -> Verif
 #[tokio::test]
 async fn submitting_the_connect_page_delivers_a_verified_typed_connection_created() {
     let emulator = emulator().await;
-    let bound = bind().await;
-    let verifier = register(&emulator, &bound.url, &[EventKind::ConnectionCreated]).await;
-    let mut receiver = receiver(bound, verifier, 0);
+    let (mut receiver, _) = subscribed(&emulator, EventKind::ConnectionCreated, 0).await;
     let client = client(&emulator);
 
     // A new customer (created with nothing connected), their Connect URL, then the page's form
@@ -170,9 +176,7 @@ async fn submitting_the_connect_page_delivers_a_verified_typed_connection_create
 #[tokio::test]
 async fn a_receiver_answering_500_500_200_accepts_the_event_once_on_the_third_attempt() {
     let emulator = emulator().await;
-    let bound = bind().await;
-    let verifier = register(&emulator, &bound.url, &[EventKind::ConnectionExpired]).await;
-    let mut receiver = receiver(bound, verifier, 2);
+    let (mut receiver, _) = subscribed(&emulator, EventKind::ConnectionExpired, 2).await;
 
     assert!(emulator.expire_connection(emulator.linked_account_id(), "salesforce"));
 
@@ -196,9 +200,7 @@ async fn a_receiver_answering_500_500_200_accepts_the_event_once_on_the_third_at
 #[tokio::test]
 async fn a_receiver_that_never_accepts_gets_three_attempts_in_all() {
     let emulator = emulator().await;
-    let bound = bind().await;
-    let verifier = register(&emulator, &bound.url, &[EventKind::ConnectionDeleted]).await;
-    let receiver = receiver(bound, verifier, usize::MAX);
+    let (receiver, _) = subscribed(&emulator, EventKind::ConnectionDeleted, usize::MAX).await;
     assert!(emulator.disconnect_app(emulator.linked_account_id(), "hubspot"));
     deliveries(&emulator, 3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -211,9 +213,7 @@ async fn a_receiver_that_never_accepts_gets_three_attempts_in_all() {
 #[tokio::test]
 async fn deliveries_with_a_tampered_body_a_wrong_secret_or_no_secret_are_refused() {
     let emulator = emulator().await;
-    let bound = bind().await;
-    let verifier = register(&emulator, &bound.url, &[EventKind::ConnectionCreated]).await;
-    let mut receiver = receiver(bound, verifier.clone(), 0);
+    let (mut receiver, verifier) = subscribed(&emulator, EventKind::ConnectionCreated, 0).await;
     emulator.add_linked_account("grace@example.com");
     emulator.disconnect_app("grace@example.com", "hubspot");
     assert!(emulator.connect_app("grace@example.com", "hubspot"));
