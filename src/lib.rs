@@ -48,6 +48,7 @@
 // The public surface, listed item by item so that nothing reaches it by accident: an item
 // added to refold-core is public here only once it is named below (and in
 // tests/public-api.txt, which `tests/integration/public_api.rs` compares with what this list exports).
+pub use refold_core::webhooks;
 pub use refold_core::{
     Action, ActionParameter, ActionResponse, ActionSummary, ApiError, App, Apps, AuthField, AuthStructure, BulkCall,
     BulkItem, BulkOptions, BulkResult, Client, ClientBuilder, ConnectOptions, ConnectUrl, Connection, DEFAULT_BASE_URL,

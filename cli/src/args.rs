@@ -50,6 +50,7 @@ pub enum Command {
     Accounts(commands::accounts::AccountsArgs),
     Apps(commands::apps::AppsArgs),
     Connect(commands::connect::ConnectArgs),
+    Webhooks(commands::webhooks::WebhooksArgs),
 }
 
 #[cfg(test)]

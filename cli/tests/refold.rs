@@ -21,6 +21,8 @@ mod messages;
 mod snapshot_files;
 #[path = "refold/values.rs"]
 mod values;
+#[path = "refold/webhooks.rs"]
+mod webhooks;
 
 const BIN: &str = env!("CARGO_BIN_EXE_refold");
 
@@ -240,7 +242,10 @@ fn help_version_and_usage_errors() {
     let text = stdout(&help);
     assert!(text.contains("Exit codes:"), "{text}");
     assert!(text.contains(" 1  `prepare --check`"), "{text}");
-    for command in ["actions", "params", "prepare", "codegen", "exec", "bulk", "emulator"] {
+    for command in [
+        "actions", "params", "prepare", "codegen", "exec", "bulk", "emulator", "accounts", "apps", "connect",
+        "webhooks",
+    ] {
         let help = refold(&here.0, None, &[command, "--help"]);
         assert_exit(&help, 0);
         assert!(stdout(&help).contains("Examples:"), "{command}: {}", stdout(&help));

@@ -485,6 +485,9 @@ pub(crate) enum Meaning {
     /// A 404 from an endpoint that names a linked account or an app: it does not exist.
     /// [`Error::is_not_found`] is true for it.
     MissingResource,
+    /// A 404 from a webhook endpoint that names a webhook by id: it does not exist.
+    /// [`Error::is_not_found`] is true for it.
+    MissingWebhook,
 }
 
 /// A 4xx or 5xx reply, with everything Refold said about it.
@@ -564,6 +567,9 @@ impl ApiError {
             (_, Meaning::UnknownAction) => "check the slug and action id (Client::list_actions shows what exists)",
             (_, Meaning::MissingResource) => {
                 "Refold has no such linked account or app: check the id (client.linked_accounts().list() lists the accounts)"
+            }
+            (_, Meaning::MissingWebhook) => {
+                "Refold has no webhook with this id: check it (client.webhooks().list() lists them)"
             }
             (_, Meaning::UnknownLinkedAccount) => {
                 "Refold does not know this linked account: create it or link the customer's app in Refold first, then mint again"
@@ -957,19 +963,31 @@ impl Error {
     /// # Ok(()) }
     /// ```
     pub fn is_not_found(&self) -> bool {
-        self.app_status() == Some(404) || matches!(self, Error::Api(api) if api.meaning == Meaning::MissingResource)
+        self.app_status() == Some(404)
+            || matches!(self, Error::Api(api) if matches!(api.meaning, Meaning::MissingResource | Meaning::MissingWebhook))
+    }
+
+    /// For a webhook endpoint naming a webhook by id: a 404 means it does not exist, so
+    /// [`Error::is_not_found`] is true and `Display` says so.
+    pub(crate) fn naming_missing_webhook(self) -> Self {
+        self.meaning_of_404(Meaning::MissingWebhook)
+    }
+
+    /// This error with `meaning` when it is Refold's 404.
+    fn meaning_of_404(self, meaning: Meaning) -> Self {
+        match self {
+            Error::Api(mut api) if api.status == 404 => {
+                api.meaning = meaning;
+                Error::Api(api)
+            }
+            other => other,
+        }
     }
 
     /// For an endpoint whose 404 means the linked account or app it names does not exist: marks
     /// such a reply so that [`Error::is_not_found`] is true and `Display` says so.
     pub(crate) fn naming_missing_resource(self) -> Self {
-        match self {
-            Error::Api(mut api) if api.status == 404 => {
-                api.meaning = Meaning::MissingResource;
-                Error::Api(api)
-            }
-            other => other,
-        }
+        self.meaning_of_404(Meaning::MissingResource)
     }
 
     /// Refold's request id, when the reply carried one.

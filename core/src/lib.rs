@@ -45,6 +45,7 @@ mod session_cache;
 mod thread_safety;
 mod trace;
 mod transport;
+pub mod webhooks;
 
 pub use action::Action;
 pub use apps::{App, Apps, Connection};

@@ -43,6 +43,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(execute),
         )
         .merge(session_tokens)
+        .merge(crate::webhooks::router())
         .merge(crate::customers::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

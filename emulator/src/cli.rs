@@ -55,6 +55,16 @@ pub struct ServeArgs {
     /// The default linked account.
     #[arg(long, value_name = "ID", default_value = DEFAULT_LINKED_ACCOUNT_ID)]
     pub linked_account_id: String,
+
+    /// Register a webhook at start that receives every connection event (created, deleted,
+    /// expired) at URL, e.g. the one `refold webhooks listen` serves.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
+    /// The secret the --webhook sends in x-refold-webhook-secret (default: a new random one,
+    /// printed at start).
+    #[arg(long, value_name = "SECRET", env = "REFOLD_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
 }
 
 /// `PER_SEC/BURST`, or one number for both.
@@ -200,6 +210,18 @@ pub async fn serve(args: &ServeArgs) -> Result<(), ServeError> {
             "Rate limit: {}/s with bursts of {} per linked account",
             limit.per_second, limit.burst
         );
+    }
+    if let Some(url) = &args.webhook {
+        let generated = args.webhook_secret.is_none();
+        let secret = args.webhook_secret.clone().unwrap_or_else(|| {
+            // 244 random bits from the operating system's generator, through uuid's v4.
+            format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+        });
+        let id = emulator.register_webhook(url, &secret);
+        println!("Webhook {id}: connection events go to {url}");
+        if generated {
+            println!("  its secret (x-refold-webhook-secret): {secret}");
+        }
     }
     println!();
     for (name, value) in emulator.env_vars() {

@@ -16,12 +16,14 @@ use crate::accounts::{Accounts, ConnectionChange, OAUTH2};
 use crate::auth::Sessions;
 use crate::catalogue::Catalogue;
 use crate::connect_page::ConnectSessions;
+use crate::delivery::{Deliveries, WebhookDelivery};
 use crate::faults::{Fault, FaultPlan};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::recording::{Execution, RecordedRequest, Recorder};
 use crate::state::Shared;
 use crate::store::Store;
 use crate::validation::Strictness;
+use crate::webhooks::WebhookStore;
 
 /// The API key a default emulator accepts (a test key: it starts with `tk`).
 pub const DEFAULT_API_KEY: &str = "tk_emulator_test_key";
@@ -29,6 +31,8 @@ pub const DEFAULT_API_KEY: &str = "tk_emulator_test_key";
 pub const DEFAULT_LINKED_ACCOUNT_ID: &str = "ada@example.com";
 /// How long minted session tokens last by default, as on Refold: 24 hours.
 pub const DEFAULT_SESSION_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a webhook delivery waits before trying again, by default (then twice that).
+pub const DEFAULT_WEBHOOK_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 /// A running emulator, serving Refold's API on `127.0.0.1`.
 ///
@@ -97,6 +101,7 @@ pub struct EmulatorBuilder {
     schema_dir: Option<PathBuf>,
     strict_parameters: bool,
     log_requests: bool,
+    webhook_retry_delay: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -111,6 +116,7 @@ impl Default for EmulatorBuilder {
             schema_dir: None,
             strict_parameters: false,
             log_requests: false,
+            webhook_retry_delay: DEFAULT_WEBHOOK_RETRY_DELAY,
         }
     }
 }
@@ -210,6 +216,24 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a webhook delivery waits before its second attempt; the wait doubles before
+    /// the third. Default [`DEFAULT_WEBHOOK_RETRY_DELAY`]; tests shorten it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::builder()
+    ///     .webhook_retry_delay(std::time::Duration::from_millis(20))
+    ///     .start()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn webhook_retry_delay(mut self, delay: Duration) -> Self {
+        self.webhook_retry_delay = delay;
+        self
+    }
+
     /// Binds `127.0.0.1:port` and starts serving on the current Tokio runtime.
     ///
     /// # Errors
@@ -229,7 +253,14 @@ impl EmulatorBuilder {
         let sessions = Sessions::new(self.session_token_ttl);
         let rate_limiter = RateLimiter::default();
         rate_limiter.set(self.rate_limit);
+        let deliveries = Deliveries::new(
+            tokio::runtime::Handle::current(),
+            &self.api_key,
+            self.webhook_retry_delay,
+        );
         let shared = Arc::new(Shared {
+            webhooks: WebhookStore::default(),
+            deliveries,
             api_key: self.api_key,
             linked_account_id: self.linked_account_id,
             catalogue,
@@ -456,6 +487,45 @@ impl Emulator {
     /// `"Invalid session token"`, as an expired token does.
     pub fn expire_session_tokens(&self) {
         self.shared.sessions.expire_all();
+    }
+
+    /// Registers a webhook receiving every connection event at `url`, with `secret` in its
+    /// `x-refold-webhook-secret` header (as the SDK's registration does), and returns its id.
+    /// What `refold emulator --webhook URL` does at start.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::start().await?;
+    /// let id = emulator.register_webhook("http://127.0.0.1:9/refold", "s3cret");
+    /// assert_eq!(id.len(), 24);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn register_webhook(&self, url: &str, secret: &str) -> String {
+        self.shared.webhooks.register_connection_events(url, secret)
+    }
+
+    /// Every webhook delivery attempt so far, in the order they were made: each event is tried
+    /// up to [`WEBHOOK_MAX_ATTEMPTS`](crate::WEBHOOK_MAX_ATTEMPTS) times in all while the
+    /// receiver's answer is not a 2xx. Each webhook gets its events one at a time, in the order
+    /// they happened.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = refold_emulator::Emulator::start().await?;
+    /// // Nothing listens on port 9: each attempt fails to connect and is recorded.
+    /// emulator.register_webhook("http://127.0.0.1:9/refold", "s3cret");
+    /// emulator.disconnect_app(emulator.linked_account_id(), "hubspot");
+    /// # tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    /// let first = &emulator.webhook_deliveries()[0];
+    /// assert_eq!((first.attempt, first.status, first.event.as_str()), (1, None, "Connection Deleted"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.shared.deliveries.log()
     }
 
     /// Stops accepting connections, lets requests in flight finish (for up to 5 seconds), then

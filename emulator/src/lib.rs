@@ -9,6 +9,11 @@
 //!   get, delete, remove an integration), the apps one account sees with their connection
 //!   status (`/api/v2/public/application`), Connect and OAuth URLs and the Connect page they
 //!   lead to, key-based credentials, auth structures and `/session/active-linked-account`
+//! - webhooks (`/api/v2/public/webhook` and `…/webhook/{id}`: list, register, get, update,
+//!   delete), which it delivers: on every connection change (the Connect page, the test handles,
+//!   removing an integration) it posts the event to each subscribed URL with the registered
+//!   headers and an `x-cobalt-signature`, up to 3 attempts while the answer is not a 2xx, and
+//!   records each attempt ([`Emulator::webhook_deliveries`])
 //!
 //! with both authentication modes (`x-api-key` + `linked_account_id`, or a session token it
 //! mints itself), a catalogue of HubSpot and Salesforce actions with their parameter schemas,
@@ -96,6 +101,7 @@ mod catalogue;
 pub mod cli;
 mod connect_page;
 mod customers;
+mod delivery;
 mod emulator;
 mod envelope;
 mod faults;
@@ -105,8 +111,13 @@ mod server;
 mod state;
 mod store;
 mod validation;
+mod webhooks;
 
-pub use emulator::{DEFAULT_API_KEY, DEFAULT_LINKED_ACCOUNT_ID, DEFAULT_SESSION_TOKEN_TTL, Emulator, EmulatorBuilder};
+pub use delivery::{MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS, WebhookDelivery};
+pub use emulator::{
+    DEFAULT_API_KEY, DEFAULT_LINKED_ACCOUNT_ID, DEFAULT_SESSION_TOKEN_TTL, DEFAULT_WEBHOOK_RETRY_DELAY, Emulator,
+    EmulatorBuilder,
+};
 pub use faults::{Fault, FaultBody, RetryAfter};
 pub use rate_limit::RateLimit;
 pub use recording::{Execution, RecordedRequest};

@@ -37,10 +37,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        first_header(&self.headers, name)
     }
 
     /// The body parsed as JSON.
@@ -50,6 +47,14 @@ impl RecordedRequest {
     pub fn body_json(&self) -> serde_json::Result<Value> {
         serde_json::from_slice(&self.body)
     }
+}
+
+/// The first value of header `name` (case-insensitive) in a recorded list of headers.
+pub(crate) fn first_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// One action run: it passed authentication and validation and reached the app (whatever the

@@ -7,12 +7,14 @@ use crate::accounts::{Accounts, ConnectionChange};
 use crate::auth::Sessions;
 use crate::catalogue::Catalogue;
 use crate::connect_page::ConnectSessions;
+use crate::delivery::Deliveries;
 use crate::envelope::ApiError;
 use crate::faults::FaultPlan;
 use crate::rate_limit::RateLimiter;
 use crate::recording::Recorder;
 use crate::store::Store;
 use crate::validation::Strictness;
+use crate::webhooks::WebhookStore;
 
 /// The emulator's state; each part has its own short-held lock.
 pub(crate) struct Shared {
@@ -28,6 +30,10 @@ pub(crate) struct Shared {
     pub(crate) faults: FaultPlan,
     pub(crate) recorder: Recorder,
     pub(crate) rate_limiter: RateLimiter,
+    /// Registered webhooks.
+    pub(crate) webhooks: WebhookStore,
+    /// Webhook deliveries in flight, and the record of every attempt.
+    pub(crate) deliveries: Deliveries,
     /// Linked accounts and their connections to apps.
     pub(crate) accounts: Accounts,
     /// The sessions of hosted Connect pages and OAuth URLs.
@@ -60,6 +66,11 @@ impl Shared {
     /// Returns whether anything changed: false for an unknown account, and for removing or
     /// expiring a connection the account does not have.
     pub(crate) fn connection_changed(&self, linked_account_id: &str, slug: &str, change: ConnectionChange) -> bool {
-        self.accounts.apply(linked_account_id, slug, &change)
+        let changed = self.accounts.apply(linked_account_id, slug, &change);
+        if changed {
+            self.deliveries
+                .connection_changed(&self.webhooks, linked_account_id, slug, &change);
+        }
+        changed
     }
 }

@@ -34,3 +34,4 @@ mod serialize_differential;
 mod sessions;
 mod tracing;
 mod typed_actions;
+mod webhooks;

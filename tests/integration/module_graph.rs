@@ -189,7 +189,13 @@ impl<'ast> Visit<'ast> for Names {
 /// directory named after it (recursively).
 fn module_files(dir: &Path, name: &str) -> Vec<(PathBuf, usize)> {
     fn walk(dir: &Path, name: &str, depth: usize, out: &mut Vec<(PathBuf, usize)>) {
-        let file = dir.join(format!("{name}.rs"));
+        // `name.rs`, or `name/mod.rs`; either way its submodules are in `name/`.
+        let flat = dir.join(format!("{name}.rs"));
+        let file = if flat.exists() {
+            flat
+        } else {
+            dir.join(name).join("mod.rs")
+        };
         let parsed = parse(&file);
         out.push((file, depth));
         for item in &parsed.items {

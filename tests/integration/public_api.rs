@@ -334,9 +334,23 @@ fn local_macros(items: &[Item]) -> BTreeMap<String, TokenStream> {
 struct Runtime {
     /// Exported name → the module file that defines it, or `None` for a re-exported crate.
     exports: BTreeMap<String, Option<String>>,
+    /// Exported name → the outside crate's path it is re-exported from (`HeaderMap` → `http`).
+    foreign: BTreeMap<String, String>,
+    /// Public modules (`refold::webhooks`): their attributes and contents, read the same way.
+    modules: BTreeMap<String, (Vec<Attribute>, Runtime)>,
     items: BTreeMap<String, Vec<Item>>,
     impls: Vec<ItemImpl>,
     macros: BTreeMap<String, TokenStream>,
+}
+
+/// The file of module `name` declared in `dir`: `name.rs`, or `name/mod.rs`.
+fn module_file(dir: &Path, name: &str) -> PathBuf {
+    let flat = dir.join(format!("{name}.rs"));
+    if flat.exists() {
+        flat
+    } else {
+        dir.join(name).join("mod.rs")
+    }
 }
 
 /// The crate whose items refold-core re-exports as its own (the identifier rule and the parameter
@@ -366,9 +380,18 @@ impl Runtime {
         let snapshot_exports = root_exports(&parse(&snapshot_dir.join("lib.rs")));
         let mut exports = BTreeMap::new();
         let mut files = Vec::new();
+        let mut modules = BTreeMap::new();
         for item in &lib.items {
             if let Item::Mod(module) = item {
-                files.push((module.ident.to_string(), dir.join(format!("{}.rs", module.ident))));
+                let name = module.ident.to_string();
+                if is_public(&module.vis) {
+                    modules.insert(
+                        name.clone(),
+                        (module.attrs.clone(), Runtime::read_module(&dir.join(&name))),
+                    );
+                } else {
+                    files.push((name.clone(), module_file(dir, &name)));
+                }
             }
         }
         for (name, from) in root_exports(&lib) {
@@ -388,28 +411,122 @@ impl Runtime {
             };
             exports.insert(name, module);
         }
-        let mut items: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-        let mut impls = Vec::new();
-        let mut macros = BTreeMap::new();
-        for (module, path) in files {
-            let file = parse(&path);
-            macros.extend(local_macros(&file.items));
-            for item in file.items {
-                if let Item::Impl(implementation) = item {
-                    impls.push(implementation);
-                } else {
-                    items.entry(module.clone()).or_default().push(item);
-                }
-            }
+        let (items, mut impls, macros) = read_files(files);
+        // A public module may add methods to a root type (`Client::webhooks`).
+        for (_, module) in modules.values() {
+            let defined: BTreeSet<String> = module.items.values().flatten().filter_map(item_name).collect();
+            impls.extend(
+                module
+                    .impls
+                    .iter()
+                    .filter(|i| type_name(&i.self_ty).is_some_and(|name| !defined.contains(&name)))
+                    .cloned(),
+            );
         }
         Runtime {
             exports,
+            foreign: BTreeMap::new(),
+            modules,
             items,
             impls,
             macros,
         }
     }
 
+    /// A public module in `dir` (its `mod.rs`): its files, its public submodules, and the names
+    /// its `pub use` lists export, from its own files or from outside crates.
+    fn read_module(dir: &Path) -> Runtime {
+        let root = parse(&dir.join("mod.rs"));
+        let mut files = Vec::new();
+        let mut modules = BTreeMap::new();
+        for item in &root.items {
+            if let Item::Mod(module) = item {
+                let name = module.ident.to_string();
+                let file = module_file(dir, &name);
+                if is_public(&module.vis) {
+                    // A public module of one file: its public types are its exports.
+                    let (items, impls, macros) = read_files(vec![(name.clone(), file)]);
+                    let exports = items[&name]
+                        .iter()
+                        .filter(|item| match item {
+                            Item::Struct(i) => is_public(&i.vis),
+                            Item::Enum(i) => is_public(&i.vis),
+                            _ => false,
+                        })
+                        .filter_map(item_name)
+                        .map(|exported| (exported, Some(name.clone())))
+                        .collect();
+                    let contents = Runtime {
+                        exports,
+                        foreign: BTreeMap::new(),
+                        modules: BTreeMap::new(),
+                        items,
+                        impls,
+                        macros,
+                    };
+                    modules.insert(name, (module.attrs.clone(), contents));
+                    continue;
+                }
+                files.push((name, file));
+            }
+        }
+        let names: BTreeSet<String> = files.iter().map(|(name, _)| name.clone()).collect();
+        let (mut exports, mut foreign) = (BTreeMap::new(), BTreeMap::new());
+        // Items the module's own file defines (its constants), listed under the name `mod`.
+        for item in &root.items {
+            if let Item::Const(constant) = item {
+                if is_public(&constant.vis) {
+                    exports.insert(constant.ident.to_string(), Some("mod".to_owned()));
+                }
+            }
+        }
+        files.push(("mod".to_owned(), dir.join("mod.rs")));
+        for (name, from) in root_exports(&root) {
+            if names.contains(&from) {
+                exports.insert(name, Some(from));
+            } else {
+                foreign.insert(name, from);
+            }
+        }
+        let (items, impls, macros) = read_files(files);
+        Runtime {
+            exports,
+            foreign,
+            modules,
+            items,
+            impls,
+            macros,
+        }
+    }
+}
+
+/// The items (by module), `impl` blocks and local macros of `files`.
+#[allow(clippy::type_complexity)]
+fn read_files(
+    files: Vec<(String, PathBuf)>,
+) -> (
+    BTreeMap<String, Vec<Item>>,
+    Vec<ItemImpl>,
+    BTreeMap<String, TokenStream>,
+) {
+    let mut items: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    let mut impls = Vec::new();
+    let mut macros = BTreeMap::new();
+    for (module, path) in files {
+        let file = parse(&path);
+        macros.extend(local_macros(&file.items));
+        for item in file.items {
+            if let Item::Impl(implementation) = item {
+                impls.push(implementation);
+            } else {
+                items.entry(module.clone()).or_default().push(item);
+            }
+        }
+    }
+    (items, impls, macros)
+}
+
+impl Runtime {
     /// The item `name` defined in `module`.
     fn find(&self, module: &str, name: &str) -> &Item {
         self.items
@@ -464,9 +581,9 @@ fn type_name(ty: &Type) -> Option<String> {
     }
 }
 
-/// One exported item of the runtime, listed as `refold::<name>`.
-fn describe(surface: &mut Surface, runtime: &Runtime, module: &str, name: &str) {
-    let path = format!("refold::{name}");
+/// One exported item of the runtime, listed as `<prefix>::<name>` (`refold::Client`).
+fn describe(surface: &mut Surface, runtime: &Runtime, module: &str, name: &str, prefix: &str) {
+    let path = format!("{prefix}::{name}");
     match runtime.find(module, name) {
         Item::Struct(item) => surface.structure(&path, item),
         Item::Enum(item) => surface.enumeration(&path, item),
@@ -496,6 +613,23 @@ fn describe(surface: &mut Surface, runtime: &Runtime, module: &str, name: &str) 
                 surface.implementation(&path, implementation, &runtime.macros);
             }
         }
+    }
+}
+
+/// A public module of the runtime and everything it exports, listed under `path`.
+fn describe_module(surface: &mut Surface, attrs: &[Attribute], module: &Runtime, path: &str) {
+    surface.add(format!("{}pub mod {path}", markers(attrs)));
+    for (name, from) in &module.exports {
+        match from {
+            Some(file) => describe(surface, module, file, name, path),
+            None => surface.add(format!("pub use {path}::{name} (the `{name}` crate)")),
+        }
+    }
+    for (name, from) in &module.foreign {
+        surface.add(format!("pub use {path}::{name} = {from}::{name}"));
+    }
+    for (name, (attrs, inner)) in &module.modules {
+        describe_module(surface, attrs, inner, &format!("{path}::{name}"));
     }
 }
 
@@ -540,8 +674,12 @@ fn surface() -> (Surface, BTreeSet<String>, BTreeSet<String>) {
                     match from.as_str() {
                         "refold_core" => {
                             from_runtime.insert(name.clone());
+                            if let Some((attrs, module)) = runtime.modules.get(&name) {
+                                describe_module(&mut surface, attrs, module, &format!("refold::{name}"));
+                                continue;
+                            }
                             match runtime.exports.get(&name) {
-                                Some(Some(module)) => describe(&mut surface, &runtime, module, &name),
+                                Some(Some(module)) => describe(&mut surface, &runtime, module, &name, "refold"),
                                 Some(None) => surface.add(format!("pub use refold::{name} (the `{name}` crate)")),
                                 None => panic!("the facade re-exports `{name}`, which refold-core does not export"),
                             }
@@ -569,7 +707,7 @@ fn surface() -> (Surface, BTreeSet<String>, BTreeSet<String>) {
             _ => {}
         }
     }
-    let exported: BTreeSet<String> = runtime.exports.keys().cloned().collect();
+    let exported: BTreeSet<String> = runtime.exports.keys().chain(runtime.modules.keys()).cloned().collect();
     (surface, exported, from_runtime)
 }
 

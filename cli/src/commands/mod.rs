@@ -10,6 +10,7 @@ pub mod emulator;
 pub mod exec;
 pub mod params;
 pub mod prepare;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Accounts(args) => accounts::run(&args, env).await,
         Command::Apps(args) => apps::run(&args, env).await,
         Command::Connect(args) => connect::run(&args, env).await,
+        Command::Webhooks(args) => webhooks::run(&args, env).await,
     }
 }
 
