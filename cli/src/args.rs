@@ -78,7 +78,10 @@ mod tests {
         let names: Vec<&str> = cli.get_subcommands().map(|command| command.get_name()).collect();
         assert_eq!(
             names,
-            ["actions", "params", "prepare", "codegen", "exec", "bulk", "emulator"]
+            [
+                "actions", "params", "prepare", "codegen", "exec", "bulk", "emulator", "accounts", "apps", "connect",
+                "webhooks"
+            ]
         );
         for command in cli.get_subcommands() {
             let about = command.get_about().map(ToString::to_string).unwrap_or_default();

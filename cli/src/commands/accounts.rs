@@ -10,7 +10,7 @@ use crate::table::Table;
 
 /// `refold accounts`.
 #[derive(Debug, Args)]
-#[command(about = "Manage the org's linked accounts (its customers): list, create, get, delete.", after_help = EXAMPLES)]
+#[command(about = "Manage the org's linked accounts (its customers): list, create, get, delete", after_help = EXAMPLES)]
 pub struct AccountsArgs {
     /// What to do with the accounts.
     #[command(subcommand)]

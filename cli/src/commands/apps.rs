@@ -9,7 +9,7 @@ use crate::table::Table;
 
 /// `refold apps`.
 #[derive(Debug, Args)]
-#[command(about = "Show the apps as one linked account sees them, with their connection status.", after_help = EXAMPLES)]
+#[command(about = "Show the apps as one linked account sees them, with their connection status", after_help = EXAMPLES)]
 pub struct AppsArgs {
     /// The linked account (else --linked-account-id or REFOLD_LINKED_ACCOUNT_ID).
     #[arg(long, value_name = "ID")]

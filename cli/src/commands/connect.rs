@@ -9,7 +9,7 @@ use crate::shared_args::ConnectionArgs;
 
 /// `refold connect`.
 #[derive(Debug, Args)]
-#[command(about = "Print the URL a customer opens to connect their apps (an app's OAuth URL with a slug).", after_help = EXAMPLES)]
+#[command(about = "Print the URL a customer opens to connect their apps (an app's OAuth URL with a slug)", after_help = EXAMPLES)]
 pub struct ConnectArgs {
     /// The linked account.
     pub account: String,

@@ -30,7 +30,7 @@ const SECRET_VARIABLE: &str = "REFOLD_WEBHOOK_SECRET";
 /// `refold webhooks`.
 #[derive(Debug, Args)]
 #[command(
-    about = "List, register and delete webhooks; receive and verify deliveries locally.",
+    about = "List, register and delete webhooks; receive and verify deliveries locally",
     after_help = EXAMPLES
 )]
 pub struct WebhooksArgs {
