@@ -29,6 +29,13 @@ impl CliError {
         CliError::described(context, err, Call::Read)
     }
 
+    /// A failure of the client managing the org's customers, their connections or its webhooks
+    /// (`accounts`, `apps`, `connect`, `webhooks`); `writes` says whether the call changes
+    /// something, so a timeout is not called safe to repeat when it may have done so.
+    pub fn manage(context: impl fmt::Display, err: &refold::Error, writes: bool) -> Self {
+        CliError::described(context, err, Call::Manage { writes })
+    }
+
     fn described(context: impl fmt::Display, err: &refold::Error, call: Call) -> Self {
         CliError {
             exit: Exit::of(err),

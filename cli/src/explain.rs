@@ -6,18 +6,34 @@ use std::error::Error as _;
 
 use refold::Error;
 
-/// Whether the failed call changes anything, which decides what a timeout means.
+/// What the failed call was, which decides what a 404 and a timeout mean.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Call {
     /// Listing actions, reading parameters: nothing changes, so it is safe to run again.
     Read,
     /// Running an action, which may write.
     Run,
+    /// Managing the org's customers, their connections or its webhooks (`accounts`, `apps`,
+    /// `connect`, `webhooks`): a 404 names a missing linked account, app or webhook, not an
+    /// action. `writes` says whether the call changes something (create, delete, register, a
+    /// Connect session), which a timeout then may have done.
+    Manage { writes: bool },
 }
 
 /// One line (and notes) saying what failed and what to do, in command-line terms.
 pub fn describe(err: &Error, call: Call) -> String {
     match err {
+        Error::Api(api) if api.status() == 404 && !api.is_rate_limited() && matches!(call, Call::Manage { .. }) => {
+            let said = api
+                .message()
+                .map(|message| format!(": {}", one_line(message)))
+                .unwrap_or_default();
+            format!(
+                "Refold answered 404{said}; Refold has no such linked account, app or webhook: check the id \
+                 (`refold accounts list`, `refold apps --account ID` and `refold webhooks list` show what exists){}",
+                request_id_suffix(err)
+            )
+        }
         Error::Api(api) if api.status() == 404 && !api.is_rate_limited() => {
             let said = api
                 .message()
@@ -38,7 +54,7 @@ pub fn describe(err: &Error, call: Call) -> String {
             )
         }
         // The client's own message says a write may have run, which a read cannot do.
-        Error::Transport { .. } if call == Call::Read => {
+        Error::Transport { .. } if matches!(call, Call::Read | Call::Manage { writes: false }) => {
             let (cause, url) = transport_cause(err);
             let at = url.map(|url| format!(" at {url}")).unwrap_or_default();
             format!(
@@ -47,9 +63,11 @@ pub fn describe(err: &Error, call: Call) -> String {
         }
         Error::Timeout(timeout) => {
             let outcome = match call {
-                Call::Read => "it only reads, so it is safe to run again",
-                Call::Run if timeout.may_have_sent() => "the request may have reached Refold",
-                Call::Run => "nothing was sent",
+                Call::Read | Call::Manage { writes: false } => "it only reads, so it is safe to run again",
+                Call::Run | Call::Manage { writes: true } if timeout.may_have_sent() => {
+                    "the request may have reached Refold"
+                }
+                Call::Run | Call::Manage { writes: true } => "nothing was sent",
             };
             format!(
                 "the call timed out after {:.1}s; {outcome}; raise --timeout (in seconds) if Refold or the app is slow",

@@ -92,7 +92,7 @@ pub async fn run(args: &AccountsArgs, env: impl Fn(&str) -> Option<String>) -> R
                 .list_with_page_size(*page_size)
                 .try_collect()
                 .await
-                .map_err(|err| CliError::client("listing the linked accounts", &err))?;
+                .map_err(|err| CliError::manage("listing the linked accounts", &err, false))?;
             print(&accounts, output.json)
         }
         AccountsCommand::Create { id, name, udf, output } => {
@@ -108,7 +108,7 @@ pub async fn run(args: &AccountsArgs, env: impl Fn(&str) -> Option<String>) -> R
                 .linked_accounts()
                 .create(account)
                 .await
-                .map_err(|err| CliError::client(format_args!("creating the linked account `{id}`"), &err))?;
+                .map_err(|err| CliError::manage(format_args!("creating the linked account `{id}`"), &err, true))?;
             print(&[created], output.json)
         }
         AccountsCommand::Get { id, output } => {
@@ -117,7 +117,7 @@ pub async fn run(args: &AccountsArgs, env: impl Fn(&str) -> Option<String>) -> R
                 .linked_accounts()
                 .get(id)
                 .await
-                .map_err(|err| CliError::client(format_args!("reading the linked account `{id}`"), &err))?;
+                .map_err(|err| CliError::manage(format_args!("reading the linked account `{id}`"), &err, false))?;
             if output.json {
                 return super::print_json(&account);
             }
@@ -129,7 +129,7 @@ pub async fn run(args: &AccountsArgs, env: impl Fn(&str) -> Option<String>) -> R
                 .linked_accounts()
                 .delete(id)
                 .await
-                .map_err(|err| CliError::client(format_args!("deleting the linked account `{id}`"), &err))?;
+                .map_err(|err| CliError::manage(format_args!("deleting the linked account `{id}`"), &err, true))?;
             eprintln!("deleted linked account {id}");
             Ok(())
         }

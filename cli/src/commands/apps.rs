@@ -39,7 +39,7 @@ pub async fn run(args: &AppsArgs, env: impl Fn(&str) -> Option<String>) -> Resul
         .apps()
         .list()
         .await
-        .map_err(|err| CliError::client(format_args!("listing the apps of `{account}`"), &err))?;
+        .map_err(|err| CliError::manage(format_args!("listing the apps of `{account}`"), &err, false))?;
     if args.json {
         return super::print_json(&apps);
     }

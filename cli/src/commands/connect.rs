@@ -48,7 +48,9 @@ pub async fn run(args: &ConnectArgs, env: impl Fn(&str) -> Option<String>) -> Re
             .for_linked_account(account)
             .oauth_url(slug)
             .await
-            .map_err(|err| CliError::client(format_args!("getting the {slug} OAuth URL of `{account}`"), &err))?,
+            .map_err(|err| {
+                CliError::manage(format_args!("getting the {slug} OAuth URL of `{account}`"), &err, false)
+            })?,
         None => {
             let mut options = ConnectOptions::default();
             if let Some(url) = &args.redirect_url {
@@ -60,7 +62,7 @@ pub async fn run(args: &ConnectArgs, env: impl Fn(&str) -> Option<String>) -> Re
             client
                 .connect_url(account, options)
                 .await
-                .map_err(|err| CliError::client(format_args!("creating a Connect URL for `{account}`"), &err))?
+                .map_err(|err| CliError::manage(format_args!("creating a Connect URL for `{account}`"), &err, true))?
         }
     };
     if args.json {

@@ -143,7 +143,7 @@ pub async fn run(args: &WebhooksArgs, lookup: impl Fn(&str) -> Option<String>) -
                 .webhooks()
                 .delete(id)
                 .await
-                .map_err(|err| CliError::client(format_args!("deleting webhook {id}"), &err))?;
+                .map_err(|err| CliError::manage(format_args!("deleting webhook {id}"), &err, true))?;
             println!("Deleted webhook {id}; {} remain.", remaining.len());
             Ok(())
         }
@@ -200,7 +200,7 @@ async fn list(client: &Client, json: bool) -> Result<(), CliError> {
         .webhooks()
         .list()
         .await
-        .map_err(|err| CliError::client("listing webhooks", &err))?;
+        .map_err(|err| CliError::manage("listing webhooks", &err, false))?;
     if json {
         return super::print_json(&webhooks.iter().map(summary).collect::<Vec<_>>());
     }
@@ -236,7 +236,7 @@ async fn register(client: &Client, registration: Registration, json: bool) -> Re
         .webhooks()
         .register(registration)
         .await
-        .map_err(|err| CliError::client("registering the webhook", &err))?;
+        .map_err(|err| CliError::manage("registering the webhook", &err, true))?;
     let secret = registered.secret.expose();
     if json {
         let mut value = summary(&registered.webhook);

@@ -162,6 +162,23 @@ fn a_read_that_times_out_names_the_flag_and_gives_no_write_warning() {
     assert_contains(&err, "raise --timeout");
     assert_eq!(err.matches("may have run").count(), 1, "{err}");
     assert!(!err.contains("ClientBuilder"), "{err}");
+
+    // Creating a linked account is a write too: a timeout never calls it safe to repeat, while
+    // reading one is.
+    for (args, writes) in [
+        (["accounts", "create", "acme-42"], true),
+        (["accounts", "get", "acme-42"], false),
+    ] {
+        let output = command(&dir.0, Some((&base_url, SECRET, "ada@example.com")))
+            .args(args)
+            .args(["--timeout", "1"])
+            .output()
+            .unwrap();
+        let err = stderr(&output);
+        assert_contains(&err, "the call timed out after");
+        assert_eq!(err.contains("safe to run again"), !writes, "{args:?}: {err}");
+        assert_eq!(err.contains("may have reached Refold"), writes, "{args:?}: {err}");
+    }
 }
 
 #[test]
