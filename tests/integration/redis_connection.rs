@@ -8,10 +8,10 @@
 
 use std::time::{Duration, Instant};
 
+use crate::redis_rate_limit::{call, second_client_wait};
 use crate::support::redis_server::{RedisCluster, RedisServer, TestPki};
 use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, RetryPolicy};
 use refold_emulator::Emulator;
-use serde_json::json;
 
 const API_KEY: &str = "tk_redis_conn_secret_91bd";
 const ACCOUNT: &str = "ada@example.com";
@@ -34,26 +34,6 @@ fn builder(emulator: &Emulator) -> ClientBuilder {
         .timeout(Duration::from_secs(10))
         .retry_policy(RetryPolicy::none())
         .rate_limit(RateLimit::new(2, 1))
-}
-
-async fn call(client: &Client, n: usize) -> Result<(), Error> {
-    client
-        .execute_raw(
-            "hubspot",
-            "create_contact",
-            &json!({ "email": format!("c{n}@example.com") }),
-        )
-        .await
-        .map(drop)
-}
-
-/// How long a second client waits right after a first one took the only slot of a 2/s bucket:
-/// about 500 ms when they share the bucket.
-async fn second_client_wait(first: &Client, second: &Client, n: usize) -> Duration {
-    call(first, n).await.expect("first call");
-    let started = Instant::now();
-    call(second, n + 1).await.expect("second call");
-    started.elapsed()
 }
 
 /// The `Display` of the error, then of each cause in its `source()` chain.

@@ -37,7 +37,7 @@ fn builder(emulator: &Emulator, redis: &RedisServer, limit: RateLimit) -> Client
         .redis_rate_limit(redis.url())
 }
 
-async fn call(client: &Client, n: usize) -> Result<(), Error> {
+pub(crate) async fn call(client: &Client, n: usize) -> Result<(), Error> {
     client
         .execute_raw(
             "hubspot",
@@ -50,7 +50,7 @@ async fn call(client: &Client, n: usize) -> Result<(), Error> {
 
 /// How long a second client waits for a slot right after a first one took the only one of a
 /// 2/s bucket: about 500 ms when they share the bucket, nothing when they do not.
-async fn second_client_wait(first: &Client, second: &Client, n: usize) -> Duration {
+pub(crate) async fn second_client_wait(first: &Client, second: &Client, n: usize) -> Duration {
     call(first, n).await.expect("first call");
     let started = Instant::now();
     call(second, n + 1).await.expect("second call");
