@@ -52,9 +52,7 @@ fn build(
     needs_account: bool,
     configure: impl Fn(ClientBuilder) -> ClientBuilder,
 ) -> Result<Client, CliError> {
-    let builder =
-        |args: &ConnectionArgs, lookup: &dyn Fn(&str) -> Option<String>| builder_for(args, lookup, needs_account);
-    configure(builder(args, &lookup)?).build().map_err(|err| {
+    configure(builder_for(args, &lookup, needs_account)?).build().map_err(|err| {
         let url = args
             .base_url
             .clone()
@@ -79,7 +77,7 @@ fn build(
         // It is the plain-http check that failed when the same configuration with plain http
         // allowed builds.
         let insecure_http = !args.allow_insecure_http
-            && builder(args, &lookup).is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
+            && builder_for(args, &lookup, needs_account).is_ok_and(|builder| configure(builder).allow_insecure_http(true).build().is_ok());
         if insecure_http {
             CliError::new(
                 Exit::Config,

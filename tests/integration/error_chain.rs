@@ -12,7 +12,7 @@ use refold_emulator::{Emulator, Fault};
 use serde_json::json;
 
 /// The `Display` of the error, then of each cause in its `source()` chain.
-fn chain(error: &Error) -> Vec<String> {
+pub(crate) fn chain(error: &Error) -> Vec<String> {
     let mut messages = vec![error.to_string()];
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -8,23 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::redis_rate_limit::{call, second_client_wait};
+use crate::error_chain::chain;
+use crate::redis_rate_limit::{ACCOUNT, API_KEY, call, emulator, second_client_wait};
 use crate::support::redis_server::{RedisCluster, RedisServer, TestPki};
 use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, RetryPolicy};
 use refold_emulator::Emulator;
 
-const API_KEY: &str = "tk_redis_conn_secret_91bd";
-const ACCOUNT: &str = "ada@example.com";
 const PASSWORD: &str = "redis-pw-7f3e1c";
-
-async fn emulator() -> Emulator {
-    Emulator::builder()
-        .api_key(API_KEY)
-        .linked_account_id(ACCOUNT)
-        .start()
-        .await
-        .unwrap()
-}
 
 fn builder(emulator: &Emulator) -> ClientBuilder {
     Client::builder()
@@ -34,17 +24,6 @@ fn builder(emulator: &Emulator) -> ClientBuilder {
         .timeout(Duration::from_secs(10))
         .retry_policy(RetryPolicy::none())
         .rate_limit(RateLimit::new(2, 1))
-}
-
-/// The `Display` of the error, then of each cause in its `source()` chain.
-fn chain(error: &Error) -> Vec<String> {
-    let mut messages = vec![error.to_string()];
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        messages.push(cause.to_string());
-        source = cause.source();
-    }
-    messages
 }
 
 /// Checks the shape every misconfiguration error must have, under both policies: the variant,

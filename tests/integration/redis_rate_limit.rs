@@ -15,10 +15,10 @@ use refold::{Client, ClientBuilder, Error, ErrorKind, OnUnavailable, RateLimit, 
 use refold_emulator::Emulator;
 use serde_json::json;
 
-const API_KEY: &str = "tk_redis_secret_4f1c9a77";
-const ACCOUNT: &str = "ada@example.com";
+pub(crate) const API_KEY: &str = "tk_redis_secret_4f1c9a77";
+pub(crate) const ACCOUNT: &str = "ada@example.com";
 
-async fn emulator() -> Emulator {
+pub(crate) async fn emulator() -> Emulator {
     Emulator::builder()
         .api_key(API_KEY)
         .linked_account_id(ACCOUNT)
