@@ -23,27 +23,22 @@ pub enum Call {
 /// One line (and notes) saying what failed and what to do, in command-line terms.
 pub fn describe(err: &Error, call: Call) -> String {
     match err {
-        Error::Api(api) if api.status() == 404 && !api.is_rate_limited() && matches!(call, Call::Manage { .. }) => {
-            let said = api
-                .message()
-                .map(|message| format!(": {}", one_line(message)))
-                .unwrap_or_default();
-            format!(
-                "Refold answered 404{said}; Refold has no such linked account, app or webhook: check the id \
-                 (`refold accounts list`, `refold apps --account ID` and `refold webhooks list` show what exists){}",
-                request_id_suffix(err)
-            )
-        }
         Error::Api(api) if api.status() == 404 && !api.is_rate_limited() => {
             let said = api
                 .message()
                 .map(|message| format!(": {}", one_line(message)))
                 .unwrap_or_default();
-            format!(
-                "Refold answered 404{said}; Refold has no such app or action, or the base URL is not Refold's API \
-                 (check --base-url or REFOLD_BASE_URL){}",
-                request_id_suffix(err)
-            )
+            let missing = match call {
+                Call::Manage { .. } => {
+                    "Refold has no such linked account, app or webhook: check the id (`refold accounts list`, \
+                     `refold apps --account ID` and `refold webhooks list` show what exists)"
+                }
+                Call::Read | Call::Run => {
+                    "Refold has no such app or action, or the base URL is not Refold's API (check --base-url or \
+                     REFOLD_BASE_URL)"
+                }
+            };
+            format!("Refold answered 404{said}; {missing}{}", request_id_suffix(err))
         }
         Error::Connect { .. } => {
             let (cause, url) = transport_cause(err);
